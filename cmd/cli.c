@@ -1,0 +1,125 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Option parsing shared by every command: popt with the help table, the
+ * argument counts and flags of the command table checked once, and the
+ * messages and exit codes of failures.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+int e4_cli_fail(const struct e4_cli *cli)
+{
+	return cli->cmd->flags & E4_CMD_FSCK_CODES ? E4_FSCK_ERROR : E4_EXIT_FAIL;
+}
+
+int e4_cli_usage(const struct e4_cli *cli)
+{
+	return cli->cmd->flags & E4_CMD_FSCK_CODES ? E4_FSCK_USAGE : E4_EXIT_USAGE;
+}
+
+int e4_cli_error(const struct e4_cli *cli, const struct e4_err *err)
+{
+	fprintf(stderr, "%s: %s\n", cli->prog,
+		err->msg[0] ? err->msg : strerror(-err->code));
+	return e4_cli_fail(cli);
+}
+
+void e4_cli_warn(const struct e4_cli *cli, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: warning: ", cli->prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+int e4_cli_usage_error(const struct e4_cli *cli, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "%s: ", cli->prog);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\nTry '%s --help' for more information.\n", cli->prog);
+	return e4_cli_usage(cli);
+}
+
+static int count_opts(const struct poptOption *opts)
+{
+	int n = 0;
+
+	while (opts && (opts[n].longName || opts[n].shortName || opts[n].arg))
+		n++;
+	return n;
+}
+
+int e4_cli_parse(struct e4_cli *cli, const struct poptOption *opts)
+{
+	const struct e4_cmd *cmd = cli->cmd;
+	int n = count_opts(opts), rc;
+	struct poptOption *all;
+	char other[256];
+
+	/* The command's options, then --help/--usage. */
+	all = calloc(n + 2, sizeof(*all));
+	if (!all) {
+		fprintf(stderr, "%s: %s\n", cli->prog, strerror(ENOMEM));
+		return e4_cli_fail(cli);
+	}
+	if (n)
+		memcpy(all, opts, n * sizeof(*all));
+	all[n].argInfo = POPT_ARG_INCLUDE_TABLE;
+	all[n].arg = poptHelpOptions;
+	all[n].descrip = "Help options:";
+
+	cli->pc = poptGetContext(cli->prog, cli->argc, cli->argv, all, 0);
+	snprintf(other, sizeof(other), "[OPTION...] %s", cmd->args ? cmd->args : "");
+	poptSetOtherOptionHelp(cli->pc, other);
+	while ((rc = poptGetNextOpt(cli->pc)) > 0)
+		;
+	if (rc < -1) {
+		fprintf(stderr, "%s: %s: %s\nTry '%s --help' for more information.\n",
+			cli->prog, poptBadOption(cli->pc, POPT_BADOPTION_NOALIAS),
+			poptStrerror(rc), cli->prog);
+		rc = e4_cli_usage(cli);
+		goto out;
+	}
+	cli->args = poptGetArgs(cli->pc);
+	cli->nargs = 0;
+	while (cli->args && cli->args[cli->nargs])
+		cli->nargs++;
+	if (cli->nargs < cmd->min_args) {
+		rc = e4_cli_usage_error(cli, "missing %s", cmd->args);
+		goto out;
+	}
+	if (cmd->max_args >= 0 && cli->nargs > cmd->max_args) {
+		rc = e4_cli_usage_error(cli, "unexpected argument '%s'",
+					cli->args[cmd->max_args]);
+		goto out;
+	}
+	if ((cmd->flags & E4_CMD_ROOT) && geteuid() != 0) {
+		fprintf(stderr, "%s: must be run as root\n", cli->prog);
+		rc = e4_cli_fail(cli);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(all);
+	return rc;
+}
+
+void e4_cli_free(struct e4_cli *cli)
+{
+	if (cli->pc)
+		poptFreeContext(cli->pc);
+	cli->pc = NULL;
+}

@@ -1,0 +1,84 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef E4_CLI_H
+#define E4_CLI_H
+
+#include <stdbool.h>
+#include <popt.h>
+
+#include "e4/err.h"
+
+/*
+ * The command table and what every front end shares: option parsing with
+ * the table's argument counts and flags checked in one place, the exit
+ * codes, and error printing.  Only cmd/ prints.
+ */
+
+enum {
+	E4_EXIT_OK = 0,
+	E4_EXIT_FAIL = 1,
+	E4_EXIT_USAGE = 2,
+	E4_EXIT_INTERRUPTED = 3,
+	/* audit commands use fsck's codes */
+	E4_FSCK_OK = 0,
+	E4_FSCK_PROBLEMS = 4,
+	E4_FSCK_ERROR = 8,
+	E4_FSCK_USAGE = 16,
+};
+
+enum {
+	E4_CMD_ROOT = 1 << 0,		/* needs root */
+	E4_CMD_MOUNTED_OK = 1 << 1,	/* TARGET may be mounted */
+	E4_CMD_UNMOUNTED_OK = 1 << 2,	/* TARGET may be unmounted */
+	E4_CMD_WRITES = 1 << 3,		/* may modify the filesystem */
+	E4_CMD_FSCK_CODES = 1 << 4,	/* exit codes as fsck */
+};
+
+struct e4_cli;
+
+struct e4_cmd {
+	const char *name;	/* "info", or "inline list" for a subcommand */
+	int (*fn)(struct e4_cli *cli);
+	unsigned int flags;
+	int min_args, max_args;	/* positional arguments; -1: no maximum */
+	const char *args;	/* "TARGET [SIZE]" */
+	const char *summary;	/* one line for `e4ctl help` */
+};
+
+struct e4_cli {
+	const struct e4_cmd *cmd;
+	int argc;		/* from the command word on */
+	const char **argv;
+	const char *prog;	/* "e4ctl info" */
+	/* filled by e4_cli_parse */
+	int nargs;
+	const char **args;
+	poptContext pc;
+};
+
+extern const struct e4_cmd e4_commands[];
+
+/*
+ * Parse the command's options (opts, without help: it is added) and its
+ * positional arguments, checking their count against the table.  Returns
+ * 0 to go on, or the exit code of a usage error (already printed).
+ * --help prints the help and exits 0 (popt).
+ */
+int e4_cli_parse(struct e4_cli *cli, const struct poptOption *opts);
+void e4_cli_free(struct e4_cli *cli);
+
+/* Exit codes that honour E4_CMD_FSCK_CODES. */
+int e4_cli_fail(const struct e4_cli *cli);
+int e4_cli_usage(const struct e4_cli *cli);
+
+/* "e4ctl info: <msg>" on stderr; returns e4_cli_fail(cli). */
+int e4_cli_error(const struct e4_cli *cli, const struct e4_err *err);
+void e4_cli_warn(const struct e4_cli *cli, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Usage error with a message; returns e4_cli_usage(cli). */
+int e4_cli_usage_error(const struct e4_cli *cli, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Command front ends. */
+int cmd_info(struct e4_cli *cli);
+
+#endif

@@ -1,0 +1,248 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The one path from a command's columns to the screen: --json, --raw,
+ * --noheadings, -o and --list-columns turned into libsmartcols calls.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "output.h"
+
+static int column_id(const struct e4_colinfo *info, size_t ninfo,
+		     const char *name, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < ninfo; i++)
+		if (strlen(info[i].name) == len &&
+		    !strncasecmp(info[i].name, name, len))
+			return (int)i;
+	return -1;
+}
+
+static int parse_columns(struct e4_out *out, const char *list, char *msg,
+			 size_t msglen)
+{
+	const char *p = list;
+
+	while (*p) {
+		size_t len = strcspn(p, ",");
+		int id = len ? column_id(out->info, out->ninfo, p, len) : -1;
+
+		if (id < 0) {
+			snprintf(msg, msglen, "unknown column: %.*s", (int)len, p);
+			return -EINVAL;
+		}
+		if (out->ncols == sizeof(out->cols) / sizeof(out->cols[0])) {
+			snprintf(msg, msglen, "too many columns");
+			return -EINVAL;
+		}
+		out->cols[out->ncols++] = id;
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	return 0;
+}
+
+static void json_key(const char *name, char *buf, size_t len)
+{
+	size_t i;
+
+	for (i = 0; name[i] && i + 1 < len; i++)
+		buf[i] = tolower((unsigned char)name[i]);
+	buf[i] = '\0';
+}
+
+int e4_out_init(struct e4_out *out, const struct e4_outopts *opts,
+		const struct e4_colinfo *info, size_t ninfo, const int *defaults,
+		const char *json_name, bool record, char *msg, size_t msglen)
+{
+	const char *list = opts->columns;
+	size_t i;
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	out->info = info;
+	out->ninfo = ninfo;
+	out->opts = opts;
+	out->record = record && !opts->json && !opts->raw;
+
+	if (!list || *list == '+') {
+		for (i = 0; defaults[i] >= 0; i++)
+			out->cols[out->ncols++] = defaults[i];
+		if (list)
+			list++;
+	}
+	if (list) {
+		ret = parse_columns(out, list, msg, msglen);
+		if (ret)
+			return ret;
+	}
+
+	out->tb = scols_new_table();
+	if (!out->tb) {
+		snprintf(msg, msglen, "%s", strerror(ENOMEM));
+		return -ENOMEM;
+	}
+	scols_table_enable_json(out->tb, opts->json);
+	scols_table_enable_raw(out->tb, opts->raw);
+	scols_table_enable_noheadings(out->tb, opts->noheadings);
+	if (json_name)
+		scols_table_set_name(out->tb, json_name);
+
+	for (i = 0; i < out->ncols; i++) {
+		const struct e4_colinfo *ci = &info[out->cols[i]];
+		char key[64];
+		struct libscols_column *cl;
+
+		json_key(ci->name, key, sizeof(key));
+		cl = scols_table_new_column(out->tb, opts->json ? key : ci->name,
+					    ci->whint, ci->flags);
+		if (!cl) {
+			snprintf(msg, msglen, "%s", strerror(ENOMEM));
+			return -ENOMEM;
+		}
+		if (ci->type == E4_COL_NUM)
+			scols_column_set_json_type(cl, SCOLS_JSON_NUMBER);
+		else if (ci->type == E4_COL_BOOL)
+			scols_column_set_json_type(cl, SCOLS_JSON_BOOLEAN);
+	}
+	return 0;
+}
+
+int e4_out_list_columns(const struct e4_colinfo *info, size_t ninfo,
+			const struct e4_outopts *opts)
+{
+	static const struct e4_colinfo cols[] = {
+		{ "NAME", "Name", 0, 0, E4_COL_STR, "column name" },
+		{ "TYPE", "Type", 0, 0, E4_COL_STR, "string, number or boolean" },
+		{ "DESCRIPTION", "Description", 0, SCOLS_FL_WRAP, E4_COL_STR,
+		  "what it shows" },
+	};
+	static const int defaults[] = { 0, 1, 2, -1 };
+	static const char *const types[] = { "string", "number", "boolean" };
+	struct e4_outopts o = *opts;
+	struct e4_out out;
+	char msg[128];
+	size_t i;
+	int ret;
+
+	o.columns = NULL;
+	ret = e4_out_init(&out, &o, cols, 3, defaults, "columns", false, msg,
+			  sizeof(msg));
+	for (i = 0; !ret && i < ninfo; i++) {
+		struct libscols_line *ln = e4_out_line(&out);
+
+		if (!ln)
+			ret = -ENOMEM;
+		else
+			ret = e4_out_str(&out, ln, 0, info[i].name) ?:
+			      e4_out_str(&out, ln, 1, types[info[i].type]) ?:
+			      e4_out_str(&out, ln, 2, info[i].help);
+	}
+	if (!ret)
+		ret = e4_out_print(&out);
+	e4_out_free(&out);
+	return ret;
+}
+
+struct libscols_line *e4_out_line(struct e4_out *out)
+{
+	return scols_table_new_line(out->tb, NULL);
+}
+
+static int cell_of(const struct e4_out *out, int id)
+{
+	size_t i;
+
+	for (i = 0; i < out->ncols; i++)
+		if (out->cols[i] == id)
+			return (int)i;
+	return -1;
+}
+
+int e4_out_str(struct e4_out *out, struct libscols_line *ln, int id,
+	       const char *val)
+{
+	int cell = cell_of(out, id);
+
+	if (cell < 0 || !val)
+		return 0;
+	return scols_line_set_data(ln, cell, val);
+}
+
+int e4_out_u64(struct e4_out *out, struct libscols_line *ln, int id,
+	       uint64_t val)
+{
+	return e4_out_printf(out, ln, id, "%" PRIu64, val);
+}
+
+int e4_out_bool(struct e4_out *out, struct libscols_line *ln, int id, bool val)
+{
+	/* libsmartcols reads a leading "n" as JSON false. */
+	return e4_out_str(out, ln, id, val ? "yes" : "no");
+}
+
+int e4_out_printf(struct e4_out *out, struct libscols_line *ln, int id,
+		  const char *fmt, ...)
+{
+	int cell = cell_of(out, id);
+	char *s;
+	va_list ap;
+	int n;
+
+	if (cell < 0)
+		return 0;
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -ENOMEM;
+	return scols_line_refer_data(ln, cell, s);
+}
+
+/* Human form of a one-row table: "Field:  value" lines, as dumpe2fs -h. */
+static int print_record(struct e4_out *out)
+{
+	struct libscols_line *ln = scols_table_get_line(out->tb, 0);
+	size_t i, width = 0;
+
+	for (i = 0; i < out->ncols; i++) {
+		size_t w = strlen(out->info[out->cols[i]].label);
+
+		if (w > width)
+			width = w;
+	}
+	for (i = 0; ln && i < out->ncols; i++) {
+		struct libscols_cell *ce = scols_line_get_cell(ln, i);
+		const char *val = ce ? scols_cell_get_data(ce) : NULL;
+
+		if (out->opts->noheadings)
+			printf("%s\n", val ? val : "");
+		else
+			printf("%s:%*s%s\n", out->info[out->cols[i]].label,
+			       (int)(width + 2 - strlen(out->info[out->cols[i]].label)),
+			       "", val ? val : "-");
+	}
+	return 0;
+}
+
+int e4_out_print(struct e4_out *out)
+{
+	if (out->record)
+		return print_record(out);
+	return scols_print_table(out->tb);
+}
+
+void e4_out_free(struct e4_out *out)
+{
+	scols_unref_table(out->tb);
+	out->tb = NULL;
+}

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef E4_OUTPUT_H
+#define E4_OUTPUT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <popt.h>
+
+#include <libsmartcols/libsmartcols.h>
+
+/*
+ * Table, raw, JSON and the vertical "Field: value" record all come from
+ * one libsmartcols table built here (findmnt/lsblk style): a command
+ * declares its columns once, in a colinfo[] array, and fills cells.
+ */
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+enum e4_coltype { E4_COL_STR, E4_COL_NUM, E4_COL_BOOL };
+
+struct e4_colinfo {
+	const char *name;	/* GROUP, FREE_BLOCKS; JSON key is lower-case */
+	const char *label;	/* "Free blocks", for the vertical record */
+	double whint;		/* width hint */
+	int flags;		/* SCOLS_FL_* */
+	enum e4_coltype type;
+	const char *help;
+};
+
+struct e4_outopts {
+	int json;
+	int raw;
+	int noheadings;
+	int list_columns;
+	char *columns;		/* -o LIST, "+LIST" appends to the defaults */
+};
+
+/* The shared options, to put into a command's popt table. */
+#define E4_OUTPUT_OPTIONS(o)                                                   \
+	{ "json", 'J', POPT_ARG_NONE, &(o)->json, 0, "use JSON output format", \
+	  NULL },                                                              \
+	{ "raw", 'r', POPT_ARG_NONE, &(o)->raw, 0, "use raw output format",     \
+	  NULL },                                                              \
+	{ "noheadings", '\0', POPT_ARG_NONE, &(o)->noheadings, 0,              \
+	  "don't print headings", NULL },                                      \
+	{ "output", 'o', POPT_ARG_STRING, &(o)->columns, 0,                    \
+	  "columns to show (+COLS appends to the default)", "COLS" },          \
+	{ "list-columns", '\0', POPT_ARG_NONE, &(o)->list_columns, 0,          \
+	  "list the available columns", NULL }
+
+struct e4_out {
+	struct libscols_table *tb;
+	const struct e4_colinfo *info;
+	size_t ninfo;
+	int cols[64];		/* indexes into info, in output order */
+	size_t ncols;
+	bool record;		/* vertical Field: value output */
+	const struct e4_outopts *opts;
+};
+
+/*
+ * Set up out for the given columns.  defaults lists the column ids shown
+ * without -o (terminated by -1).  json_name names the JSON array.  record
+ * selects the vertical layout for the human (non-raw, non-JSON) form.
+ * Returns 0, or -EINVAL with msg filled when -o names an unknown column.
+ */
+int e4_out_init(struct e4_out *out, const struct e4_outopts *opts,
+		const struct e4_colinfo *info, size_t ninfo, const int *defaults,
+		const char *json_name, bool record, char *msg, size_t msglen);
+
+/* Print the column list of --list-columns. */
+int e4_out_list_columns(const struct e4_colinfo *info, size_t ninfo,
+			const struct e4_outopts *opts);
+
+struct libscols_line *e4_out_line(struct e4_out *out);
+
+/* Set the cell of column id (an index into info) if it is shown. */
+int e4_out_str(struct e4_out *out, struct libscols_line *ln, int id,
+	       const char *val);
+int e4_out_u64(struct e4_out *out, struct libscols_line *ln, int id,
+	       uint64_t val);
+int e4_out_bool(struct e4_out *out, struct libscols_line *ln, int id, bool val);
+int e4_out_printf(struct e4_out *out, struct libscols_line *ln, int id,
+		  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+int e4_out_print(struct e4_out *out);
+void e4_out_free(struct e4_out *out);
+
+#endif

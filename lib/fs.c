@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Opening a resolved target with libext2fs, and the geometry summary that
+ * `e4ctl info` shows.  Mounted filesystems are only ever opened read-only
+ * and with O_DIRECT.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <e2p/e2p.h>
+
+#include "e4/fs.h"
+#include "e4/sysfs.h"
+
+struct e4_fs {
+	ext2_filsys fs;
+	const struct e4_target *target;
+};
+
+static int check_size(const struct e4_target *t, ext2_filsys fs,
+		      struct e4_err *err)
+{
+	uint64_t need = ext2fs_blocks_count(fs->super) * (uint64_t)fs->blocksize;
+
+	if (t->size >= need)
+		return 0;
+	return e4_err_set(err, -EUCLEAN,
+			  "%s: truncated: the filesystem needs %llu bytes (%llu blocks of %u) but the %s has only %llu",
+			  e4_target_name(t), (unsigned long long)need,
+			  (unsigned long long)ext2fs_blocks_count(fs->super),
+			  fs->blocksize, t->is_blockdev ? "device" : "file",
+			  (unsigned long long)t->size);
+}
+
+int e4_fs_open(const struct e4_target *t, unsigned int flags,
+	       struct e4_fs **out, struct e4_err *err)
+{
+	int oflags = EXT2_FLAG_64BITS | EXT2_FLAG_IGNORE_CSUM_ERRORS;
+	struct e4_fs *efs;
+	errcode_t ret;
+	int rc;
+
+	*out = NULL;
+	if ((flags & E4_FS_WRITE) && t->mounted)
+		return e4_err_set(err, -EBUSY,
+				  "%s: mounted on %s; unmount it first",
+				  e4_target_name(t), t->mountpoint);
+	if (flags & E4_FS_WRITE)
+		oflags |= EXT2_FLAG_RW | EXT2_FLAG_EXCLUSIVE;
+	else
+		oflags |= EXT2_FLAG_SKIP_MMP;
+	if (flags & E4_FS_FORCE)
+		oflags |= EXT2_FLAG_FORCE;
+	if (t->mounted || (flags & E4_FS_DIRECT))
+		oflags |= EXT2_FLAG_DIRECT_IO;
+
+	efs = calloc(1, sizeof(*efs));
+	if (!efs)
+		return e4_err_sys(err, -ENOMEM, "%s", e4_target_name(t));
+	efs->target = t;
+	ret = ext2fs_open2(t->device, NULL, oflags, 0, 0, unix_io_manager,
+			   &efs->fs);
+	if (ret) {
+		rc = e4_err_ext2(err, ret, "%s: while opening the filesystem",
+				 e4_target_name(t));
+		goto out_free;
+	}
+	if (!(flags & E4_FS_FORCE)) {
+		rc = check_size(t, efs->fs, err);
+		if (rc)
+			goto out_close;
+	}
+	*out = efs;
+	return 0;
+out_close:
+	ext2fs_close_free(&efs->fs);
+out_free:
+	free(efs);
+	return rc;
+}
+
+void e4_fs_close(struct e4_fs *fs)
+{
+	if (!fs)
+		return;
+	if (fs->fs)
+		ext2fs_close_free(&fs->fs);
+	free(fs);
+}
+
+ext2_filsys e4_fs_ext2(const struct e4_fs *fs)
+{
+	return fs->fs;
+}
+
+const struct e4_target *e4_fs_target(const struct e4_fs *fs)
+{
+	return fs->target;
+}
+
+/* The same words as dumpe2fs's "Filesystem state:". */
+static void fs_state(const struct ext2_super_block *sb, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s%s",
+		 (sb->s_state & EXT2_VALID_FS) ? "clean" : "not clean",
+		 (sb->s_state & EXT2_ERROR_FS) ? " with errors" : "");
+}
+
+/* Feature names in dumpe2fs order: compat, incompat, ro_compat bits. */
+static void fs_features(const struct ext2_super_block *sb, char *buf,
+			size_t len)
+{
+	const __u32 words[3] = { sb->s_feature_compat, sb->s_feature_incompat,
+				 sb->s_feature_ro_compat };
+	size_t used = 0;
+	int i, j;
+
+	buf[0] = '\0';
+	for (i = 0; i < 3; i++)
+		for (j = 0; j < 32; j++) {
+			__u32 mask = 1U << j;
+			int n;
+
+			if (!(words[i] & mask))
+				continue;
+			n = snprintf(buf + used, len - used, "%s%s",
+				     used ? " " : "", e2p_feature2string(i, mask));
+			if (n < 0 || (size_t)n >= len - used)
+				return;
+			used += n;
+		}
+}
+
+int e4_fs_info(const struct e4_fs *efs, const char *sysroot,
+	       struct e4_info *info, struct e4_err *err)
+{
+	ext2_filsys fs = efs->fs;
+	struct ext2_super_block *sb = fs->super;
+	bool mbr;
+
+	(void)err;
+	memset(info, 0, sizeof(*info));
+	snprintf(info->uuid, sizeof(info->uuid), "%s", e2p_uuid2str(sb->s_uuid));
+	snprintf(info->label, sizeof(info->label), "%.*s", EXT2_LABEL_LEN,
+		 (const char *)sb->s_volume_name);
+	fs_state(sb, info->state, sizeof(info->state));
+	fs_features(sb, info->features, sizeof(info->features));
+	info->block_count = ext2fs_blocks_count(sb);
+	info->free_blocks = ext2fs_free_blocks_count(sb);
+	info->reserved_blocks = ext2fs_r_blocks_count(sb);
+	info->inode_count = sb->s_inodes_count;
+	info->free_inodes = sb->s_free_inodes_count;
+	info->first_data_block = sb->s_first_data_block;
+	info->block_size = fs->blocksize;
+	info->cluster_size = EXT2_CLUSTER_SIZE(sb);
+	info->group_count = fs->group_desc_count;
+	info->blocks_per_group = sb->s_blocks_per_group;
+	info->clusters_per_group = sb->s_clusters_per_group;
+	info->inodes_per_group = sb->s_inodes_per_group;
+	info->inode_size = EXT2_INODE_SIZE(sb);
+	info->inode_blocks_per_group = fs->inode_blocks_per_group;
+	info->desc_size = EXT2_DESC_SIZE(sb);
+	info->desc_per_block = EXT2_DESC_PER_BLOCK(sb);
+	info->desc_blocks = fs->desc_blocks;
+	info->reserved_gdt_blocks = sb->s_reserved_gdt_blocks;
+	info->first_meta_bg = sb->s_first_meta_bg;
+	info->log_groups_per_flex = sb->s_log_groups_per_flex;
+	info->device_size = efs->target->size;
+
+	mbr = e4_sysfs_exists(sysroot, "/sys/fs/ext4/features/meta_bg_resize");
+	e4_growth_limit(fs, info->device_size / fs->blocksize, mbr,
+			&info->growth);
+	return 0;
+}
