@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <e2p/e2p.h>
 
@@ -34,8 +35,8 @@ static int check_size(const struct e4_target *t, ext2_filsys fs,
 			  (unsigned long long)t->size);
 }
 
-int e4_fs_open(const struct e4_target *t, unsigned int flags,
-	       struct e4_fs **out, struct e4_err *err)
+static int fs_open(const struct e4_target *t, unsigned int flags,
+		   io_manager io, struct e4_fs **out, struct e4_err *err)
 {
 	int oflags = EXT2_FLAG_64BITS | EXT2_FLAG_IGNORE_CSUM_ERRORS;
 	struct e4_fs *efs;
@@ -60,8 +61,7 @@ int e4_fs_open(const struct e4_target *t, unsigned int flags,
 	if (!efs)
 		return e4_err_sys(err, -ENOMEM, "%s", e4_target_name(t));
 	efs->target = t;
-	ret = ext2fs_open2(t->device, NULL, oflags, 0, 0, unix_io_manager,
-			   &efs->fs);
+	ret = ext2fs_open2(t->device, NULL, oflags, 0, 0, io, &efs->fs);
 	if (ret) {
 		rc = e4_err_ext2(err, ret, "%s: while opening the filesystem",
 				 e4_target_name(t));
@@ -79,6 +79,30 @@ out_close:
 out_free:
 	free(efs);
 	return rc;
+}
+
+int e4_fs_open(const struct e4_target *t, unsigned int flags,
+	       struct e4_fs **out, struct e4_err *err)
+{
+	return fs_open(t, flags, unix_io_manager, out, err);
+}
+
+int e4_fs_open_undo(const struct e4_target *t, unsigned int flags,
+		    const char *undo_file, struct e4_fs **out,
+		    struct e4_err *err)
+{
+	errcode_t ret;
+
+	/* A stale undo file from another filesystem would be useless. */
+	if (unlink(undo_file) && errno != ENOENT)
+		return e4_err_sys(err, -errno, "%s", undo_file);
+	ret = set_undo_io_backing_manager(unix_io_manager);
+	if (!ret)
+		ret = set_undo_io_backup_file((char *)undo_file);
+	if (ret)
+		return e4_err_ext2(err, ret, "%s: while setting up the undo file",
+				   undo_file);
+	return fs_open(t, flags | E4_FS_WRITE, undo_io_manager, out, err);
 }
 
 void e4_fs_close(struct e4_fs *fs)

@@ -25,6 +25,14 @@ enum {
 
 int e4_fs_open(const struct e4_target *t, unsigned int flags,
 	       struct e4_fs **out, struct e4_err *err);
+/*
+ * As e4_fs_open with E4_FS_WRITE, recording every block it overwrites in
+ * undo_file (libext2fs's undo I/O manager; an existing file is replaced),
+ * so that `e2undo undo_file device` restores the original bit for bit.
+ */
+int e4_fs_open_undo(const struct e4_target *t, unsigned int flags,
+		    const char *undo_file, struct e4_fs **out,
+		    struct e4_err *err);
 void e4_fs_close(struct e4_fs *fs);
 ext2_filsys e4_fs_ext2(const struct e4_fs *fs);
 const struct e4_target *e4_fs_target(const struct e4_fs *fs);
