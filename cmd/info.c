@@ -155,6 +155,8 @@ int cmd_info(struct e4_cli *cli)
 	if (o.out.list_columns)
 		return e4_out_list_columns(colinfo, ARRAY_SIZE(colinfo), &o.out) ?
 		       e4_cli_fail(cli) : 0;
+	if (cli->nargs != 1)
+		return e4_cli_usage_error(cli, "missing TARGET");
 	if (e4_out_init(&out, &o.out, colinfo, ARRAY_SIZE(colinfo), defaults,
 			"filesystems", true, msg, sizeof(msg)))
 		return e4_cli_usage_error(cli, "%s", msg);

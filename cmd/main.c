@@ -21,7 +21,7 @@ static int cmd_help(struct e4_cli *cli);
  * `e4ctl help --commands`) and the man pages all follow this table.
  */
 const struct e4_cmd e4_commands[] = {
-	{ "info", cmd_info, E4_CMD_MOUNTED_OK | E4_CMD_UNMOUNTED_OK, 1, 1,
+	{ "info", cmd_info, E4_CMD_MOUNTED_OK | E4_CMD_UNMOUNTED_OK, 0, 1,
 	  "TARGET", "show geometry, features and how far it can grow online" },
 	{ "help", cmd_help, 0, 0, 1, "[COMMAND]", "show the commands, or one command's help" },
 	{ NULL, NULL, 0, 0, 0, NULL, NULL },
