@@ -81,7 +81,17 @@ int e4_cli_parse(struct e4_cli *cli, const struct poptOption *opts)
 	all[n].arg = poptHelpOptions;
 	all[n].descrip = "Help options:";
 
-	cli->pc = poptGetContext(cli->prog, cli->argc, cli->argv, all, 0);
+	/* popt names the program after argv[0] in --help and --usage; the
+	 * caller's argv belongs to the global context, so use a copy. */
+	cli->argv_copy = calloc(cli->argc + 1, sizeof(*cli->argv_copy));
+	if (!cli->argv_copy) {
+		free(all);
+		fprintf(stderr, "%s: %s\n", cli->prog, strerror(ENOMEM));
+		return e4_cli_fail(cli);
+	}
+	memcpy(cli->argv_copy, cli->argv, cli->argc * sizeof(*cli->argv_copy));
+	cli->argv_copy[0] = cli->prog;
+	cli->pc = poptGetContext(cli->prog, cli->argc, cli->argv_copy, all, 0);
 	snprintf(other, sizeof(other), "[OPTION...] %s", cmd->args ? cmd->args : "");
 	poptSetOtherOptionHelp(cli->pc, other);
 	while ((rc = poptGetNextOpt(cli->pc)) > 0)
@@ -122,4 +132,6 @@ void e4_cli_free(struct e4_cli *cli)
 	if (cli->pc)
 		poptFreeContext(cli->pc);
 	cli->pc = NULL;
+	free(cli->argv_copy);
+	cli->argv_copy = NULL;
 }

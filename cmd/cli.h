@@ -53,6 +53,7 @@ struct e4_cli {
 	int nargs;
 	const char **args;
 	poptContext pc;
+	const char **argv_copy;	/* argv with argv[0] = prog, for popt */
 };
 
 extern const struct e4_cmd e4_commands[];
