@@ -53,9 +53,12 @@ $(BUILD)/unit/%: tests/unit/%.c $(BUILD)/libe4.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -Wno-missing-prototypes $(PKG_CFLAGS) -o $@ $< $(BUILD)/libe4.a $(PKG_LIBS) -lcmocka
 
-$(BUILD)/asan/unit/%: tests/unit/%.c $(ASAN_LIB_OBJ)
+$(BUILD)/asan/libe4.a: $(ASAN_LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/asan/unit/%: tests/unit/%.c $(BUILD)/asan/libe4.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -O1 -g $(SANFLAGS) $(WARN) -Wno-missing-prototypes $(PKG_CFLAGS) -o $@ $< $(ASAN_LIB_OBJ) $(PKG_LIBS) -lcmocka
+	$(CC) $(CPPFLAGS) -O1 -g $(SANFLAGS) $(WARN) -Wno-missing-prototypes $(PKG_CFLAGS) -o $@ $< $(BUILD)/asan/libe4.a $(PKG_LIBS) -lcmocka
 
 unit: $(UNIT_BIN) $(ASAN_BIN)
 
