@@ -246,3 +246,51 @@ void e4_out_free(struct e4_out *out)
 	scols_unref_table(out->tb);
 	out->tb = NULL;
 }
+
+int e4_out_print_all(struct e4_out *const *outs, size_t n)
+{
+	size_t i;
+	int ret;
+
+	if (!n)
+		return 0;
+	if (!outs[0]->opts->json) {
+		for (i = 0; i < n; i++) {
+			if (i)
+				putchar('\n');
+			ret = e4_out_print(outs[i]);
+			if (ret)
+				return ret;
+		}
+		return 0;
+	}
+	/*
+	 * libsmartcols prints each table as a whole object: keep the
+	 * members and make one object of them, so that the output stays
+	 * one JSON document.
+	 */
+	fputs("{\n", stdout);
+	for (i = 0; i < n; i++) {
+		char *s = NULL, *open, *close;
+
+		ret = scols_print_table_to_string(outs[i]->tb, &s);
+		if (ret)
+			return ret;
+		open = strchr(s, '{');
+		close = strrchr(s, '}');
+		if (!open || !close || close < open) {
+			free(s);
+			return -EINVAL;
+		}
+		*close = '\0';
+		open++;
+		while (*open == '\n')
+			open++;
+		while (close > open && (close[-1] == '\n' || close[-1] == ' '))
+			*--close = '\0';
+		printf("%s%s\n", open, i + 1 < n ? "," : "");
+		free(s);
+	}
+	fputs("}\n", stdout);
+	return 0;
+}

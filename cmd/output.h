@@ -85,6 +85,12 @@ int e4_out_printf(struct e4_out *out, struct libscols_line *ln, int id,
 		  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 int e4_out_print(struct e4_out *out);
+/*
+ * Several tables as one document: under --json a single object with one
+ * member per table (its json_name); otherwise one after the other with a
+ * blank line between.  All must share the same options.
+ */
+int e4_out_print_all(struct e4_out *const *outs, size_t n);
 void e4_out_free(struct e4_out *out);
 
 #endif

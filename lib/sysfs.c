@@ -76,3 +76,30 @@ bool e4_sysfs_exists(const char *sysroot, const char *path)
 		return false;
 	return access(full, F_OK) == 0;
 }
+
+int e4_sysfs_link_name(const char *sysroot, const char *path, char *buf,
+		       size_t len)
+{
+	char full[4096], target[4096];
+	const char *name;
+	ssize_t n;
+	int ret;
+
+	ret = e4_sysfs_path(sysroot, path, full, sizeof(full));
+	if (ret)
+		return ret;
+	n = readlink(full, target, sizeof(target) - 1);
+	if (n < 0)
+		return -errno;
+	target[n] = '\0';
+	while (n > 1 && target[n - 1] == '/')
+		target[--n] = '\0';
+	name = strrchr(target, '/');
+	name = name ? name + 1 : target;
+	if (!*name)
+		return -EINVAL;
+	if (strlen(name) >= len)
+		return -ENAMETOOLONG;
+	strcpy(buf, name);
+	return (int)strlen(name);
+}

@@ -21,6 +21,11 @@ int e4_sysfs_read_u64(const char *sysroot, const char *path, uint64_t *val);
 
 bool e4_sysfs_exists(const char *sysroot, const char *path);
 
+/* The last component of symlink path's target: the device name that
+ * /sys/dev/block/MAJ:MIN points at.  Length or -errno. */
+int e4_sysfs_link_name(const char *sysroot, const char *path, char *buf,
+		       size_t len);
+
 /* Join sysroot and path into buf; -ENAMETOOLONG if it does not fit. */
 int e4_sysfs_path(const char *sysroot, const char *path, char *buf, size_t len);
 
