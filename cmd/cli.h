@@ -81,8 +81,6 @@ int e4_cli_usage_error(const struct e4_cli *cli, const char *fmt, ...)
 
 /* Command front ends. */
 int cmd_info(struct e4_cli *cli);
-int cmd_groups(struct e4_cli *cli);
-int cmd_check(struct e4_cli *cli);
 int cmd_delalloc_audit(struct e4_cli *cli);
 
 #endif

@@ -26,10 +26,6 @@ const struct e4_cmd e4_commands[] = {
 	{ "delalloc audit", cmd_delalloc_audit, E4_CMD_MOUNTED_OK | E4_CMD_FSCK_CODES,
 	  1, -1, "TARGET [PATH...]",
 	  "audit delayed-allocation reservations against the files" },
-	{ "groups", cmd_groups, E4_CMD_MOUNTED_OK | E4_CMD_UNMOUNTED_OK, 1, 1,
-	  "TARGET", "list the block group descriptors" },
-	{ "check", cmd_check, E4_CMD_MOUNTED_OK | E4_CMD_UNMOUNTED_OK | E4_CMD_FSCK_CODES,
-	  1, 1, "TARGET", "audit the free counts and checksums of every group (read-only)" },
 	{ "help", cmd_help, 0, 0, 1, "[COMMAND]", "show the commands, or one command's help" },
 	{ NULL, NULL, 0, 0, 0, NULL, NULL },
 };
