@@ -26,6 +26,11 @@ const struct e4_cmd e4_commands[] = {
 	{ "delalloc audit", cmd_delalloc_audit, E4_CMD_MOUNTED_OK | E4_CMD_FSCK_CODES,
 	  1, -1, "TARGET [PATH...]",
 	  "audit delayed-allocation reservations against the files" },
+	{ "inline list", cmd_inline_list, E4_CMD_MOUNTED_OK | E4_CMD_UNMOUNTED_OK, 1, 1,
+	  "TARGET", "list the inodes that keep their data inline" },
+	{ "inline convert", cmd_inline_convert,
+	  E4_CMD_ROOT | E4_CMD_MOUNTED_OK | E4_CMD_UNMOUNTED_OK | E4_CMD_WRITES, 1, -1,
+	  "TARGET [PATH...]", "move inline data to blocks; clear the inline_data feature" },
 	{ "help", cmd_help, 0, 0, 1, "[COMMAND]", "show the commands, or one command's help" },
 	{ NULL, NULL, 0, 0, 0, NULL, NULL },
 };
