@@ -50,12 +50,23 @@ struct e4_resize_plan {
 		int code;		/* -errno the kernel/engine would return */
 		char msg[256];
 	} refusals[E4_PLAN_MAX_REFUSALS];
+	bool legacy;			/* online through GROUP_EXTEND/GROUP_ADD */
 };
+
+/* step_blocks for e4_resize_plan_online: steps when the growth is large. */
+#define E4_RESIZE_STEP_AUTO UINT64_MAX
 
 /* Plans; 0 even when the plan has refusals (they are in the plan). */
 int e4_resize_plan_online(const struct e4_fs *fs, uint64_t new_blocks,
 			  uint64_t step_blocks, const char *sysroot,
 			  struct e4_resize_plan *plan, struct e4_err *err);
+/*
+ * Add the refusals of the pre-3.3 path (GROUP_EXTEND, then GROUP_ADD per
+ * group) to an online plan and mark it legacy; the online engine falls
+ * back to that path by itself when the kernel lacks RESIZE_FS.
+ */
+void e4_resize_plan_legacy(const struct e4_fs *fs,
+			   struct e4_resize_plan *plan);
 int e4_resize_plan_offline(const struct e4_fs *fs, uint64_t new_blocks,
 			   struct e4_resize_plan *plan, struct e4_err *err);
 
@@ -68,5 +79,31 @@ int e4_resize_plan_offline(const struct e4_fs *fs, uint64_t new_blocks,
  */
 int e4_resize_offline(struct e4_fs *fs, const struct e4_resize_plan *plan,
 		      const struct e4_job *job, struct e4_err *err);
+
+/*
+ * Online grow of a mounted filesystem (fs from e4_fs_open, read-only) to
+ * plan->new_blocks: EXT4_IOC_RESIZE_FS on the mount point, in the plan's
+ * steps, falling back to the legacy ioctls on ENOTTY (or always, for a
+ * legacy plan).  Refuses a plan with refusals.  job->cancel is checked
+ * between steps, so a step is never left half-done: -EINTR, with the
+ * filesystem consistent at *reached blocks.  A failed ioctl is explained
+ * (missing capability, recorded errors, read-only mount, ...) in err.
+ * *reached is the block count the kernel reports at the end, whatever
+ * the outcome; job progress is (blocks added, blocks to add).
+ */
+int e4_resize_online(const struct e4_fs *fs, const struct e4_resize_plan *plan,
+		     const struct e4_job *job, uint64_t *reached,
+		     struct e4_err *err);
+
+/* The block count of a mounted filesystem as the kernel has it now. */
+int e4_resize_live_blocks(const struct e4_target *t, uint64_t *blocks,
+			  struct e4_err *err);
+
+/*
+ * What to do when the device looks smaller than wanted: for a loop device
+ * whose backing file is larger, `losetup -c`; for device-mapper, that the
+ * kernel may not see an lvextend yet.  Empty when there is nothing to add.
+ */
+void e4_resize_device_hint(const struct e4_target *t, char *buf, size_t len);
 
 #endif
