@@ -82,6 +82,8 @@ int e4_cli_usage_error(const struct e4_cli *cli, const char *fmt, ...)
 /* Command front ends. */
 int cmd_info(struct e4_cli *cli);
 int cmd_resize(struct e4_cli *cli);
+int cmd_groups(struct e4_cli *cli);
+int cmd_check(struct e4_cli *cli);
 int cmd_delalloc_audit(struct e4_cli *cli);
 int cmd_inline_list(struct e4_cli *cli);
 int cmd_inline_convert(struct e4_cli *cli);

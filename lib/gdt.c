@@ -200,11 +200,13 @@ static void fill_group(ext2_filsys fs, dgrp_t i, bool csum,
 	gr->inode_bitmap_csum = ext2fs_inode_bitmap_checksum(fs, i);
 	gr->flags = ext2fs_bg_flags(fs, i);
 	gr->checksum = ext2fs_bg_checksum(fs, i);
-	if (!csum)
+	if (!csum) {
 		gr->csum = E4_GDT_CSUM_NONE;
-	else
-		gr->csum = ext2fs_group_desc_csum_verify(fs, i) ?
+	} else {
+		gr->checksum_calc = ext2fs_group_desc_csum(fs, i);
+		gr->csum = gr->checksum_calc == gr->checksum ?
 			   E4_GDT_CSUM_OK : E4_GDT_CSUM_BAD;
+	}
 	gr->has_super = ext2fs_bg_has_super(fs, i);
 	/* Knows meta_bg: descriptor blocks in groups 0, 1, last of each. */
 	ext2fs_super_and_bgd_loc2(fs, i, &super, &old_desc, &new_desc, &used);

@@ -46,6 +46,7 @@ struct e4_gdt_group {
 	uint32_t inode_bitmap_csum;
 	uint16_t flags;			/* EXT2_BG_INODE_UNINIT, ... */
 	uint16_t checksum;		/* bg_checksum as stored */
+	uint16_t checksum_calc;		/* what it should be (when csum != NONE) */
 	uint8_t csum;			/* enum e4_gdt_csum */
 	bool has_super;			/* holds a superblock (copy) */
 	bool has_gdt;			/* holds descriptor blocks (copy) */

@@ -1,0 +1,378 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * e4ctl check's engine: the free counts and checksums of every group,
+ * audited against the bitmaps in parallel through the group scanner, and
+ * the totals against the superblock.  Three phases: what libext2fs would
+ * synthesise for BLOCK_UNINIT groups (serial, libext2fs is not
+ * thread-safe), the bitmap reads (parallel, each worker with pread on a
+ * descriptor of its own), the comparison (serial).  Read-only throughout.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "e4/check.h"
+#include "e4/gdt.h"
+
+/* What the workers found for one group. */
+struct group_count {
+	uint32_t free_blocks;		/* clusters */
+	uint32_t free_inodes;
+	uint32_t bbitmap_csum;		/* computed, when checked */
+	uint32_t ibitmap_csum;
+	bool bbitmap_checked;
+	bool ibitmap_checked;
+};
+
+struct check {
+	ext2_filsys fs;
+	int fd;
+	size_t align;			/* I/O granule for O_DIRECT */
+	uint32_t ngroups;		/* groups of the snapshot checked */
+	uint32_t *uninit_used;		/* synthesised used clusters, BLOCK_UNINIT */
+	struct group_count *counts;
+	const struct e4_job *job;
+};
+
+const char *e4_check_what_name(enum e4_check_what what)
+{
+	static const char *const names[] = {
+		[E4_CHECK_FREE_BLOCKS] = "free_blocks",
+		[E4_CHECK_FREE_INODES] = "free_inodes",
+		[E4_CHECK_DESC_CSUM] = "desc_csum",
+		[E4_CHECK_BBITMAP_CSUM] = "block_bitmap_csum",
+		[E4_CHECK_IBITMAP_CSUM] = "inode_bitmap_csum",
+		[E4_CHECK_SB_FREE_BLOCKS] = "sb_free_blocks",
+		[E4_CHECK_SB_FREE_INODES] = "sb_free_inodes",
+	};
+
+	return what < sizeof(names) / sizeof(names[0]) ? names[what] : "?";
+}
+
+/*
+ * Whether the bitmap is taken as uninitialised: whenever the flag is set
+ * and the filesystem has group checksums (without them the flags mean
+ * nothing), even when the descriptor's own checksum is bad.  libext2fs
+ * would read such a group's never-written bitmap instead; e2fsck reports
+ * the checksum and still counts the group right, and so do we: the
+ * descriptor finding is reported once, not echoed as bitmap garbage.
+ */
+static bool uninit(const struct e4_gdt *gdt, const struct e4_gdt_group *g,
+		   uint16_t flag)
+{
+	return gdt->gdt_csum && (g->flags & flag);
+}
+
+static uint32_t group_clusters(const struct e4_gdt *gdt,
+			       const struct e4_gdt_group *g)
+{
+	uint64_t mask = (1ULL << gdt->cluster_bits) - 1;
+
+	return (g->end - g->start + 1 + mask) >> gdt->cluster_bits;
+}
+
+/* Zero bits among the first nbits of bitmap. */
+static uint32_t count_zero(const unsigned char *bitmap, uint32_t nbits)
+{
+	uint32_t used = 0, i;
+
+	for (i = 0; i + 64 <= nbits; i += 64) {
+		uint64_t w;
+
+		memcpy(&w, bitmap + i / 8, 8);
+		used += __builtin_popcountll(w);
+	}
+	for (; i < nbits; i++)
+		used += (bitmap[i / 8] >> (i % 8)) & 1;
+	return nbits - used;
+}
+
+/*
+ * The used clusters libext2fs gives a BLOCK_UNINIT group when it reads
+ * the bitmaps (mark_uninit_bg_group_blocks): its superblock and
+ * descriptor copies, and the bitmaps and inode tables of every
+ * BLOCK_UNINIT group that lie in it.  Marked in a bitmap of libext2fs's
+ * own so overlaps count once and meta_bg/bigalloc follow its rules.
+ */
+static int synthesise_uninit(struct check *c, const struct e4_gdt *gdt,
+			     struct e4_err *err)
+{
+	ext2_filsys fs = c->fs;
+	ext2fs_block_bitmap bmap;
+	unsigned char *buf = NULL;
+	errcode_t ret;
+	uint32_t i;
+	int rc = 0;
+
+	ret = ext2fs_allocate_block_bitmap(fs, "uninit groups", &bmap);
+	if (ret)
+		return e4_err_ext2(err, ret, "%s: while allocating a bitmap",
+				   fs->device_name);
+	for (i = 0; i < c->ngroups; i++) {
+		const struct e4_gdt_group *g = &gdt->groups[i];
+
+		if (!uninit(gdt, g, EXT2_BG_BLOCK_UNINIT))
+			continue;
+		ext2fs_reserve_super_and_bgd(fs, i, bmap);
+		if (g->inode_table && g->inode_table < gdt->blocks_count)
+			ext2fs_mark_block_bitmap_range2(bmap, g->inode_table,
+							fs->inode_blocks_per_group);
+		if (g->block_bitmap && g->block_bitmap < gdt->blocks_count)
+			ext2fs_mark_block_bitmap2(bmap, g->block_bitmap);
+		if (g->inode_bitmap && g->inode_bitmap < gdt->blocks_count)
+			ext2fs_mark_block_bitmap2(bmap, g->inode_bitmap);
+	}
+	buf = calloc(1, gdt->clusters_per_group / 8 + 8);
+	if (!buf) {
+		rc = e4_err_sys(err, -ENOMEM, "%s: while counting", fs->device_name);
+		goto out;
+	}
+	for (i = 0; i < c->ngroups; i++) {
+		const struct e4_gdt_group *g = &gdt->groups[i];
+		uint32_t n = group_clusters(gdt, g);
+
+		if (!uninit(gdt, g, EXT2_BG_BLOCK_UNINIT))
+			continue;
+		/* The bitmap is indexed in clusters from the first data block. */
+		ret = ext2fs_get_block_bitmap_range2(bmap,
+				EXT2FS_B2C(fs, gdt->first_data_block) +
+				(uint64_t)i * gdt->clusters_per_group, n, buf);
+		if (ret) {
+			rc = e4_err_ext2(err, ret, "%s: group %u", fs->device_name, i);
+			goto out;
+		}
+		c->uninit_used[i] = n - count_zero(buf, n);
+	}
+out:
+	free(buf);
+	ext2fs_free_block_bitmap(bmap);
+	return rc;
+}
+
+/* One filesystem block into buf (block_size bytes), O_DIRECT-safe. */
+static int read_block(struct check *c, const struct e4_gdt *gdt, uint64_t blk,
+		      unsigned char *buf, unsigned char *bounce)
+{
+	uint64_t off = blk * gdt->block_size;
+	uint64_t start = off & ~(uint64_t)(c->align - 1);
+	size_t len = (off + gdt->block_size - start + c->align - 1) &
+		     ~(c->align - 1);
+	ssize_t n;
+
+	do
+		n = pread(c->fd, bounce, len, start);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	if ((size_t)n < off - start + gdt->block_size)
+		return -EIO;
+	memcpy(buf, bounce + (off - start), gdt->block_size);
+	return 0;
+}
+
+static size_t bounce_size(const struct check *c, const struct e4_gdt *gdt)
+{
+	return ((gdt->block_size + c->align - 1) & ~(c->align - 1)) + c->align;
+}
+
+static int scan_group(const struct e4_gdt *gdt, uint32_t i, void *arg,
+		      struct e4_err *err)
+{
+	struct check *c = arg;
+	const struct e4_gdt_group *g = &gdt->groups[i];
+	struct group_count *gc = &c->counts[i];
+	unsigned char *bounce = NULL, *buf;
+	uint32_t nclusters;
+	int rc = 0;
+
+	if (e4_job_cancelled(c->job))
+		return e4_err_set(err, -EINTR, "interrupted");
+	/* The scan follows the newest snapshot; we audit the first one's groups. */
+	if (i >= c->ngroups)
+		return 0;
+	buf = malloc(gdt->block_size);
+	if (!buf || posix_memalign((void **)&bounce, c->align,
+				   bounce_size(c, gdt))) {
+		free(buf);
+		return e4_err_sys(err, -ENOMEM, "group %u", i);
+	}
+	nclusters = group_clusters(gdt, g);
+
+	if (uninit(gdt, g, EXT2_BG_BLOCK_UNINIT)) {
+		gc->free_blocks = nclusters - c->uninit_used[i];
+	} else if (!g->block_bitmap || g->block_bitmap >= gdt->blocks_count) {
+		/* libext2fs reads such a bitmap as all free. */
+		gc->free_blocks = nclusters;
+	} else {
+		rc = read_block(c, gdt, g->block_bitmap, buf, bounce);
+		if (rc) {
+			e4_err_sys(err, rc, "%s: group %u: while reading the block bitmap at %llu",
+				   c->fs->device_name, i,
+				   (unsigned long long)g->block_bitmap);
+			goto out;
+		}
+		gc->free_blocks = count_zero(buf, nclusters);
+		if (gdt->metadata_csum) {
+			gc->bbitmap_csum = ext2fs_crc32c_le(gdt->csum_seed, buf,
+							    gdt->clusters_per_group / 8);
+			if (gdt->desc_size < EXT4_BG_BLOCK_BITMAP_CSUM_HI_LOCATION)
+				gc->bbitmap_csum &= 0xffff;
+			gc->bbitmap_checked = true;
+		}
+	}
+
+	if (uninit(gdt, g, EXT2_BG_INODE_UNINIT)) {
+		gc->free_inodes = gdt->inodes_per_group;
+	} else if (!g->inode_bitmap || g->inode_bitmap >= gdt->blocks_count) {
+		gc->free_inodes = gdt->inodes_per_group;
+	} else {
+		rc = read_block(c, gdt, g->inode_bitmap, buf, bounce);
+		if (rc) {
+			e4_err_sys(err, rc, "%s: group %u: while reading the inode bitmap at %llu",
+				   c->fs->device_name, i,
+				   (unsigned long long)g->inode_bitmap);
+			goto out;
+		}
+		gc->free_inodes = count_zero(buf, gdt->inodes_per_group);
+		if (gdt->metadata_csum) {
+			gc->ibitmap_csum = ext2fs_crc32c_le(gdt->csum_seed, buf,
+							    gdt->inodes_per_group / 8);
+			if (gdt->desc_size < EXT4_BG_INODE_BITMAP_CSUM_HI_END)
+				gc->ibitmap_csum &= 0xffff;
+			gc->ibitmap_checked = true;
+		}
+	}
+out:
+	free(bounce);
+	free(buf);
+	return rc;
+}
+
+static int add(struct e4_check_result *res, size_t *cap, uint32_t group,
+	       enum e4_check_what what, uint64_t expected, uint64_t found)
+{
+	if (res->nfindings == *cap) {
+		size_t n = *cap ? *cap * 2 : 16;
+		void *p = realloc(res->findings, n * sizeof(*res->findings));
+
+		if (!p)
+			return -ENOMEM;
+		res->findings = p;
+		*cap = n;
+	}
+	res->findings[res->nfindings++] = (struct e4_check_finding){
+		.group = group, .what = what, .expected = expected, .found = found,
+	};
+	return 0;
+}
+
+static int compare(const struct check *c, const struct e4_gdt *gdt,
+		   struct e4_check_result *res)
+{
+	size_t cap = 0;
+	uint64_t free_clusters = 0, free_inodes = 0;
+	uint32_t i;
+	int rc = 0;
+
+	for (i = 0; i < c->ngroups && !rc; i++) {
+		const struct e4_gdt_group *g = &gdt->groups[i];
+		const struct group_count *gc = &c->counts[i];
+
+		free_clusters += gc->free_blocks;
+		free_inodes += gc->free_inodes;
+		if (g->csum == E4_GDT_CSUM_BAD)
+			rc = add(res, &cap, i, E4_CHECK_DESC_CSUM,
+				 g->checksum_calc, g->checksum);
+		if (!rc && gc->free_blocks != g->free_blocks)
+			rc = add(res, &cap, i, E4_CHECK_FREE_BLOCKS,
+				 gc->free_blocks, g->free_blocks);
+		if (!rc && gc->free_inodes != g->free_inodes)
+			rc = add(res, &cap, i, E4_CHECK_FREE_INODES,
+				 gc->free_inodes, g->free_inodes);
+		if (!rc && gc->bbitmap_checked &&
+		    gc->bbitmap_csum != g->block_bitmap_csum)
+			rc = add(res, &cap, i, E4_CHECK_BBITMAP_CSUM,
+				 gc->bbitmap_csum, g->block_bitmap_csum);
+		if (!rc && gc->ibitmap_checked &&
+		    gc->ibitmap_csum != g->inode_bitmap_csum)
+			rc = add(res, &cap, i, E4_CHECK_IBITMAP_CSUM,
+				 gc->ibitmap_csum, g->inode_bitmap_csum);
+	}
+	/* As e2fsck's pass 5: the superblock against the bitmaps' totals. */
+	res->groups = c->ngroups;
+	res->free_blocks = free_clusters << gdt->cluster_bits;
+	res->free_inodes = free_inodes;
+	if (!rc && res->free_blocks != gdt->free_blocks)
+		rc = add(res, &cap, E4_CHECK_SUPERBLOCK, E4_CHECK_SB_FREE_BLOCKS,
+			 res->free_blocks, gdt->free_blocks);
+	if (!rc && res->free_inodes != gdt->free_inodes)
+		rc = add(res, &cap, E4_CHECK_SUPERBLOCK, E4_CHECK_SB_FREE_INODES,
+			 res->free_inodes, gdt->free_inodes);
+	return rc;
+}
+
+int e4_check_run(struct e4_fs *efs, unsigned int nthreads,
+		 const struct e4_job *job, struct e4_check_result *res,
+		 struct e4_err *err)
+{
+	struct check c = { .fs = e4_fs_ext2(efs), .fd = -1, .job = job };
+	struct e4_gdt_table *tab;
+	const struct e4_gdt *gdt;
+	bool direct = c.fs->flags & EXT2_FLAG_DIRECT_IO;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	/* 4096 covers the logical block size of every device we meet;
+	 * without O_DIRECT any power of two will do for posix_memalign. */
+	c.align = direct ? 4096 : 512;
+	c.fd = open(c.fs->device_name, O_RDONLY | O_CLOEXEC | (direct ? O_DIRECT : 0));
+	if (c.fd < 0)
+		return e4_err_sys(err, -errno, "%s: cannot open", c.fs->device_name);
+	rc = e4_gdt_open(efs, &tab, err);
+	if (rc)
+		goto out_close;
+
+	/* This thread reads the snapshot too: between the phases. */
+	e4_gdt_thread_register();
+	e4_gdt_read_lock();
+	gdt = e4_gdt_current(tab);
+	c.ngroups = gdt->group_count;
+	c.uninit_used = calloc(c.ngroups, sizeof(*c.uninit_used));
+	c.counts = calloc(c.ngroups, sizeof(*c.counts));
+	if (!c.uninit_used || !c.counts)
+		rc = e4_err_sys(err, -ENOMEM, "%s: while checking", c.fs->device_name);
+	else
+		rc = synthesise_uninit(&c, gdt, err);
+	e4_gdt_read_unlock();
+	if (rc)
+		goto out_unregister;
+
+	rc = e4_groups_scan(tab, nthreads, scan_group, &c, err);
+	if (rc)
+		goto out_unregister;
+
+	e4_gdt_read_lock();
+	rc = compare(&c, e4_gdt_current(tab), res);
+	e4_gdt_read_unlock();
+	if (rc) {
+		e4_err_sys(err, rc, "%s: while checking", c.fs->device_name);
+		e4_check_result_free(res);
+	}
+out_unregister:
+	e4_gdt_thread_unregister();
+	free(c.counts);
+	free(c.uninit_used);
+	e4_gdt_close(tab);
+out_close:
+	close(c.fd);
+	return rc;
+}
+
+void e4_check_result_free(struct e4_check_result *res)
+{
+	free(res->findings);
+	res->findings = NULL;
+	res->nfindings = 0;
+}
