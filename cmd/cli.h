@@ -87,5 +87,7 @@ int cmd_check(struct e4_cli *cli);
 int cmd_delalloc_audit(struct e4_cli *cli);
 int cmd_inline_list(struct e4_cli *cli);
 int cmd_inline_convert(struct e4_cli *cli);
+int cmd_wb_show(struct e4_cli *cli);
+int cmd_wb_watch(struct e4_cli *cli);
 
 #endif

@@ -37,6 +37,10 @@ const struct e4_cmd e4_commands[] = {
 	{ "inline convert", cmd_inline_convert,
 	  E4_CMD_ROOT | E4_CMD_MOUNTED_OK | E4_CMD_UNMOUNTED_OK | E4_CMD_WRITES, 1, -1,
 	  "TARGET [PATH...]", "move inline data to blocks; clear the inline_data feature" },
+	{ "wb show", cmd_wb_show, E4_CMD_MOUNTED_OK, 0, 1,
+	  "TARGET", "show the per-cgroup writeback contexts of a mounted filesystem" },
+	{ "wb watch", cmd_wb_watch, E4_CMD_MOUNTED_OK, 0, 1,
+	  "TARGET", "watch the writeback contexts, optionally with their trace events" },
 	{ "help", cmd_help, 0, 0, 1, "[COMMAND]", "show the commands, or one command's help" },
 	{ NULL, NULL, 0, 0, 0, NULL, NULL },
 };

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef E4_CMD_WB_H
+#define E4_CMD_WB_H
+
+#include <stdio.h>
+
+#include "output.h"
+#include "e4/wb.h"
+
+/*
+ * What `wb show` (cmd/wb.c) and `wb watch` (cmd/wb_watch.c) share: the
+ * options, the columns, and one frame of output in each format.
+ */
+struct wb_opts {
+	struct e4_outopts out;
+	char *sysroot;
+	char *cgroup;
+	int bytes;
+	/* watch */
+	double interval;
+	int events;
+	int count;
+};
+
+#define WB_COMMON_OPTIONS(o)                                                   \
+	E4_OUTPUT_OPTIONS(&(o)->out),                                          \
+	{ "cgroup", '\0', POPT_ARG_STRING, &(o)->cgroup, 0,                    \
+	  "only this cgroup2 path and its descendants", "PATH" },              \
+	{ "bytes", 'b', POPT_ARG_NONE, &(o)->bytes, 0,                         \
+	  "print sizes in bytes rather than in a human-readable form", NULL }, \
+	{ "sysroot", '\0', POPT_ARG_STRING, &(o)->sysroot, 0,                  \
+	  "read /sys, /proc, debugfs and cgroups under DIR (for tests)",       \
+	  "DIR" }
+
+/* Prepare out for the command's columns; usage message in msg. */
+int wb_out_init(struct e4_out *out, const struct wb_opts *o, char *msg,
+		size_t msglen);
+int wb_list_columns(const struct wb_opts *o);
+int wb_fill(struct e4_out *out, const struct wb_opts *o,
+	    const struct e4_wb_snap *snap);
+
+/* The mode and notes, one "prefix: line" each, on f. */
+void wb_print_notes(FILE *f, const char *prefix, const struct e4_wb_info *in);
+
+/* A JSON string literal (with quotes) on f. */
+void wb_json_str(FILE *f, const char *s);
+
+/*
+ * The table of out as one JSON object, with the writeback facts added
+ * after the "contexts" array; extra (may be NULL) prints more members,
+ * each starting with a comma.  compact: on one line.
+ */
+int wb_print_json(struct e4_out *out, const struct e4_wb_info *in,
+		  const struct e4_wb_snap *snap, bool compact,
+		  void (*extra)(FILE *f, void *arg), void *arg);
+
+#endif

@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef E4_WB_INT_H
+#define E4_WB_INT_H
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "e4/wb.h"
+
+/*
+ * What lib/wb.c (contexts and cgroups) and lib/wb_trace.c (events) share
+ * about one open handle.  Not part of the library's API.
+ */
+
+/* A live cgroup directory of the cgroup2 tree. */
+struct wb_cgroup {
+	uint64_t ino;
+	char *path;		/* relative to the cgroup2 mount: "/", "/a" */
+};
+
+#define WB_TRACE_EVENTS 4
+
+struct e4_wb {
+	char *sysroot;		/* NULL: the running system */
+	struct e4_wb_info info;
+	char debugfs[PATH_MAX];	/* full path of the bdi's debugfs dir */
+	char cgroot[PATH_MAX];	/* full path of the cgroup2 mount, "" if none */
+	bool cg_partial;	/* the cgroup2 mount shows a subtree only */
+	bool private_ns;	/* we are in our own mount namespace */
+
+	/* the cgroup map of the last read, sorted by ino */
+	struct wb_cgroup *cg;
+	size_t ncg;
+
+	/* events (lib/wb_trace.c) */
+	char tracefs[PATH_MAX];		/* full path of the tracefs root */
+	char instance[PATH_MAX];	/* our instance dir, "" if none */
+	struct e4_trace_page_layout layout;
+	struct e4_trace_format fmt[WB_TRACE_EVENTS];
+	size_t nfmt;
+	char enabled[128];
+	int *cpu_fd;
+	int *cpu_id;
+	size_t ncpu;
+	unsigned char *page;
+	size_t page_size;
+};
+
+/*
+ * snprintf that reports truncation as -ENAMETOOLONG (paths built from
+ * kernel-supplied names must not be cut silently).
+ */
+int wb_pathf(char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Read a whole file (full path) into a new NUL-terminated buffer. */
+int wb_read_file(const char *path, char **buf, size_t *len);
+
+/* Enter a private mount namespace once, so that mounts stay ours. */
+int wb_private_ns(struct e4_wb *wb, struct e4_err *err);
+
+/* The mount point of the first mount of type fstype in our namespace. */
+int wb_find_fs_mount(const char *sysroot, const char *fstype, char *buf,
+		     size_t len);
+
+/* Refresh the cgroup map; find the path of ino (NULL: none). */
+int wb_cgroup_scan(struct e4_wb *wb, struct e4_err *err);
+const char *wb_cgroup_path(const struct e4_wb *wb, uint64_t ino);
+
+#endif
