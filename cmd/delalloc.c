@@ -257,13 +257,12 @@ static void print_findings(const struct e4_da_report *r)
 /*
  * Test hook, documented in e4ctl-delalloc(8): with E4CTL_TEST_FROZEN_FILE
  * set, create that file once the filesystem is frozen and stay frozen
- * until a signal arrives (or the freeze times out), so that a test can
- * kill the audit at a known point.
+ * until a signal arrives or the test removes the file, so that a test can
+ * act at a known point without guessing how long anything takes.
  */
 struct frozen_hook {
 	const char *file;
 	const volatile sig_atomic_t *stop;
-	unsigned int timeout_ms;
 };
 
 static void frozen_hook(void *arg)
@@ -273,13 +272,15 @@ static void frozen_hook(void *arg)
 	int fd;
 
 	fd = open(h->file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd >= 0)
-		close(fd);
-	while (!*h->stop && waited < h->timeout_ms) {
-		struct timespec ts = { 0, 50 * 1000000L };
+	if (fd < 0)
+		return;
+	close(fd);
+	/* ten minutes at most: a test that died must not leave us here */
+	while (!*h->stop && access(h->file, F_OK) == 0 && waited < 600000) {
+		struct timespec ts = { 0, 20 * 1000000L };
 
 		nanosleep(&ts, NULL);
-		waited += 50;
+		waited += 20;
 	}
 }
 
@@ -326,6 +327,9 @@ int cmd_delalloc_audit(struct e4_cli *cli)
 	if (o.out.list_columns)
 		return e4_out_list_columns(colinfo, ARRAY_SIZE(colinfo), &o.out) ?
 		       e4_cli_fail(cli) : 0;
+	/* the table row allows none, for --list-columns alone */
+	if (cli->nargs < 1)
+		return e4_cli_usage_error(cli, "missing TARGET");
 	if (o.sync && o.freeze)
 		return e4_cli_usage_error(cli, "--sync and --freeze exclude each other");
 	if (o.samples < 1 || o.samples >= E4_DA_MAX_SAMPLES)
@@ -362,7 +366,6 @@ int cmd_delalloc_audit(struct e4_cli *cli)
 	dopts.job = &job;
 	hook.file = getenv("E4CTL_TEST_FROZEN_FILE");
 	hook.stop = job.cancel;
-	hook.timeout_ms = o.freeze_timeout_ms;
 	if (hook.file && *hook.file) {
 		dopts.frozen = frozen_hook;
 		dopts.frozen_arg = &hook;

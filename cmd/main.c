@@ -26,7 +26,7 @@ const struct e4_cmd e4_commands[] = {
 	{ "resize", cmd_resize, E4_CMD_MOUNTED_OK | E4_CMD_UNMOUNTED_OK | E4_CMD_WRITES,
 	  1, 2, "TARGET [SIZE]", "grow a filesystem: online through the kernel, or offline" },
 	{ "delalloc audit", cmd_delalloc_audit, E4_CMD_MOUNTED_OK | E4_CMD_FSCK_CODES,
-	  1, -1, "TARGET [PATH...]",
+	  0, -1, "TARGET [PATH...]",
 	  "audit delayed-allocation reservations against the files" },
 	{ "groups", cmd_groups, E4_CMD_MOUNTED_OK | E4_CMD_UNMOUNTED_OK, 1, 1,
 	  "TARGET", "list the block group descriptors" },
