@@ -153,6 +153,9 @@ int cmd_check(struct e4_cli *cli)
 	if (o.out.list_columns)
 		return e4_out_list_columns(colinfo, ARRAY_SIZE(colinfo), &o.out) ?
 		       e4_cli_fail(cli) : 0;
+	/* TARGET is optional in the table only for --list-columns. */
+	if (cli->nargs != 1)
+		return e4_cli_usage_error(cli, "missing TARGET");
 	if (o.timeout_ms <= 0)
 		return e4_cli_usage_error(cli, "--freeze-timeout must be a positive number of milliseconds");
 	if (o.threads < 0 || o.threads > 256)

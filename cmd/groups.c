@@ -28,7 +28,7 @@ static const struct e4_colinfo colinfo[] = {
 	[COL_GROUP] = { "GROUP", "Group", 0, R, E4_COL_NUM, "group number" },
 	[COL_START] = { "START", "First block", 0, R, E4_COL_NUM, "first block of the group" },
 	[COL_END] = { "END", "Last block", 0, R, E4_COL_NUM, "last block of the group" },
-	[COL_FLAGS] = { "FLAGS", "Flags", 0, 0, E4_COL_STR, "INODE_UNINIT, BLOCK_UNINIT, ITABLE_ZEROED, or -" },
+	[COL_FLAGS] = { "FLAGS", "Flags", 0, 0, E4_COL_STR, "INODE_UNINIT, BLOCK_UNINIT, ITABLE_ZEROED (with group checksums only), or -" },
 	[COL_BBITMAP] = { "BBITMAP", "Block bitmap", 0, R, E4_COL_NUM, "block bitmap location" },
 	[COL_IBITMAP] = { "IBITMAP", "Inode bitmap", 0, R, E4_COL_NUM, "inode bitmap location" },
 	[COL_ITABLE] = { "ITABLE", "Inode table", 0, R, E4_COL_NUM, "first block of the inode table" },
@@ -112,7 +112,8 @@ static int fill(struct e4_out *out, const struct e4_gdt *gdt, uint32_t first,
 
 		if (!ln)
 			return -ENOMEM;
-		flags_str(g->flags, flags, sizeof(flags));
+		/* As dumpe2fs: without group checksums the flags mean nothing. */
+		flags_str(gdt->gdt_csum ? g->flags : 0, flags, sizeof(flags));
 		rc = e4_out_u64(out, ln, COL_GROUP, i) ?:
 		     e4_out_u64(out, ln, COL_START, g->start) ?:
 		     e4_out_u64(out, ln, COL_END, g->end) ?:
@@ -164,6 +165,9 @@ int cmd_groups(struct e4_cli *cli)
 	if (o.out.list_columns)
 		return e4_out_list_columns(colinfo, ARRAY_SIZE(colinfo), &o.out) ?
 		       e4_cli_fail(cli) : 0;
+	/* TARGET is optional in the table only for --list-columns. */
+	if (cli->nargs != 1)
+		return e4_cli_usage_error(cli, "missing TARGET");
 	if (o.groups && parse_range(o.groups, &first, &last))
 		return e4_cli_usage_error(cli, "invalid group range '%s' (N or A-B)",
 					  o.groups);
