@@ -384,15 +384,16 @@ int cmd_resize(struct e4_cli *cli)
 		rc = e4_cli_fail(cli);
 		goto out;
 	}
-	if (plan.nrefusals) {
-		rc = refusals(cli, t, &plan);
-		goto out;
-	}
+	/* Equal needs no ioctl, so nothing can refuse it. */
 	if (plan.new_blocks == plan.old_blocks) {
 		if (!o.out.json)
 			printf("%s: nothing to do: already %llu blocks\n",
 			       e4_target_name(t), (unsigned long long)plan.old_blocks);
 		rc = E4_EXIT_OK;
+		goto out;
+	}
+	if (plan.nrefusals) {
+		rc = refusals(cli, t, &plan);
 		goto out;
 	}
 	if (o.dry_run) {
