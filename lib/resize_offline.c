@@ -1,0 +1,823 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Growing an unmounted ext2/3/4 filesystem through libext2fs: the plan
+ * (the geometry after the grow and every reason it cannot happen) and the
+ * engine that carries it out.  New descriptor blocks come out of the
+ * reserved GDT blocks while they last; past them the filesystem is
+ * converted to meta_bg the way the kernel does it online.  Everything is
+ * prepared in memory first; the only writes before the commit go to the
+ * new space (inode tables of the new groups) and to the primary
+ * superblock's "resize in progress" mark, so an interruption before the
+ * commit leaves the filesystem as it was.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "e4/resize.h"
+
+/*
+ * A new last group smaller than its own metadata plus this many blocks is
+ * not worth having: the size is trimmed back to the group's start, as
+ * resize2fs does, so that both tools agree on the result.
+ */
+#define LAST_GROUP_SLACK 50
+
+/* The filesystem after the grow, as the plan and the engine see it. */
+struct layout {
+	uint64_t blocks;
+	dgrp_t groups;
+	uint64_t desc_blocks;
+	uint32_t reserved_gdt;		/* s_reserved_gdt_blocks after */
+	bool meta_bg;			/* after (set or converted) */
+	bool to_meta_bg;		/* this grow converts */
+	uint32_t first_meta_bg;
+	uint32_t backup_bgs[2];		/* sparse_super2 */
+	bool move_backup;		/* sparse_super2 backup to the new last group */
+	uint64_t inodes;
+};
+
+static uint64_t group_start(ext2_filsys fs, uint64_t group)
+{
+	return fs->super->s_first_data_block +
+	       group * (uint64_t)fs->super->s_blocks_per_group;
+}
+
+static uint64_t groups_for(ext2_filsys fs, uint64_t blocks)
+{
+	uint64_t bpg = fs->super->s_blocks_per_group;
+
+	return (blocks - fs->super->s_first_data_block + bpg - 1) / bpg;
+}
+
+static void layout_for(ext2_filsys fs, uint64_t blocks, struct layout *l)
+{
+	struct ext2_super_block *sb = fs->super;
+	uint64_t dpb = EXT2_DESC_PER_BLOCK(sb), groups = groups_for(fs, blocks);
+	uint64_t o_desc = fs->desc_blocks, rsv = sb->s_reserved_gdt_blocks;
+	dgrp_t old_last = fs->group_desc_count - 1;
+
+	memset(l, 0, sizeof(*l));
+	l->blocks = blocks;
+	l->groups = groups > 0xFFFFFFFFULL ? 0xFFFFFFFF : (dgrp_t)groups;
+	l->desc_blocks = (groups + dpb - 1) / dpb;
+	l->reserved_gdt = rsv;
+	l->meta_bg = ext2fs_has_feature_meta_bg(sb);
+	l->first_meta_bg = sb->s_first_meta_bg;
+	l->inodes = groups * sb->s_inodes_per_group;
+	if (!l->meta_bg && l->desc_blocks > o_desc) {
+		if (ext2fs_has_feature_resize_inode(sb) &&
+		    l->desc_blocks <= o_desc + rsv) {
+			l->reserved_gdt = rsv - (l->desc_blocks - o_desc);
+		} else {
+			/*
+			 * As ext4_resize_fs: the reserved GDT blocks become
+			 * ordinary descriptor blocks first, then meta_bg
+			 * starts where they end.  Nothing has to be freed.
+			 */
+			l->meta_bg = l->to_meta_bg = true;
+			l->first_meta_bg = o_desc +
+				(ext2fs_has_feature_resize_inode(sb) ? rsv : 0);
+			l->reserved_gdt = 0;
+		}
+	}
+	l->backup_bgs[0] = sb->s_backup_bgs[0];
+	l->backup_bgs[1] = sb->s_backup_bgs[1];
+	/* The second sparse_super2 backup lives in the last group. */
+	if (ext2fs_has_feature_sparse_super2(sb) && old_last > 0 &&
+	    sb->s_backup_bgs[1] == old_last && l->groups - 1 > old_last) {
+		l->backup_bgs[1] = l->groups - 1;
+		l->move_backup = true;
+	}
+}
+
+static bool has_super_after(ext2_filsys fs, const struct layout *l,
+			    dgrp_t group)
+{
+	if (group == 0)
+		return true;
+	if (ext2fs_has_feature_sparse_super2(fs->super))
+		return group == l->backup_bgs[0] || group == l->backup_bgs[1];
+	/* Without sparse_super2 the answer does not depend on the size. */
+	return ext2fs_bg_has_super(fs, group);
+}
+
+/* Blocks a group needs for its own metadata once the grow is done. */
+static uint64_t overhead_after(ext2_filsys fs, const struct layout *l,
+			       dgrp_t group)
+{
+	uint64_t dpb = EXT2_DESC_PER_BLOCK(fs->super), n = 2;
+
+	n += fs->inode_blocks_per_group;
+	if (has_super_after(fs, l, group))
+		n += 1 + (l->meta_bg ? l->first_meta_bg :
+			  l->desc_blocks + l->reserved_gdt);
+	if (l->meta_bg && group / dpb >= l->first_meta_bg) {
+		uint64_t in = group % dpb;
+
+		if (in == 0 || in == 1 || in == dpb - 1)
+			n++;
+	}
+	return n;
+}
+
+static void refuse(struct e4_resize_plan *plan, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void refuse(struct e4_resize_plan *plan, int code, const char *fmt, ...)
+{
+	va_list ap;
+	int i = plan->nrefusals;
+
+	if (i >= E4_PLAN_MAX_REFUSALS)
+		return;
+	plan->refusals[i].code = code;
+	va_start(ap, fmt);
+	vsnprintf(plan->refusals[i].msg, sizeof(plan->refusals[i].msg), fmt, ap);
+	va_end(ap);
+	plan->nrefusals++;
+}
+
+int e4_resize_plan_offline(const struct e4_fs *efs, uint64_t new_blocks,
+			   struct e4_resize_plan *plan, struct e4_err *err)
+{
+	ext2_filsys fs = e4_fs_ext2(efs);
+	const struct e4_target *t = e4_fs_target(efs);
+	struct ext2_super_block *sb = fs->super;
+	uint64_t cur = ext2fs_blocks_count(sb), n = new_blocks;
+	uint64_t ratio = EXT2FS_CLUSTER_RATIO(fs);
+	struct layout l;
+
+	(void)err;
+	memset(plan, 0, sizeof(*plan));
+	plan->online = false;
+	plan->block_size = fs->blocksize;
+	plan->requested_blocks = new_blocks;
+	plan->old_blocks = cur;
+	plan->old_groups = fs->group_desc_count;
+	plan->old_desc_blocks = fs->desc_blocks;
+	plan->reserved_gdt_blocks = sb->s_reserved_gdt_blocks;
+	plan->old_inodes = sb->s_inodes_count;
+	plan->device_size = t->size;
+	plan->steps = 1;
+
+	/* bigalloc: a filesystem ends on a cluster boundary. */
+	if (n % ratio) {
+		n -= n % ratio;
+		plan->rounded_to_cluster = true;
+	}
+	if (n < cur) {
+		refuse(plan, -EOPNOTSUPP,
+		       "shrinking an unmounted filesystem is not supported yet (%llu blocks requested, it has %llu)",
+		       (unsigned long long)new_blocks, (unsigned long long)cur);
+		n = cur;
+	}
+	for (;;) {
+		dgrp_t last;
+
+		layout_for(fs, n, &l);
+		last = l.groups - 1;
+		if (n <= cur || last < fs->group_desc_count)
+			break;
+		if (n - group_start(fs, last) >=
+		    overhead_after(fs, &l, last) + LAST_GROUP_SLACK)
+			break;
+		n = group_start(fs, last);
+	}
+
+	plan->new_blocks = n;
+	plan->new_groups = l.groups;
+	plan->new_desc_blocks = l.desc_blocks;
+	plan->reserved_gdt_covers = !l.to_meta_bg;
+	plan->meta_bg_conversion = l.to_meta_bg;
+	plan->new_inodes = l.inodes;
+
+	if (!ext2fs_has_feature_64bit(sb) && n > 0xFFFFFFFFULL)
+		refuse(plan, -EFBIG,
+		       "without the 64bit feature a filesystem has at most 4294967295 blocks (%llu requested)",
+		       (unsigned long long)n);
+	if (l.inodes > 0xFFFFFFFFULL)
+		refuse(plan, -EOVERFLOW,
+		       "%u groups of %u inodes would pass the limit of 4294967295 inodes",
+		       l.groups, sb->s_inodes_per_group);
+	if (ext2fs_has_feature_resize_inode(sb) &&
+	    ext2fs_has_feature_meta_bg(sb))
+		refuse(plan, -EUCLEAN,
+		       "resize_inode and meta_bg are both set, which is invalid; run e2fsck first");
+	if (t->is_blockdev && n * (uint64_t)fs->blocksize > t->size)
+		refuse(plan, -ENOSPC,
+		       "the device has %llu bytes, %llu blocks of %u need %llu",
+		       (unsigned long long)t->size, (unsigned long long)n,
+		       fs->blocksize,
+		       (unsigned long long)(n * (uint64_t)fs->blocksize));
+	/*
+	 * Moving a backup out of a bigalloc cluster that other metadata
+	 * may share needs care this engine does not take yet.
+	 */
+	if (l.move_backup && ratio > 1)
+		refuse(plan, -EOPNOTSUPP,
+		       "moving the sparse_super2 backup of a bigalloc filesystem is not supported");
+	return 0;
+}
+
+/* The state of one grow, from preparation to commit. */
+struct grow {
+	ext2_filsys fs;
+	const struct e4_target *t;
+	const char *name;
+	const struct e4_job *job;
+	struct layout l;
+	dgrp_t old_groups;
+	uint64_t old_blocks;
+	unsigned long old_desc_blocks;
+	struct ext2_super_block saved;	/* the superblock as found */
+	void *saved_desc;		/* the descriptor table as found */
+	unsigned char *touched;		/* groups whose free count changes */
+	uint64_t zero_from;		/* blocks from here read as zeros */
+	off_t image_size;		/* before extension, -1: not extended */
+	bool marked;			/* "resize in progress" is on disk */
+	bool committing;
+	uint64_t old_used;		/* clusters in use before */
+};
+
+static bool csum_feature(ext2_filsys fs)
+{
+	return ext2fs_has_group_desc_csum(fs);
+}
+
+/*
+ * Write the primary superblock alone, bypassing ext2fs_flush (which also
+ * writes every backup and descriptor block).  orig_super follows, because
+ * ext2fs_flush only writes the fields that differ from it.
+ */
+static errcode_t write_primary_super(ext2_filsys fs,
+				     const struct ext2_super_block *sb)
+{
+	struct ext2_super_block copy;
+	blk64_t blk = SUPERBLOCK_OFFSET / fs->blocksize;
+	unsigned int off = SUPERBLOCK_OFFSET % fs->blocksize;
+	char *buf;
+	errcode_t ret;
+
+	memcpy(&copy, sb, sizeof(copy));
+	ext2fs_superblock_csum_set(fs, &copy);
+	ret = ext2fs_get_mem(fs->blocksize, &buf);
+	if (ret)
+		return ret;
+	ret = io_channel_read_blk64(fs->io, blk, 1, buf);
+	if (ret)
+		goto out;
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	ext2fs_swap_super(&copy);
+#endif
+	memcpy(buf + off, &copy, SUPERBLOCK_SIZE);
+	ret = io_channel_write_blk64(fs->io, blk, 1, buf);
+	if (!ret)
+		ret = io_channel_flush(fs->io);
+	if (!ret && fs->orig_super)
+		memcpy(fs->orig_super, buf + off, SUPERBLOCK_SIZE);
+out:
+	ext2fs_free_mem(&buf);
+	return ret;
+}
+
+static void touch(struct grow *g, blk64_t blk)
+{
+	if (blk)
+		g->touched[ext2fs_group_of_blk2(g->fs, blk)] = 1;
+}
+
+/*
+ * Extend an image file to the new size, sparsely, before anything else
+ * is written: the new groups' blocks then read back as zeros, which is
+ * what lets inode tables there count as zeroed without writing them.
+ * Block devices were checked by the plan.
+ */
+static int extend_image(struct grow *g, struct e4_err *err)
+{
+	off_t want = g->l.blocks * (uint64_t)g->fs->blocksize;
+	struct stat st;
+	int fd, rc = 0;
+
+	g->zero_from = UINT64_MAX;
+	if (g->t->is_blockdev)
+		return 0;
+	fd = open(g->t->device, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return e4_err_sys(err, -errno, "%s: while opening the image to extend it",
+				  g->name);
+	if (fstat(fd, &st)) {
+		rc = e4_err_sys(err, -errno, "%s", g->name);
+		goto out;
+	}
+	g->zero_from = (st.st_size + g->fs->blocksize - 1) / g->fs->blocksize;
+	if (st.st_size >= want)
+		goto out;
+	if (ftruncate(fd, want)) {
+		rc = e4_err_sys(err, -errno, "%s: while extending the image to %llu bytes",
+				g->name, (unsigned long long)want);
+		goto out;
+	}
+	g->image_size = st.st_size;
+out:
+	close(fd);
+	return rc;
+}
+
+/* Undo extend_image when the grow did not happen. */
+static void shrink_image(struct grow *g)
+{
+	if (g->image_size >= 0 && truncate(g->t->device, g->image_size) == 0)
+		g->image_size = -1;
+}
+
+static errcode_t used_clusters(ext2_filsys fs, blk64_t first, blk64_t last,
+			       blk64_t *out)
+{
+	blk64_t pos = first, set, clear, used = 0;
+	errcode_t ret;
+
+	while (pos <= last) {
+		ret = ext2fs_find_first_set_block_bitmap2(fs->block_map, pos,
+							  last, &set);
+		if (ret == ENOENT)
+			break;
+		if (ret)
+			return ret;
+		ret = ext2fs_find_first_zero_block_bitmap2(fs->block_map, set,
+							   last, &clear);
+		if (ret == ENOENT) {
+			used += last - set + 1;
+			break;
+		}
+		if (ret)
+			return ret;
+		used += clear - set;
+		pos = clear;
+	}
+	*out = EXT2FS_NUM_B2C(fs, used);
+	return 0;
+}
+
+static errcode_t recount_group(ext2_filsys fs, dgrp_t group)
+{
+	blk64_t used, total;
+	errcode_t ret;
+
+	ret = used_clusters(fs, ext2fs_group_first_block2(fs, group),
+			    ext2fs_group_last_block2(fs, group), &used);
+	if (ret)
+		return ret;
+	total = EXT2FS_NUM_B2C(fs, ext2fs_group_blocks_count(fs, group));
+	ext2fs_bg_free_blocks_count_set(fs, group, total - used);
+	ext2fs_group_desc_csum_set(fs, group);
+	return 0;
+}
+
+/* Clusters in use in the whole filesystem, from the descriptors. */
+static uint64_t used_total(ext2_filsys fs)
+{
+	uint64_t free = 0;
+	dgrp_t i;
+
+	for (i = 0; i < fs->group_desc_count; i++)
+		free += ext2fs_bg_free_blocks_count(fs, i);
+	return EXT2FS_NUM_B2C(fs, ext2fs_blocks_count(fs->super)) - free;
+}
+
+/*
+ * The old last group's sparse_super2 backup goes away (the new last group
+ * gets one through ext2fs_reserve_super_and_bgd).  Called with the old
+ * geometry still in place.
+ */
+static void drop_old_backup(struct grow *g)
+{
+	ext2_filsys fs = g->fs;
+	dgrp_t group = g->old_groups - 1;
+	blk64_t super = ext2fs_group_first_block2(fs, group);
+	uint64_t n = 1 + (ext2fs_has_feature_meta_bg(fs->super) ?
+			  fs->super->s_first_meta_bg :
+			  fs->desc_blocks + fs->super->s_reserved_gdt_blocks);
+
+	ext2fs_unmark_block_bitmap_range2(fs->block_map, super, n);
+	g->touched[group] = 1;
+}
+
+static uint64_t scale_reserved(uint64_t r, uint64_t old_blocks,
+			       uint64_t new_blocks, uint64_t ratio)
+{
+	unsigned __int128 v = (unsigned __int128)r * new_blocks / old_blocks;
+
+	return (uint64_t)v & ~(ratio - 1);
+}
+
+/*
+ * Make the in-memory filesystem the grown one: superblock fields, the
+ * descriptor array and the bitmaps sized for the new groups, features.
+ */
+static int set_geometry(struct grow *g, struct e4_err *err)
+{
+	ext2_filsys fs = g->fs;
+	struct ext2_super_block *sb = fs->super;
+	const struct layout *l = &g->l;
+	unsigned long old_len = g->old_desc_blocks * fs->blocksize;
+	unsigned long new_len = l->desc_blocks * fs->blocksize;
+	errcode_t ret;
+
+	if (l->move_backup)
+		drop_old_backup(g);
+	if (l->to_meta_bg && ext2fs_has_feature_resize_inode(sb)) {
+		struct ext2_inode inode;
+
+		/* Only its double-indirect block is the resize inode's own. */
+		ret = ext2fs_read_inode(fs, EXT2_RESIZE_INO, &inode);
+		if (ret)
+			return e4_err_ext2(err, ret, "%s: while reading the resize inode",
+					   g->name);
+		if (inode.i_block[EXT2_DIND_BLOCK]) {
+			ext2fs_unmark_block_bitmap2(fs->block_map,
+						    inode.i_block[EXT2_DIND_BLOCK]);
+			touch(g, inode.i_block[EXT2_DIND_BLOCK]);
+		}
+	}
+
+	ext2fs_blocks_count_set(sb, l->blocks);
+	ext2fs_r_blocks_count_set(sb, scale_reserved(ext2fs_r_blocks_count(sb),
+						     g->old_blocks, l->blocks,
+						     EXT2FS_CLUSTER_RATIO(fs)));
+	sb->s_inodes_count = l->inodes;
+	sb->s_reserved_gdt_blocks = l->reserved_gdt;
+	sb->s_backup_bgs[0] = l->backup_bgs[0];
+	sb->s_backup_bgs[1] = l->backup_bgs[1];
+	if (l->to_meta_bg) {
+		ext2fs_set_feature_meta_bg(sb);
+		ext2fs_clear_feature_resize_inode(sb);
+		sb->s_first_meta_bg = l->first_meta_bg;
+	}
+
+	if (new_len > old_len) {
+		ret = ext2fs_resize_mem(old_len, new_len, &fs->group_desc);
+		if (ret)
+			return e4_err_ext2(err, ret, "%s: descriptor table", g->name);
+		memset((char *)fs->group_desc + old_len, 0, new_len - old_len);
+	}
+	fs->group_desc_count = l->groups;
+	fs->desc_blocks = l->desc_blocks;
+
+	ret = ext2fs_resize_block_bitmap2(l->blocks - 1,
+					  group_start(fs, l->groups) - 1,
+					  fs->block_map);
+	if (!ret)
+		ret = ext2fs_resize_inode_bitmap2(l->inodes, l->inodes,
+						  fs->inode_map);
+	if (ret)
+		return e4_err_ext2(err, ret, "%s: while resizing the bitmaps", g->name);
+	/* The old last group may have grown, and is no longer last. */
+	g->touched[g->old_groups - 1] = 1;
+	return 0;
+}
+
+/*
+ * Lay out one new group: backup superblock and descriptors, bitmaps and
+ * inode table (the library follows flex_bg and takes the blocks from
+ * wherever its policy puts them), flags and inode counts.
+ */
+static int add_group(struct grow *g, dgrp_t group, struct e4_err *err)
+{
+	ext2_filsys fs = g->fs;
+	uint32_t ipg = fs->super->s_inodes_per_group;
+	blk64_t itable;
+	errcode_t ret;
+
+	ext2fs_bg_flags_zap(fs, group);
+	if (csum_feature(fs)) {
+		ext2fs_bg_flags_set(fs, group, EXT2_BG_INODE_UNINIT);
+		/* The kernel never leaves the last group uninitialised. */
+		if (group != fs->group_desc_count - 1)
+			ext2fs_bg_flags_set(fs, group, EXT2_BG_BLOCK_UNINIT);
+		ext2fs_bg_itable_unused_set(fs, group, ipg);
+	}
+	ext2fs_reserve_super_and_bgd(fs, group, fs->block_map);
+	ret = ext2fs_allocate_group_table(fs, group, fs->block_map);
+	if (ret)
+		return e4_err_ext2(err, ret, "%s: while allocating the tables of group %u",
+				   g->name, group);
+	itable = ext2fs_inode_table_loc(fs, group);
+	touch(g, ext2fs_block_bitmap_loc(fs, group));
+	touch(g, ext2fs_inode_bitmap_loc(fs, group));
+	touch(g, itable);
+	touch(g, itable + fs->inode_blocks_per_group - 1);
+	g->touched[group] = 1;
+	ext2fs_bg_free_inodes_count_set(fs, group, ipg);
+	ext2fs_bg_used_dirs_count_set(fs, group, 0);
+
+	if (itable >= g->zero_from) {
+		/* Beyond the image's old end: a hole, so zeros already. */
+		if (csum_feature(fs))
+			ext2fs_bg_flags_set(fs, group, EXT2_BG_INODE_ZEROED);
+	} else if (!csum_feature(fs)) {
+		/* Without uninit_bg nothing tells the kernel to skip it. */
+		ret = ext2fs_zero_blocks2(fs, itable, fs->inode_blocks_per_group,
+					  NULL, NULL);
+		if (ret)
+			return e4_err_ext2(err, ret, "%s: while zeroing the inode table of group %u",
+					   g->name, group);
+	}
+	ext2fs_group_desc_csum_set(fs, group);
+	return 0;
+}
+
+/* Rebuild the resize inode's list of reserved GDT blocks and backups. */
+static int update_resize_inode(struct grow *g, struct e4_err *err)
+{
+	ext2_filsys fs = g->fs;
+	struct ext2_inode inode;
+	errcode_t ret;
+
+	if (g->l.to_meta_bg) {
+		/* e2fsck wants it all zeros once resize_inode is off. */
+		memset(&inode, 0, sizeof(inode));
+		ret = ext2fs_write_inode(fs, EXT2_RESIZE_INO, &inode);
+		if (ret)
+			return e4_err_ext2(err, ret, "%s: while clearing the resize inode",
+					   g->name);
+		return 0;
+	}
+	if (!ext2fs_has_feature_resize_inode(fs->super))
+		return 0;
+	ret = ext2fs_read_inode(fs, EXT2_RESIZE_INO, &inode);
+	if (ret)
+		goto fail;
+	if (!inode.i_block[EXT2_DIND_BLOCK])
+		return e4_err_set(err, -EUCLEAN,
+				  "%s: the resize inode has no double-indirect block; run e2fsck",
+				  g->name);
+	/*
+	 * Start it over from its double-indirect block alone: descriptor
+	 * blocks taken from the reserve must leave its map, and new backup
+	 * groups must enter it.
+	 */
+	ret = ext2fs_iblk_set(fs, &inode, 1);
+	if (!ret)
+		ret = ext2fs_write_inode(fs, EXT2_RESIZE_INO, &inode);
+	if (!ret)
+		ret = ext2fs_zero_blocks2(fs, inode.i_block[EXT2_DIND_BLOCK], 1,
+					  NULL, NULL);
+	if (!ret)
+		ret = ext2fs_create_resize_inode(fs);
+	if (!ret)
+		return 0;
+fail:
+	return e4_err_ext2(err, ret, "%s: while updating the resize inode", g->name);
+}
+
+static int update_counts(struct grow *g, struct e4_err *err)
+{
+	ext2_filsys fs = g->fs;
+	struct ext2_super_block *sb = fs->super;
+	uint64_t free_inodes = 0, used;
+	errcode_t ret;
+	dgrp_t i;
+
+	for (i = 0; i < fs->group_desc_count; i++) {
+		if (g->touched[i]) {
+			ret = recount_group(fs, i);
+			if (ret)
+				return e4_err_ext2(err, ret, "%s: while counting free blocks of group %u",
+						   g->name, i);
+		}
+		free_inodes += ext2fs_bg_free_inodes_count(fs, i);
+	}
+	used = used_total(fs);
+	ext2fs_free_blocks_count_set(sb, EXT2FS_C2B(fs,
+		EXT2FS_NUM_B2C(fs, ext2fs_blocks_count(sb)) - used));
+	sb->s_free_inodes_count = free_inodes;
+	/* What the grow allocated is all metadata. */
+	if (sb->s_overhead_clusters)
+		sb->s_overhead_clusters += used - g->old_used;
+	return 0;
+}
+
+/* Put the filesystem back as it was found; only before the commit. */
+static void restore(struct grow *g)
+{
+	ext2_filsys fs = g->fs;
+
+	memcpy(fs->super, &g->saved, sizeof(g->saved));
+	ext2fs_free_mem(&fs->group_desc);
+	fs->group_desc = g->saved_desc;
+	g->saved_desc = NULL;
+	fs->group_desc_count = g->old_groups;
+	fs->desc_blocks = g->old_desc_blocks;
+	/* The grown bitmaps must not reach the disk; they are reread. */
+	ext2fs_free_block_bitmap(fs->block_map);
+	fs->block_map = NULL;
+	ext2fs_free_inode_bitmap(fs->inode_map);
+	fs->inode_map = NULL;
+	fs->flags &= ~(EXT2_FLAG_BB_DIRTY | EXT2_FLAG_IB_DIRTY | EXT2_FLAG_DIRTY);
+	if (g->marked && !write_primary_super(fs, &g->saved))
+		g->marked = false;
+	shrink_image(g);
+}
+
+static int commit(struct grow *g, struct e4_err *err)
+{
+	ext2_filsys fs = g->fs;
+	errcode_t ret;
+	int rc;
+
+	g->committing = true;
+	rc = update_resize_inode(g, err);
+	if (rc)
+		return rc;
+	rc = update_counts(g, err);
+	if (rc)
+		return rc;
+	ext2fs_mark_super_dirty(fs);
+	ext2fs_mark_bb_dirty(fs);
+	ext2fs_mark_ib_dirty(fs);
+	ret = ext2fs_write_bitmaps(fs);
+	if (ret)
+		return e4_err_ext2(err, ret, "%s: while writing the bitmaps", g->name);
+	/*
+	 * ext2fs_flush writes the backups and descriptors first and the
+	 * primary superblock last, so the mark goes away only once
+	 * everything else is on disk.
+	 */
+	fs->super->s_state = g->saved.s_state;
+	ret = ext2fs_flush(fs);
+	if (ret) {
+		fs->super->s_state |= EXT2_ERROR_FS;
+		return e4_err_ext2(err, ret, "%s: while writing the superblocks and descriptors",
+				   g->name);
+	}
+	g->marked = false;
+	return 0;
+}
+
+static int cancelled(struct grow *g, struct e4_err *err)
+{
+	restore(g);
+	return e4_err_set(err, -EINTR,
+			  "%s: interrupted before the grow was committed; the filesystem is unchanged (%llu blocks)%s",
+			  g->name, (unsigned long long)g->old_blocks,
+			  g->marked ? ", but its superblock could not be restored: run e2fsck" : "");
+}
+
+static int prepare(struct grow *g, struct e4_err *err)
+{
+	ext2_filsys fs = g->fs;
+	size_t len = g->old_desc_blocks * fs->blocksize;
+	errcode_t ret;
+
+	ret = ext2fs_read_bitmaps(fs);
+	if (ret)
+		return e4_err_ext2(err, ret, "%s: while reading the bitmaps", g->name);
+	g->old_used = used_total(fs);
+	memcpy(&g->saved, fs->super, sizeof(g->saved));
+	ret = ext2fs_get_mem(len, &g->saved_desc);
+	if (!ret)
+		ret = ext2fs_get_arrayzero(g->l.groups, 1, &g->touched);
+	if (ret)
+		return e4_err_ext2(err, ret, "%s", g->name);
+	memcpy(g->saved_desc, fs->group_desc, len);
+	return 0;
+}
+
+static int check_plan(struct grow *g, const struct e4_resize_plan *plan,
+		      struct e4_err *err)
+{
+	ext2_filsys fs = g->fs;
+
+	if (plan->online)
+		return e4_err_set(err, -EINVAL, "%s: an online plan given to the offline engine",
+				  g->name);
+	if (plan->nrefusals)
+		return e4_err_set(err, plan->refusals[0].code, "%s: %s", g->name,
+				  plan->refusals[0].msg);
+	if (!(fs->flags & EXT2_FLAG_RW))
+		return e4_err_set(err, -EROFS, "%s: not opened for writing", g->name);
+	if (plan->old_blocks != g->old_blocks ||
+	    plan->old_groups != g->old_groups)
+		return e4_err_set(err, -ESTALE,
+				  "%s: the filesystem changed since the plan was made",
+				  g->name);
+	layout_for(fs, plan->new_blocks, &g->l);
+	if (g->l.groups != plan->new_groups ||
+	    g->l.desc_blocks != plan->new_desc_blocks)
+		return e4_err_set(err, -EINVAL, "%s: the plan does not match the filesystem",
+				  g->name);
+	return 0;
+}
+
+int e4_resize_offline(struct e4_fs *efs, const struct e4_resize_plan *plan,
+		      const struct e4_job *job, struct e4_err *err)
+{
+	struct grow g = {
+		.fs = e4_fs_ext2(efs),
+		.t = e4_fs_target(efs),
+		.name = e4_target_name(e4_fs_target(efs)),
+		.job = job,
+		.image_size = -1,
+		.zero_from = UINT64_MAX,
+	};
+	ext2_filsys fs = g.fs;
+	struct ext2_super_block mark;
+	uint64_t total, done;
+	errcode_t ret;
+	dgrp_t group;
+	int rc;
+
+	g.old_groups = fs->group_desc_count;
+	g.old_blocks = ext2fs_blocks_count(fs->super);
+	g.old_desc_blocks = fs->desc_blocks;
+	rc = check_plan(&g, plan, err);
+	if (rc)
+		return rc;
+	if (plan->new_blocks == g.old_blocks)
+		return 0;
+	total = plan->new_blocks - g.old_blocks;
+
+	rc = prepare(&g, err);
+	if (rc)
+		goto out_free;
+	if (e4_job_cancelled(job)) {
+		rc = e4_err_set(err, -EINTR, "%s: interrupted; the filesystem is unchanged",
+				g.name);
+		goto out_free;
+	}
+	rc = extend_image(&g, err);
+	if (rc)
+		goto out_free;
+
+	/* "Resize in progress": an interrupted grow shows up in e2fsck. */
+	memcpy(&mark, &g.saved, sizeof(mark));
+	mark.s_state |= EXT2_ERROR_FS;
+	ret = write_primary_super(fs, &mark);
+	if (ret) {
+		rc = e4_err_ext2(err, ret, "%s: while marking the resize in progress",
+				 g.name);
+		shrink_image(&g);
+		goto out_free;
+	}
+	g.marked = true;
+
+	rc = set_geometry(&g, err);
+	if (rc)
+		goto out_failed;
+	for (group = g.old_groups; group < g.l.groups; group++) {
+		if (e4_job_cancelled(job)) {
+			rc = cancelled(&g, err);
+			goto out_free;
+		}
+		rc = add_group(&g, group, err);
+		if (rc)
+			goto out_failed;
+		done = ext2fs_group_last_block2(fs, group) + 1 - g.old_blocks;
+		e4_job_progress(job, done < total ? done : total, total);
+	}
+	if (g.l.groups == g.old_groups)
+		e4_job_progress(job, total, total);
+	/* The last point where stopping leaves the filesystem as it was. */
+	if (e4_job_cancelled(job)) {
+		rc = cancelled(&g, err);
+		goto out_free;
+	}
+	rc = commit(&g, err);
+	if (rc)
+		goto out_failed;
+	goto out_free;
+
+out_failed:
+	if (!g.committing) {
+		/* Nothing but new space was written: put the old one back. */
+		restore(&g);
+		if (!g.marked) {
+			if (err) {
+				size_t n = strlen(err->msg);
+
+				snprintf(err->msg + n, sizeof(err->msg) - n,
+					 "; the filesystem is unchanged");
+			}
+			goto out_free;
+		}
+	}
+	fs->super->s_state |= EXT2_ERROR_FS;
+	if (err) {
+		size_t n = strlen(err->msg);
+
+		snprintf(err->msg + n, sizeof(err->msg) - n,
+			 "; the grow did not complete and the filesystem is marked as having errors: run 'e2fsck -f %s'%s",
+			 g.name, fs->io->manager == undo_io_manager ?
+			 ", or restore it with e2undo and the undo file" : "");
+	}
+out_free:
+	ext2fs_free_mem(&g.saved_desc);
+	ext2fs_free_mem(&g.touched);
+	return rc;
+}
