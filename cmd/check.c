@@ -50,6 +50,8 @@ static void test_hold(const volatile sig_atomic_t *cancel)
 	const char *s = getenv("E4_TEST_FREEZE_HOLD_MS");
 	long ms = s ? strtol(s, NULL, 10) : 0;
 
+	if (ms > 0)
+		fprintf(stderr, "e4ctl check: test hook: holding the freeze for %ld ms\n", ms);
 	while (ms > 0 && !*cancel) {
 		struct timespec ts = { 0, 10 * 1000000L };
 
