@@ -67,6 +67,10 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libe4.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -Wno-missing-prototypes $(PKG_CFLAGS) -o $@ $< $(BUILD)/libe4.a $(PKG_LIBS)
 
+# make bench: the benchmarks that need no setup, with their ratios
+bench: $(BUILD)/bench/gdt
+	$(BUILD)/bench/gdt
+
 check: deps all unit
 	BUILD=$(BUILD) tests/run
 
