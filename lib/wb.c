@@ -375,7 +375,7 @@ static void v1_where(const struct subsys *s, char *buf, size_t len)
 	if (s->v1mount[0])
 		wb_pathf(buf, len, "on %s", s->v1mount);
 	else
-		wb_pathf(buf, len, "hierarchy %lu", s->hierarchy);
+		wb_pathf(buf, len, "on hierarchy %lu", s->hierarchy);
 }
 
 static void append_note(struct e4_wb_info *in, const char *fmt, const char *a,

@@ -210,11 +210,13 @@ const char *e4_wb_events_enabled(const struct e4_wb *wb)
 	return wb->enabled;
 }
 
+/* The events of one read, to be handed over in time order. */
 struct read_ctx {
 	struct e4_wb *wb;
 	int cpu;
-	e4_wb_event_fn fn;
-	void *arg;
+	struct e4_wb_event *ev;
+	size_t n, cap;
+	bool nomem;
 };
 
 static bool ends_with(const char *s, const char *suffix)
@@ -255,12 +257,34 @@ static void on_record(void *arg, uint64_t ts, const unsigned char *rec,
 			f->dying = !f->cgroup && !wb->cg_partial;
 		}
 	}
-	rc->fn(rc->arg, &ev);
+	if (rc->n == rc->cap) {
+		size_t cap = rc->cap ? rc->cap * 2 : 64;
+		struct e4_wb_event *nv = realloc(rc->ev, cap * sizeof(*nv));
+
+		if (!nv) {
+			rc->nomem = true;
+			return;
+		}
+		rc->ev = nv;
+		rc->cap = cap;
+	}
+	rc->ev[rc->n++] = ev;
+}
+
+/* Per-cpu buffers are each in order; merge them by time, then cpu. */
+static int ev_cmp(const void *a, const void *b)
+{
+	const struct e4_wb_event *x = a, *y = b;
+
+	if (x->ts != y->ts)
+		return x->ts < y->ts ? -1 : 1;
+	return x->cpu - y->cpu;
 }
 
 int e4_wb_events_read(struct e4_wb *wb, e4_wb_event_fn fn, void *arg,
 		      struct e4_err *err)
 {
+	struct read_ctx rc = { .wb = wb };
 	size_t i;
 	int ret;
 
@@ -272,27 +296,41 @@ int e4_wb_events_read(struct e4_wb *wb, e4_wb_event_fn fn, void *arg,
 			return ret;
 	}
 	for (i = 0; i < wb->ncpu; i++) {
-		struct read_ctx rc = { wb, wb->cpu_id[i], fn, arg };
 		ssize_t n;
 
+		rc.cpu = wb->cpu_id[i];
 		for (;;) {
 			n = read(wb->cpu_fd[i], wb->page, wb->page_size);
-			if (n < 0 && errno == EINTR)
-				return -EINTR;
+			if (n < 0 && errno == EINTR) {
+				ret = -EINTR;
+				goto out_free;
+			}
 			if (n < 0 && errno == EAGAIN)
 				break;
-			if (n < 0)
-				return e4_err_sys(err, -errno, "while reading the trace buffer of cpu %d",
-						  wb->cpu_id[i]);
+			if (n < 0) {
+				ret = e4_err_sys(err, -errno, "while reading the trace buffer of cpu %d",
+						 wb->cpu_id[i]);
+				goto out_free;
+			}
 			if (n == 0)
 				break;
 			ret = e4_trace_parse_page(&wb->layout, wb->page, n, on_record,
 						  &rc, err);
 			if (ret)
-				return ret;
+				goto out_free;
 		}
 	}
-	return 0;
+	if (rc.nomem) {
+		ret = e4_err_sys(err, -ENOMEM, "while reading trace events");
+		goto out_free;
+	}
+	qsort(rc.ev, rc.n, sizeof(*rc.ev), ev_cmp);
+	for (i = 0; i < rc.n; i++)
+		fn(arg, &rc.ev[i]);
+	ret = 0;
+out_free:
+	free(rc.ev);
+	return ret;
 }
 
 void e4_wb_events_stop(struct e4_wb *wb)
