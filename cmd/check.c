@@ -145,26 +145,30 @@ int cmd_check(struct e4_cli *cli)
 	struct e4_target *t = NULL;
 	struct e4_err err = { 0 };
 	bool frozen = false, advisory;
-	struct e4_out out;
+	struct e4_out out = { 0 };
 	char msg[128];
 	int rc;
 
 	rc = e4_cli_parse(cli, opts);
 	if (rc)
-		return rc;
-	if (o.out.list_columns)
-		return e4_out_list_columns(colinfo, ARRAY_SIZE(colinfo), &o.out) ?
-		       e4_cli_fail(cli) : 0;
+		goto out;
+	if (o.out.list_columns) {
+		rc = e4_out_list_columns(colinfo, ARRAY_SIZE(colinfo), &o.out) ?
+		     e4_cli_fail(cli) : 0;
+		goto out;
+	}
 	/* TARGET is optional in the table only for --list-columns. */
 	if (cli->nargs != 1)
-		return e4_cli_usage_error(cli, "missing TARGET");
-	if (o.timeout_ms <= 0)
-		return e4_cli_usage_error(cli, "--freeze-timeout must be a positive number of milliseconds");
-	if (o.threads < 0 || o.threads > 256)
-		return e4_cli_usage_error(cli, "--threads must be between 1 and 256");
-	if (e4_out_init(&out, &o.out, colinfo, ARRAY_SIZE(colinfo), defaults,
-			"findings", false, msg, sizeof(msg)))
-		return e4_cli_usage_error(cli, "%s", msg);
+		rc = e4_cli_usage_error(cli, "missing TARGET");
+	else if (o.timeout_ms <= 0)
+		rc = e4_cli_usage_error(cli, "--freeze-timeout must be a positive number of milliseconds");
+	else if (o.threads < 0 || o.threads > 256)
+		rc = e4_cli_usage_error(cli, "--threads must be between 1 and 256");
+	else if (e4_out_init(&out, &o.out, colinfo, ARRAY_SIZE(colinfo), defaults,
+			     "findings", false, msg, sizeof(msg)))
+		rc = e4_cli_usage_error(cli, "%s", msg);
+	if (rc)
+		goto out;
 
 	rc = e4_target_resolve(cli->args[0], &t, &err);
 	if (rc) {
@@ -203,5 +207,7 @@ out:
 	e4_check_result_free(&res);
 	e4_out_free(&out);
 	e4_target_free(t);
+	/* popt hands string arguments over to us. */
+	free(o.out.columns);
 	return rc;
 }

@@ -155,25 +155,33 @@ int cmd_groups(struct e4_cli *cli)
 	struct e4_err err = { 0 };
 	const struct e4_gdt *gdt;
 	uint32_t first = 0, last = UINT32_MAX;
-	struct e4_out out;
+	struct e4_out out = { 0 };
 	char msg[128];
 	int rc;
 
 	rc = e4_cli_parse(cli, opts);
 	if (rc)
-		return rc;
-	if (o.out.list_columns)
-		return e4_out_list_columns(colinfo, ARRAY_SIZE(colinfo), &o.out) ?
-		       e4_cli_fail(cli) : 0;
+		goto out;
+	if (o.out.list_columns) {
+		rc = e4_out_list_columns(colinfo, ARRAY_SIZE(colinfo), &o.out) ?
+		     e4_cli_fail(cli) : 0;
+		goto out;
+	}
 	/* TARGET is optional in the table only for --list-columns. */
-	if (cli->nargs != 1)
-		return e4_cli_usage_error(cli, "missing TARGET");
-	if (o.groups && parse_range(o.groups, &first, &last))
-		return e4_cli_usage_error(cli, "invalid group range '%s' (N or A-B)",
-					  o.groups);
+	if (cli->nargs != 1) {
+		rc = e4_cli_usage_error(cli, "missing TARGET");
+		goto out;
+	}
+	if (o.groups && parse_range(o.groups, &first, &last)) {
+		rc = e4_cli_usage_error(cli, "invalid group range '%s' (N or A-B)",
+					o.groups);
+		goto out;
+	}
 	if (e4_out_init(&out, &o.out, colinfo, ARRAY_SIZE(colinfo), defaults,
-			"groups", false, msg, sizeof(msg)))
-		return e4_cli_usage_error(cli, "%s", msg);
+			"groups", false, msg, sizeof(msg))) {
+		rc = e4_cli_usage_error(cli, "%s", msg);
+		goto out;
+	}
 
 	rc = e4_target_resolve(cli->args[0], &t, &err);
 	if (!rc)
@@ -210,5 +218,8 @@ out:
 	e4_gdt_close(tab);
 	e4_fs_close(fs);
 	e4_target_free(t);
+	/* popt hands string arguments over to us. */
+	free(o.out.columns);
+	free(o.groups);
 	return rc;
 }

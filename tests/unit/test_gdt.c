@@ -252,7 +252,7 @@ static void test_scan(void **state)
 /* Load and refresh from a real image made with mke2fs. */
 static void test_image(void **state)
 {
-	char dir[] = "/tmp/test_gdt.XXXXXX", img[64], cmd[256];
+	char dir[] = "/tmp/test_gdt.XXXXXX", img[64], cmd[320];
 	struct e4_target *t = NULL;
 	struct e4_gdt_table *tab;
 	const struct e4_gdt *g;
@@ -284,12 +284,22 @@ static void test_image(void **state)
 	assert_int_equal(g->groups[0].csum, E4_GDT_CSUM_OK);
 	e4_gdt_read_unlock();
 
+	/*
+	 * Change a descriptor behind the open handle's back: refresh must
+	 * read the disk, not libext2fs's copy (which still says 2048).
+	 */
+	snprintf(cmd, sizeof(cmd),
+		 "debugfs -w -R 'set_bg 2 free_inodes_count 5' %s >/dev/null 2>&1", img);
+	assert_int_equal(system(cmd), 0);
 	assert_int_equal(e4_gdt_refresh(tab, &err), 0);
 	e4_gdt_read_lock();
 	g = e4_gdt_current(tab);
 	assert_int_equal(g->generation, 2);
 	assert_int_equal(g->group_count, 8);
+	assert_int_equal(g->groups[2].free_inodes, 5);
+	assert_int_equal(g->groups[1].free_inodes, 2048);
 	e4_gdt_read_unlock();
+	assert_int_equal(ext2fs_bg_free_inodes_count(e4_fs_ext2(fs), 2), 2048);
 	e4_gdt_thread_unregister();
 
 	e4_gdt_close(tab);
