@@ -145,7 +145,8 @@ static void json_events(FILE *f, void *arg)
 }
 
 static int draw(struct e4_cli *cli, const struct wb_opts *o, struct e4_wb *wb,
-		const struct e4_wb_snap *snap, struct events *ev, bool tty)
+		const struct e4_wb_snap *snap, struct events *ev, bool tty,
+		bool first)
 {
 	const struct e4_wb_info *in = e4_wb_info(wb);
 	struct frame fr = { ev, o->events };
@@ -172,7 +173,11 @@ static int draw(struct e4_cli *cli, const struct wb_opts *o, struct e4_wb *wb,
 	printf("%s on %s, bdi %s, every %gs: %s\n", in->mountpoint, in->device,
 	       in->bdi, o->interval, tbuf);
 	fflush(stdout);
-	wb_print_notes(tty ? stdout : stderr, cli->prog, in);
+	/* Redrawn with the frame on a terminal; said once otherwise. */
+	if (tty)
+		wb_print_notes(stdout, cli->prog, in);
+	else if (first)
+		wb_print_notes(stderr, cli->prog, in);
 	rc = e4_out_print(&out);
 	if (o->events) {
 		if (tty)
@@ -269,7 +274,7 @@ int cmd_wb_watch(struct e4_cli *cli)
 			rc = e4_cli_error(cli, &err);
 			goto out;
 		}
-		rc = draw(cli, &o, wb, snap, &ev, tty);
+		rc = draw(cli, &o, wb, snap, &ev, tty, n == 0);
 		e4_wb_snap_free(snap);
 		if (rc || ev.failed || ferror(stdout)) {
 			rc = e4_cli_fail(cli);

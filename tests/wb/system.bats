@@ -1,0 +1,151 @@
+#!/usr/bin/env bats
+# e4ctl wb on this machine's kernel: a loop-mounted ext4, the explanation
+# of why cgroup writeback is inactive here (hybrid cgroups: memory and io
+# on v1), and that neither the private debugfs mount nor the tracefs
+# instance outlives the command, also when it is stopped by a signal.
+
+load ../lib
+bats_require_minimum_version 1.5.0
+
+setup() {
+	require_root
+	IMG=$BATS_TEST_TMPDIR/fs.img
+	MNT=$BATS_TEST_TMPDIR/mnt
+	mkimg "$IMG" 64M -t ext4
+	mount_img "$IMG" "$MNT"
+}
+
+teardown() {
+	[[ -z ${WATCH_PID:-} ]] || kill -KILL "$WATCH_PID" 2>/dev/null || true
+	e4_teardown
+}
+
+# Mount point of the cgroup v1 hierarchy with controller $1, from mountinfo.
+v1_mount() {
+	awk -v c="$1" '{
+		for (i = 7; $i != "-"; i++) ;
+		if ($(i + 1) != "cgroup") next
+		n = split($(i + 3), o, ",")
+		for (j = 1; j <= n; j++) if (o[j] == c) { print $5; exit }
+	}' /proc/self/mountinfo
+}
+
+# debugfs and tracefs mounts that the system (this shell's namespace) has.
+system_debug_mounts() {
+	awk '{ for (i = 7; $i != "-"; i++) ; if ($(i + 1) == "debugfs" || $(i + 1) == "tracefs") print }' /proc/self/mountinfo
+}
+
+# Our instances in the kernel's tracefs, seen through a mount of our own.
+trace_instances() {
+	unshare -m --propagation private sh -c \
+		'mount -t tracefs none /sys/kernel/tracing && ls /sys/kernel/tracing/instances'
+}
+
+@test "explains that cgroup writeback is inactive: memory and io are on cgroup v1" {
+	# What this machine is, by three sources: our own cgroups, the
+	# kernel's controller list and the mounts.
+	grep -Eq '^[1-9][0-9]*:memory:' /proc/self/cgroup || skip "memory is not on cgroup v1 here"
+	grep -Eq '^[1-9][0-9]*:blkio:' /proc/self/cgroup || skip "blkio (io) is not on cgroup v1 here"
+	[ "$(awk '$1 == "memory" { print $2 }' /proc/cgroups)" -ne 0 ]
+	[ "$(awk '$1 == "blkio" { print $2 }' /proc/cgroups)" -ne 0 ]
+	mem=$(v1_mount memory)
+	blk=$(v1_mount blkio)
+	[ -n "$mem" ] && [ -n "$blk" ]
+	want="cgroup writeback is inactive: the memory and io controllers are on cgroup v1 (memory on $mem, io as blkio on $blk); it needs both on cgroup2"
+
+	run --separate-stderr "$E4CTL" wb show "$MNT"
+	[ "$status" -eq 0 ]
+	[ "$stderr" = "e4ctl wb show: $want" ]
+	[ "${lines[0]%% *}" = CGROUP ]
+	[ "${#lines[@]}" -eq 2 ]
+	[ "${lines[1]%% *}" = / ]
+
+	run --separate-stderr "$E4CTL" wb show --json "$MNT"
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .reason <<<"$output")" = "$want" ]
+	[ "$(jq -c '[.cgroup_writeback, .mode, .bdi]' <<<"$output")" = \
+		"[false,\"cgroup-v1\",\"$(lsblk -no MAJ:MIN "$(findmnt -no SOURCE "$MNT")" | tr -d ' ')\"]" ]
+}
+
+@test "show: the root context counts what was just dirtied on the filesystem" {
+	dd if=/dev/urandom of="$MNT/f" bs=1M count=8 status=none
+	run --separate-stderr "$E4CTL" wb show --json "$MNT"
+	[ "$status" -eq 0 ]
+	# dirtied since the bdi was created: at least these 8 MiB
+	[ "$(jq '.contexts[0].dirtied' <<<"$output")" -ge $((8 << 20)) ]
+	sync
+	run --separate-stderr "$E4CTL" wb show --json "$MNT"
+	[ "$(jq '.contexts[0].dirty' <<<"$output")" -eq 0 ]
+	[ "$(jq '.contexts[0].written' <<<"$output")" -ge $((8 << 20)) ]
+}
+
+@test "show: an unmounted image is refused" {
+	umount_all
+	run "$E4CTL" wb show "$IMG"
+	[ "$status" -eq 1 ]
+	[[ $output == "e4ctl wb show: $IMG: not mounted: writeback state belongs to a mounted filesystem" ]]
+}
+
+@test "the private debugfs mount is gone after the command" {
+	[ -z "$(system_debug_mounts)" ] || skip "debugfs or tracefs is mounted on this system: nothing private to check"
+	run --separate-stderr "$E4CTL" wb show "$MNT"
+	[ "$status" -eq 0 ]
+	[ -z "$(system_debug_mounts)" ]
+}
+
+# Start `wb watch --events` and wait until its private mounts and trace
+# instance exist (bounded: a failure to start is a failure, not a hang).
+start_watch() {
+	"$E4CTL" wb watch --events --interval 0.2 "$MNT" >"$BATS_TEST_TMPDIR/out" 2>&1 &
+	WATCH_PID=$!
+	for _ in $(seq 100); do
+		if grep -q ' - tracefs ' "/proc/$WATCH_PID/mountinfo" 2>/dev/null &&
+			trace_instances | grep -qx "e4ctl-$WATCH_PID"; then
+			return 0
+		fi
+		kill -0 "$WATCH_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	cat "$BATS_TEST_TMPDIR/out" >&2
+	return 1
+}
+
+stop_watch() {
+	local sig=$1 pid=$WATCH_PID
+	kill "-$sig" "$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	WATCH_PID=
+	echo "watch exited with $rc" >&2
+	cat "$BATS_TEST_TMPDIR/out" >&2
+	# a watch ends on a signal: that is success
+	[ "$rc" -eq 0 ]
+	# the instance is gone, and so is the namespace with its mounts
+	[ -z "$(trace_instances | grep -x "e4ctl-$pid")" ]
+	[ ! -e "/proc/$pid" ]
+	[ -z "$(system_debug_mounts)" ]
+}
+
+@test "watch --events: trace instance and private mounts gone after SIGTERM" {
+	[ -z "$(system_debug_mounts)" ] || skip "debugfs or tracefs is mounted on this system: nothing private to check"
+	start_watch
+	# while it runs: mounted in its namespace, not in the system's
+	grep -q ' - debugfs ' "/proc/$WATCH_PID/mountinfo"
+	[ -z "$(system_debug_mounts)" ]
+	stop_watch TERM
+	grep -q "^events since the last frame:" "$BATS_TEST_TMPDIR/out"
+}
+
+@test "watch --events: trace instance and private mounts gone after SIGINT" {
+	[ -z "$(system_debug_mounts)" ] || skip "debugfs or tracefs is mounted on this system: nothing private to check"
+	start_watch
+	stop_watch INT
+}
+
+@test "watch --events --count: the instance is removed on a normal exit" {
+	run --separate-stderr "$E4CTL" wb watch --events --json --count 2 --interval 0.05 "$MNT"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 2 ]
+	[ "$(jq -c .events <<<"${lines[1]}")" = "[]" ]
+	[ -z "$(trace_instances | grep '^e4ctl-')" ]
+}
