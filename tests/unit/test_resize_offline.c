@@ -210,8 +210,6 @@ static void run_case(void **state)
 	close_img(&o);
 	assert_int_equal(plan.meta_bg_conversion, c->meta_bg_expected);
 
-	if (sh("%s verify %s", helper, img))
-		fail_msg("%s: verify failed", c->name);
 	got = field(img, "Block count");
 	assert_int_equal(got, plan.new_blocks);
 	if (c->compare) {
@@ -223,7 +221,10 @@ static void run_case(void **state)
 		assert_int_equal(got, theirs);
 		assert_int_equal(field(img, "Inode count"), field(copy, "Inode count"));
 		assert_int_equal(field(img, "Free blocks"), field(copy, "Free blocks"));
+		assert_int_equal(field(img, "Free inodes"), field(copy, "Free inodes"));
 	}
+	if (sh("%s verify %s", helper, img))
+		fail_msg("%s: verify failed", c->name);
 	sh("rm -f %s %s %s.sums*", img, copy, img);
 }
 
@@ -244,8 +245,9 @@ static const struct mcase cases[] = {
 	M("ext3_1k", "20M", "-t ext3 -b 1024", "90M", true, false),
 	M("small_groups", "16M", "-t ext4 -b 1024 -g 1024 -N 1024", "60M", false, false),
 	M("no_flex_bg", "100M", "-t ext4 -O ^flex_bg", "900M", true, false),
-	M("beyond_rgdt", "16M", "-t ext4 -b 1024 -g 1024 -N 1024 -E resize=32768", "100M", false, true),
-	M("beyond_rgdt_ext2", "16M", "-t ext2 -b 1024 -g 1024 -N 1024 -E resize=32768", "200M", false, true),
+	M("uses_rgdt", "16M", "-t ext4 -b 1024 -g 1024 -N 1024 -E resize=70000", "70M", true, false),
+	M("beyond_rgdt", "16M", "-t ext4 -b 1024 -g 1024 -N 1024 -E resize=40000", "100M", false, true),
+	M("beyond_rgdt_ext2", "16M", "-t ext2 -b 1024 -g 1024 -N 1024 -E resize=40000", "200M", false, true),
 	M("no_resize_inode", "16M", "-t ext4 -b 1024 -g 1024 -N 1024 -O ^resize_inode", "64M", false, true),
 	M("meta_bg", "16M", "-t ext4 -b 1024 -g 1024 -N 1024 -O meta_bg,^resize_inode", "64M", true, false),
 	M("meta_bg_4k", "100M", "-t ext4 -O meta_bg,^resize_inode", "2G", true, false),
@@ -326,7 +328,7 @@ static void test_cancel(void **state)
 	assert_non_null(strstr(err.msg, "unchanged"));
 	close_img(&o);
 	assert_int_equal(field(img, "Block count"), plan.old_blocks);
-	assert_int_equal(sh("%s verify %s", helper, img), 0);
+	assert_int_equal(sh("%s verify %s --ro", helper, img), 0);
 	hash(img, after, sizeof(after));
 	print_message("cancel: image hash %s\n",
 		      strcmp(before, after) ? "changed (superblock counters)" : "unchanged");
@@ -366,7 +368,7 @@ static void test_undo(void **state)
 	if (rc)
 		fail_msg("%s", err.msg);
 	close_img(&o);
-	assert_int_equal(sh("%s verify %s", helper, img), 0);
+	assert_int_equal(sh("%s verify %s --ro", helper, img), 0);
 	assert_int_equal(sh("e2undo %s %s >/dev/null", undo, img), 0);
 	hash(img, after, sizeof(after));
 	assert_string_equal(before, after);
@@ -418,6 +420,12 @@ int main(void)
 	size_t i, n = 0;
 
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
+#ifdef __SANITIZE_ADDRESS__
+		/* The sanitizer build checks the engine's memory use, which
+		 * a quarter of the matrix covers; the plain build runs it all. */
+		if (i % 4)
+			continue;
+#endif
 		tests[n] = (struct CMUnitTest)cmocka_unit_test_prestate(run_case,
 									(void *)&cases[i]);
 		tests[n].name = cases[i].name;
@@ -427,6 +435,8 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_cancel);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_undo);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_state_clean);
+	if (getenv("E4_TEST_FILTER"))
+		cmocka_set_test_filter(getenv("E4_TEST_FILTER"));
 	return _cmocka_run_group_tests("resize_offline", tests, n, setup_dir,
 				       teardown_dir);
 }
