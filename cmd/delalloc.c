@@ -163,6 +163,9 @@ static const char *verdict(const struct e4_da_report *r, char *buf, size_t len)
 		snprintf(buf, len, "not judged: the counter changed between samples");
 	else if (r->partial)
 		snprintf(buf, len, "not judged: only the PATHs given were walked");
+	else if (r->subtree)
+		snprintf(buf, len, "not judged: %s shows only a subdirectory of the filesystem",
+			 r->mountpoint);
 	else if (r->files_skipped)
 		snprintf(buf, len, "not judged: %" PRIu64 " files could not be read",
 			 r->files_skipped);
@@ -175,7 +178,7 @@ static int fill_fs(struct e4_out *out, const struct e4_da_report *r)
 {
 	static const char *const how[] = { "none", "sync", "freeze" };
 	struct libscols_line *ln = e4_out_line(out);
-	char samples[E4_DA_MAX_SAMPLES * 21 + 1] = "", buf[128];
+	char samples[E4_DA_MAX_SAMPLES * 21 + 1] = "", buf[4200];
 	size_t used = 0;
 	unsigned int i;
 
@@ -387,7 +390,8 @@ int cmd_delalloc_audit(struct e4_cli *cli)
 	if (o.out.json) {
 		rc = e4_out_print_all(all, ARRAY_SIZE(all));
 	} else {
-		rc = e4_out_print_all(all, 2);
+		/* no empty table: the summary says how many files hold some */
+		rc = r->nfiles ? e4_out_print_all(all, 2) : e4_out_print(&fs);
 		if (!rc && r->nfindings) {
 			putchar('\n');
 			print_findings(r);

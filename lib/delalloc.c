@@ -592,6 +592,8 @@ int e4_da_audit(const struct e4_target *t, const struct e4_da_opts *opts,
 	}
 	a.dev = st.st_dev;
 	r->devno = st.st_dev;
+	/* A bind mount of a subdirectory hides the rest from the walk. */
+	r->subtree = st.st_ino != EXT2_ROOT_INO;
 	r->block_size = st.st_blksize;
 	for (a.blkbits = 0; (1U << a.blkbits) < r->block_size; a.blkbits++)
 		;
@@ -696,12 +698,13 @@ int e4_da_judge(struct e4_da_report *r, struct e4_err *err)
 
 	/* A verdict on the whole filesystem needs all of it seen and a
 	 * counter that did not move while it was looked at. */
-	if (!r->stable || r->partial || r->files_skipped)
+	if (!r->stable || r->partial || r->subtree || r->files_skipped)
 		return 0;
 	if (r->counter && !r->files_holding)
 		ret = add_finding(r, E4_DA_LEAK, NULL, (int64_t)r->counter,
 				  "leaked reservation: %" PRIu64 " blocks",
 				  r->counter);
+	/* without the device, the cluster size (bigalloc) is unknown */
 	else if (r->counter != r->file_sum && r->disk_known)
 		ret = add_finding(r, E4_DA_MISMATCH, NULL, r->difference,
 				  "counter %" PRIu64 " blocks, files hold %" PRIu64 " blocks: difference %+" PRId64 " blocks",

@@ -80,6 +80,7 @@ struct e4_da_report {
 	enum e4_da_quiesce quiesce;
 	bool quiesced;			/* synced or frozen (not expired) */
 	bool partial;			/* only some PATHs were walked */
+	bool subtree;			/* the mount shows a subdirectory only */
 
 	/* delayed_allocation_blocks: samples before and one after the walk */
 	uint64_t samples[E4_DA_MAX_SAMPLES];
