@@ -224,6 +224,7 @@ struct grow_progress {
 	const struct e4_resize_plan *plan;
 	uint32_t blocks_per_group;
 	uint32_t first_data_block;
+	unsigned int calls;	/* one per ioctl that went through */
 	char label[96];
 };
 
@@ -233,6 +234,7 @@ static void on_progress(void *arg, uint64_t done, uint64_t total)
 	uint64_t reached = g->plan->old_blocks + done;
 	char h[32];
 
+	g->calls++;
 	human(reached * g->plan->block_size, h, sizeof(h));
 	snprintf(g->label, sizeof(g->label), "resize: %s, %llu/%u groups", h,
 		 (unsigned long long)((reached - g->first_data_block +
@@ -276,8 +278,8 @@ static int grow_online(struct e4_cli *cli, const struct resize_opts *o,
 		printf("%s: grown from %llu to %llu blocks (%s) in %u step%s\n",
 		       e4_target_name(e4_fs_target(fs)),
 		       (unsigned long long)plan->old_blocks,
-		       (unsigned long long)reached, h, plan->steps,
-		       plan->steps == 1 ? "" : "s");
+		       (unsigned long long)reached, h, gp.calls,
+		       gp.calls == 1 ? "" : "s");
 	}
 	return E4_EXIT_OK;
 }
