@@ -28,7 +28,7 @@ static const struct e4_colinfo colinfo[] = {
 	[COL_TYPE] = { "TYPE", "Type", 0, 0, E4_COL_STR, "file, dir, symlink or other" },
 	[COL_SIZE] = { "SIZE", "Size", 0, R, E4_COL_NUM, "size in bytes (before conversion)" },
 	[COL_LINKS] = { "LINKS", "Links", 0, R, E4_COL_NUM, "hard link count" },
-	[COL_STATUS] = { "STATUS", "Status", 0, 0, E4_COL_STR, "converted, would convert, skipped, failed, not reached" },
+	[COL_STATUS] = { "STATUS", "Status", 0, 0, E4_COL_STR, "converted, would-convert, skipped, failed or not-reached" },
 	[COL_REASON] = { "REASON", "Reason", 0, SCOLS_FL_WRAP, E4_COL_STR, "why it was skipped or failed" },
 };
 #undef R
@@ -249,6 +249,31 @@ static int convert_online(const struct e4_cli *cli, const struct inline_opts *o,
 	return 0;
 }
 
+/*
+ * --disable-feature promises all or nothing: an inode that cannot be
+ * converted would leave the feature set after every other one was, so
+ * find out first, and refuse before anything is written.
+ */
+static int precheck_disable(const struct e4_target *t, struct e4_inline_set *set,
+			    struct e4_fs *fs, struct e4_err *err)
+{
+	size_t i;
+	int rc;
+
+	rc = e4_inline_convert(fs, set, E4_INLINE_DRY_RUN, NULL, err);
+	for (i = 0; !rc && i < set->n; i++) {
+		const struct e4_inline_ent *e = &set->ents[i];
+
+		if (e->status != E4_INLINE_WOULD_CONVERT)
+			return e4_err_set(err, -EBUSY,
+					  "%s: inode %llu%s%s cannot be converted (%s); inline_data stays set, nothing was changed",
+					  e4_target_name(t), (unsigned long long)e->ino,
+					  e->path ? " " : "", e->path ? e->path : "",
+					  e->why ? e->why : strerror(-e->error));
+	}
+	return rc;
+}
+
 /* Offline: open (with --undo), gates, scan, select, convert, disable. */
 static int convert_offline(const struct e4_cli *cli, const struct inline_opts *o,
 			   const struct e4_target *t, struct e4_fs **fsp,
@@ -281,6 +306,14 @@ static int convert_offline(const struct e4_cli *cli, const struct inline_opts *o
 	rc = e4_inline_scan(*fsp, NULL, setp, err);
 	if (!rc && !o->all)
 		rc = e4_inline_select(*fsp, *setp, cli->args + 1, cli->nargs - 1, err);
+	if (!rc && o->disable_feature && !o->dry_run) {
+		rc = precheck_disable(t, *setp, *fsp, err);
+		if (rc) {
+			/* Nothing was attempted: no table, only the refusal. */
+			e4_inline_set_free(*setp);
+			*setp = NULL;
+		}
+	}
 	if (!rc)
 		rc = e4_inline_convert(*fsp, *setp, o->dry_run ? E4_INLINE_DRY_RUN : 0,
 				       job, err);

@@ -60,13 +60,13 @@ const char *e4_inline_status_name(enum e4_inline_status st)
 	case E4_INLINE_CONVERTED:
 		return "converted";
 	case E4_INLINE_WOULD_CONVERT:
-		return "would convert";
+		return "would-convert";
 	case E4_INLINE_SKIPPED:
 		return "skipped";
 	case E4_INLINE_FAILED:
 		return "failed";
 	case E4_INLINE_NOT_REACHED:
-		return "not reached";
+		return "not-reached";
 	}
 	return "?";
 }
@@ -571,27 +571,27 @@ static void fail(struct e4_inline_ent *e, errcode_t ret, const char *why)
 	e->why = why;
 }
 
-static void convert_one(ext2_filsys fs, struct e4_inline_ent *e,
-			struct ext2_inode_large *before,
-			struct ext2_inode_large *after, bool dry)
+/* Whether e can be converted; if not, its status says why. */
+static bool convertible(ext2_filsys fs, struct e4_inline_ent *e,
+			struct ext2_inode_large *before)
 {
-	int isize = EXT2_INODE_SIZE(fs->super);
-	ext2_file_t file;
 	errcode_t ret;
 
-	ret = ext2fs_read_inode_full(fs, e->ino, (struct ext2_inode *)before, isize);
-	if (ret)
-		return fail(e, ret, "while reading the inode");
+	ret = ext2fs_read_inode_full(fs, e->ino, (struct ext2_inode *)before,
+				     EXT2_INODE_SIZE(fs->super));
+	if (ret) {
+		fail(e, ret, "while reading the inode");
+		return false;
+	}
+	e->status = E4_INLINE_SKIPPED;
 	if (!(before->i_flags & EXT4_INLINE_DATA_FL)) {
-		e->status = E4_INLINE_SKIPPED;
 		e->why = "no longer has inline data";
-		return;
+		return false;
 	}
 	if (!LINUX_S_ISREG(before->i_mode) && !LINUX_S_ISDIR(before->i_mode) &&
 	    !LINUX_S_ISLNK(before->i_mode)) {
-		e->status = E4_INLINE_SKIPPED;
 		e->why = "not a file, directory or symlink";
-		return;
+		return false;
 	}
 	/*
 	 * A symlink shorter than i_block would be a fast symlink; giving it
@@ -599,14 +599,21 @@ static void convert_one(ext2_filsys fs, struct e4_inline_ent *e,
 	 */
 	if (LINUX_S_ISLNK(before->i_mode) &&
 	    EXT2_I_SIZE((struct ext2_inode *)before) < sizeof(before->i_block)) {
-		e->status = E4_INLINE_SKIPPED;
 		e->why = "short symlink: would have to become a fast symlink";
-		return;
+		return false;
 	}
-	if (dry) {
-		e->status = E4_INLINE_WOULD_CONVERT;
-		return;
-	}
+	e->status = E4_INLINE_FOUND;
+	return true;
+}
+
+static void convert_one(ext2_filsys fs, struct e4_inline_ent *e,
+			const struct ext2_inode_large *before,
+			struct ext2_inode_large *after)
+{
+	int isize = EXT2_INODE_SIZE(fs->super);
+	ext2_file_t file;
+	errcode_t ret, ret2;
+
 	ret = ext2fs_inline_data_expand(fs, e->ino);
 	if (ret)
 		return fail(e, ret, "while moving the inline data to a block");
@@ -618,9 +625,9 @@ static void convert_one(ext2_filsys fs, struct e4_inline_ent *e,
 	if (!LINUX_S_ISDIR(before->i_mode)) {
 		ret = ext2fs_file_open(fs, e->ino, EXT2_FILE_WRITE, &file);
 		if (!ret) {
-			ret = ext2fs_file_set_size2(file, EXT2_I_SIZE((struct ext2_inode *)before));
-			errcode_t ret2 = ext2fs_file_close(file);
-
+			ret = ext2fs_file_set_size2(file,
+					EXT2_I_SIZE((const struct ext2_inode *)before));
+			ret2 = ext2fs_file_close(file);
 			if (!ret)
 				ret = ret2;
 		}
@@ -663,6 +670,7 @@ int e4_inline_convert(struct e4_fs *efs, struct e4_inline_set *set,
 	int isize = EXT2_INODE_SIZE(fs->super);
 	struct ext2_inode_large *before, *after;
 	uint16_t state = fs->super->s_state;
+	bool marked = false;
 	errcode_t ret;
 	size_t i;
 	int rc = 0;
@@ -677,19 +685,9 @@ int e4_inline_convert(struct e4_fs *efs, struct e4_inline_set *set,
 		rc = e4_err_sys(err, -ENOMEM, "%s: while converting", name);
 		goto out_free;
 	}
-	if (!dry) {
-		ret = ext2fs_read_bitmaps(fs);
-		if (ret) {
-			rc = e4_err_ext2(err, ret, "%s: while reading the bitmaps", name);
-			goto out_free;
-		}
-		/* A crash from here on must send the filesystem to e2fsck. */
-		fs->super->s_state &= ~EXT2_VALID_FS;
-		rc = flush_all(fs, name, err);
-		if (rc)
-			goto out_free;
-	}
 	for (i = 0; i < set->n; i++) {
+		struct e4_inline_ent *e = &set->ents[i];
+
 		if (e4_job_cancelled(job)) {
 			for (; i < set->n; i++)
 				set->ents[i].status = E4_INLINE_NOT_REACHED;
@@ -698,10 +696,31 @@ int e4_inline_convert(struct e4_fs *efs, struct e4_inline_set *set,
 					name);
 			break;
 		}
-		convert_one(fs, &set->ents[i], before, after, dry);
+		if (!convertible(fs, e, before))
+			goto next;
+		if (dry) {
+			e->status = E4_INLINE_WOULD_CONVERT;
+			goto next;
+		}
+		if (!marked) {
+			ret = ext2fs_read_bitmaps(fs);
+			if (ret) {
+				rc = e4_err_ext2(err, ret, "%s: while reading the bitmaps",
+						 name);
+				break;
+			}
+			/* A crash from here on must send the fs to e2fsck. */
+			fs->super->s_state &= ~EXT2_VALID_FS;
+			rc = flush_all(fs, name, err);
+			if (rc)
+				break;
+			marked = true;
+		}
+		convert_one(fs, e, before, after);
+next:
 		e4_job_progress(job, i + 1, set->n);
 	}
-	if (!dry) {
+	if (marked) {
 		int rc2;
 
 		fs->super->s_state = state;

@@ -1,0 +1,290 @@
+#!/usr/bin/env bats
+# e4ctl inline convert: offline through libext2fs, online through the
+# kernel's fallocate, --disable-feature, --undo, and the refusals.
+
+load ../lib
+load inline
+
+setup() {
+	require_root
+	IMG=$BATS_TEST_TMPDIR/fs.img
+}
+
+teardown() {
+	e4_teardown
+}
+
+offline_convert_keeps_everything() {
+	inline_image "$IMG" "$1" "$2"
+	before=$(inline_snapshot_img "$IMG")
+	n=$(debugfs_inline "$IMG" | wc -l)
+	[ "$n" -gt 5 ]
+	run "$E4CTL" inline convert "$IMG" --all
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(grep -c ' converted' <<<"$output")" -eq "$n" ]
+	[[ ${lines[-1]} == "converted: "*"; skipped 0, failed 0" ]]
+	run e2fsck -fn "$IMG"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ -z "$(debugfs_inline "$IMG")" ]
+	[ -z "$(e4_inline_inodes "$IMG")" ]
+	after=$(inline_snapshot_img "$IMG")
+	# sizes of directories are not in the snapshot: they grow to a block
+	diff <(echo "$before") <(echo "$after")
+	# extents when the filesystem has them
+	debugfs -R "stat /f61" "$IMG" 2>/dev/null | grep -q "^EXTENTS:"
+	debugfs -R "stat /small" "$IMG" 2>/dev/null | grep -q "^EXTENTS:"
+}
+
+@test "offline convert --all keeps contents, sizes, modes, owners, times, xattrs, links: 4k, csum" {
+	offline_convert_keeps_everything 4096 on
+}
+
+@test "offline convert --all keeps everything: 4k, no csum" {
+	offline_convert_keeps_everything 4096 off
+}
+
+@test "offline convert --all keeps everything: 1k, csum" {
+	offline_convert_keeps_everything 1024 on
+}
+
+@test "offline convert --all keeps everything: 1k, no csum" {
+	offline_convert_keeps_everything 1024 off
+}
+
+@test "offline convert of a slow symlink libext2fs made inline" {
+	mkimg "$IMG" 32M -t ext4 -O inline_data
+	target=$(printf 'z%.0s' $(seq 1 90))
+	debugfs -w -R "symlink /lnk $target" "$IMG" 2>/dev/null
+	run "$E4CTL" inline convert "$IMG" --all
+	[ "$status" -eq 0 ]
+	[ -z "$(e4_inline_inodes "$IMG")" ]
+	e2fsck -fn "$IMG"
+	mount_img "$IMG" "$BATS_TEST_TMPDIR/m" ro
+	[ "$(readlink "$BATS_TEST_TMPDIR/m/lnk")" = "$target" ]
+}
+
+@test "offline convert PATH converts that file and that subtree only" {
+	inline_image "$IMG" 4096 on
+	run "$E4CTL" inline convert "$IMG" /f1 deep
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -gt 3 ]
+	run "$E4CTL" inline list "$IMG" --raw --noheadings -o PATH
+	! grep -qx "/f1" <<<"$output"
+	! grep -q "^/deep" <<<"$output"
+	grep -qx "/f59" <<<"$output"
+	grep -qx "/small" <<<"$output"
+	e2fsck -fn "$IMG"
+}
+
+@test "offline convert of a missing PATH fails and changes nothing" {
+	inline_image "$IMG" 4096 on
+	h=$(img_hash "$IMG")
+	run "$E4CTL" inline convert "$IMG" /no/such
+	[ "$status" -eq 1 ]
+	[[ $output == *"/no/such: no such file or directory in the filesystem"* ]]
+	[ "$(img_hash "$IMG")" = "$h" ]
+}
+
+@test "--dry-run lists what would be converted and writes nothing" {
+	inline_image "$IMG" 4096 on
+	h=$(img_hash "$IMG")
+	n=$(debugfs_inline "$IMG" | wc -l)
+	run "$E4CTL" inline convert "$IMG" --all --dry-run
+	[ "$status" -eq 0 ]
+	[ "$(grep -c ' would-convert' <<<"$output")" -eq "$n" ]
+	[[ ${lines[-1]} == "would convert: "* ]]
+	[ "$(img_hash "$IMG")" = "$h" ]
+}
+
+@test "--disable-feature clears inline_data; e2fsck clean; new small files are not inline" {
+	inline_image "$IMG" 4096 on
+	run "$E4CTL" inline convert "$IMG" --all --disable-feature
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ $output == *"inline_data cleared on $IMG"* ]]
+	! dumpe2fs -h "$IMG" 2>/dev/null | grep '^Filesystem features:' | grep -qw inline_data
+	run e2fsck -fn "$IMG"
+	[ "$status" -eq 0 ]
+	mount_img "$IMG" "$BATS_TEST_TMPDIR/m"
+	printf 'small' >"$BATS_TEST_TMPDIR/m/newfile"
+	mkdir "$BATS_TEST_TMPDIR/m/newdir"
+	sync
+	[[ $(lsattr -d "$BATS_TEST_TMPDIR/m/newfile" | cut -d' ' -f1) != *N* ]]
+	[[ $(lsattr -d "$BATS_TEST_TMPDIR/m/newdir" | cut -d' ' -f1) != *N* ]]
+	[ "$(cat "$BATS_TEST_TMPDIR/m/f60" | wc -c)" -eq 60 ]
+	umount_all
+	run e2fsck -fn "$IMG"
+	[ "$status" -eq 0 ]
+}
+
+@test "--disable-feature is refused when an inode cannot be converted; nothing changes" {
+	mkimg "$IMG" 32M -t ext4 -O inline_data
+	# a device node with the inline flag: nothing to move, cannot lose it
+	debugfs -w -R "mknod fifo p" "$IMG" 2>/dev/null
+	debugfs -w -R "set_inode_field fifo flags 0x10000000" "$IMG" 2>/dev/null
+	[ "$(e4_inline_inodes "$IMG" | wc -l)" -eq 1 ]
+	debugfs -w -R "write /etc/hostname /host" "$IMG" 2>/dev/null
+	h=$(img_hash "$IMG")
+	run "$E4CTL" inline convert "$IMG" --all --disable-feature
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ $output == *"/fifo cannot be converted (not a file, directory or symlink); inline_data stays set, nothing was changed"* ]]
+	[ "$(img_hash "$IMG")" = "$h" ]
+}
+
+@test "--disable-feature needs --all; --all and PATHs exclude each other" {
+	mkimg "$IMG" 32M -t ext4 -O inline_data
+	run "$E4CTL" inline convert "$IMG" --disable-feature /x
+	[ "$status" -eq 2 ]
+	[[ $output == *"--disable-feature needs --all"* ]]
+	run "$E4CTL" inline convert "$IMG" --all /x
+	[ "$status" -eq 2 ]
+	run "$E4CTL" inline convert "$IMG"
+	[ "$status" -eq 2 ]
+	[[ $output == *"name the PATHs to convert, or use --all"* ]]
+}
+
+@test "--undo FILE and e2undo restore the image bit for bit" {
+	inline_image "$IMG" 1024 on
+	h=$(img_hash "$IMG")
+	run "$E4CTL" inline convert "$IMG" --all --disable-feature --undo "$BATS_TEST_TMPDIR/u.e2undo"
+	[ "$status" -eq 0 ]
+	[ "$(img_hash "$IMG")" != "$h" ]
+	e2undo "$BATS_TEST_TMPDIR/u.e2undo" "$IMG"
+	[ "$(img_hash "$IMG")" = "$h" ]
+}
+
+@test "refused: not clean; the image is unchanged" {
+	inline_image "$IMG" 4096 on
+	debugfs -w -R "ssv state 0" "$IMG" 2>/dev/null
+	h=$(img_hash "$IMG")
+	run "$E4CTL" inline convert "$IMG" --all
+	[ "$status" -eq 1 ]
+	[[ $output == *"not clean"*"run 'e2fsck -f $IMG' first, or use --force"* ]]
+	[ "$(img_hash "$IMG")" = "$h" ]
+}
+
+@test "refused: mounted, for --disable-feature and --undo; the image is unchanged" {
+	inline_image "$IMG" 4096 on
+	mount_img "$IMG" "$BATS_TEST_TMPDIR/m" ro
+	h=$(img_hash "$IMG")
+	run "$E4CTL" inline convert "$IMG" --all --disable-feature
+	[ "$status" -eq 1 ]
+	[[ $output == *"mounted on $BATS_TEST_TMPDIR/m; --disable-feature needs it unmounted"* ]]
+	run "$E4CTL" inline convert "$BATS_TEST_TMPDIR/m" --all --undo "$BATS_TEST_TMPDIR/u"
+	[ "$status" -eq 1 ]
+	[[ $output == *"--undo needs it unmounted"* ]]
+	[ "$(img_hash "$IMG")" = "$h" ]
+	[ ! -e "$BATS_TEST_TMPDIR/u" ]
+}
+
+@test "refused: not ext4; the file is unchanged" {
+	truncate -s 32M "$IMG"
+	if command -v mkfs.vfat >/dev/null; then
+		mkfs.vfat "$IMG" >/dev/null
+	else
+		head -c 1M /dev/urandom | dd of="$IMG" conv=notrunc status=none
+	fi
+	h=$(img_hash "$IMG")
+	run "$E4CTL" inline convert "$IMG" --all
+	[ "$status" -eq 1 ]
+	[[ $output == *"not an ext2/3/4 filesystem"* ]]
+	[ "$(img_hash "$IMG")" = "$h" ]
+}
+
+@test "online convert: files lose the flag, contents and sizes equal, directories need offline" {
+	inline_image "$IMG" 4096 on
+	# noatime: the snapshot's own reads must not move atime
+	mount_img "$IMG" "$BATS_TEST_TMPDIR/m" noatime
+	m=$BATS_TEST_TMPDIR/m
+	before=$(inline_snapshot "$m" online)
+	run "$E4CTL" inline convert "$m" --all
+	echo "$output"
+	# directories stay inline: not everything could be converted
+	[ "$status" -eq 1 ]
+	grep -Eq "$m/small .*skipped +a directory: needs the filesystem unmounted" <<<"$output"
+	grep -q "$m/f1 .*converted" <<<"$output"
+	[[ ${lines[-1]} == *"failed 0" ]]
+	# lsattr: no regular file carries N any more
+	run bash -c "lsattr -R '$m' 2>/dev/null | grep '^[^ ]*N'"
+	echo "$output"
+	while read -r flags path; do
+		[ -z "$path" ] || [ -d "$path" ]
+	done <<<"$output"
+	after=$(inline_snapshot "$m" online)
+	diff <(echo "$before") <(echo "$after")
+	# what is left inline is exactly the directories
+	for ino in $(e4_inline_inodes "$m"); do
+		[ "$(find "$m" -xdev -inum "$ino" -printf '%y')" = d ]
+	done
+	umount_all
+	run e2fsck -fn "$IMG"
+	[ "$status" -eq 0 ]
+}
+
+@test "online convert PATH: only that file; --dry-run changes nothing" {
+	mkimg "$IMG" 32M -t ext4 -O inline_data
+	mount_img "$IMG" "$BATS_TEST_TMPDIR/m"
+	m=$BATS_TEST_TMPDIR/m
+	printf 'one' >"$m/a"
+	printf 'two' >"$m/b"
+	run "$E4CTL" inline convert "$m" "$m/a" --dry-run
+	[ "$status" -eq 0 ]
+	[[ $output == *"$m/a "*"would-convert"* ]]
+	[[ $(lsattr "$m/a" | cut -d' ' -f1) == *N* ]]
+	run "$E4CTL" inline convert "$m" "$m/a"
+	[ "$status" -eq 0 ]
+	[[ $(lsattr "$m/a" | cut -d' ' -f1) != *N* ]]
+	[[ $(lsattr "$m/b" | cut -d' ' -f1) == *N* ]]
+	[ "$(cat "$m/a")" = one ]
+}
+
+@test "online convert refuses a PATH on another filesystem" {
+	mkimg "$IMG" 32M -t ext4 -O inline_data
+	mount_img "$IMG" "$BATS_TEST_TMPDIR/m"
+	run "$E4CTL" inline convert "$BATS_TEST_TMPDIR/m" /etc/hostname
+	[ "$status" -eq 1 ]
+	[[ $output == *"/etc/hostname: not on "* ]]
+}
+
+@test "SIGINT stops between inodes: each inode converted or untouched, fs clean" {
+	mkimg "$IMG" 256M -t ext4 -b 1024 -N 40000 -O inline_data
+	mount_img "$IMG" "$BATS_TEST_TMPDIR/m"
+	for d in $(seq 1 20); do
+		mkdir "$BATS_TEST_TMPDIR/m/$d"
+		for i in $(seq 1 1000); do printf '%s' "$i"; done |
+			split -b 3 -a 3 - "$BATS_TEST_TMPDIR/m/$d/f"
+	done
+	umount_all
+	e2fsck -fy "$IMG" >/dev/null
+	total=$(e4_inline_inodes "$IMG" | wc -l)
+	[ "$total" -gt 10000 ]
+	"$E4CTL" inline convert "$IMG" --all --progress --raw -o INODE,STATUS \
+		>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
+	pid=$!
+	# signal once it is converting: the first progress line says so
+	for _ in $(seq 1 600); do
+		grep -q "inline convert:" "$BATS_TEST_TMPDIR/err" && break
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	kill -INT "$pid" 2>/dev/null || true
+	rc=0
+	wait "$pid" || rc=$?
+	cat "$BATS_TEST_TMPDIR/err"
+	if [ "$rc" -eq 0 ]; then
+		skip "the conversion finished before SIGINT arrived"
+	fi
+	[ "$rc" -eq 3 ]
+	grep -q "interrupted; every inode is either converted or untouched" "$BATS_TEST_TMPDIR/err"
+	run e2fsck -fn "$IMG"
+	[ "$status" -eq 0 ]
+	converted=$(grep -c ' converted$' "$BATS_TEST_TMPDIR/out")
+	left=$(e4_inline_inodes "$IMG" | wc -l)
+	[ "$left" -gt 0 ]
+	[ $((converted + left)) -eq "$total" ]
+	[ "$(grep -c ' not-reached$' "$BATS_TEST_TMPDIR/out")" -eq "$left" ]
+}
