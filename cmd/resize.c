@@ -17,6 +17,7 @@
 #include "cli.h"
 #include "output.h"
 #include "progress.h"
+#include "e4/gate.h"
 #include "e4/resize.h"
 #include "e4/target.h"
 
@@ -244,8 +245,8 @@ static void on_progress(void *arg, uint64_t done, uint64_t total)
 	e4_progress_cb(&g->p, done, total);
 }
 
-static int grow_online(struct e4_cli *cli, const struct resize_opts *o,
-		       struct e4_fs *fs, const struct e4_resize_plan *plan)
+static int grow(struct e4_cli *cli, const struct resize_opts *o,
+		struct e4_fs *fs, const struct e4_resize_plan *plan)
 {
 	ext2_filsys e2 = e4_fs_ext2(fs);
 	struct grow_progress gp = {
@@ -261,7 +262,13 @@ static int grow_online(struct e4_cli *cli, const struct resize_opts *o,
 
 	e4_progress_init(&gp.p, "resize", "blocks", o->progress);
 	job.cancel = e4_catch_signals();
-	rc = e4_resize_online(fs, plan, &job, &reached, &err);
+	if (plan->online) {
+		rc = e4_resize_online(fs, plan, &job, &reached, &err);
+	} else {
+		rc = e4_resize_offline(fs, plan, &job, &err);
+		reached = rc ? plan->old_blocks : plan->new_blocks;
+		gp.calls = 1;
+	}
 	e4_progress_done(&gp.p);
 	if (rc == -EINTR) {
 		fprintf(stderr, "%s: %s\n", cli->prog, err.msg);
@@ -275,11 +282,17 @@ static int grow_online(struct e4_cli *cli, const struct resize_opts *o,
 			    (unsigned long long)plan->new_blocks);
 	if (!o->quiet && !o->out.json) {
 		human(reached * plan->block_size, h, sizeof(h));
-		printf("%s: grown from %llu to %llu blocks (%s) in %u step%s\n",
-		       e4_target_name(e4_fs_target(fs)),
-		       (unsigned long long)plan->old_blocks,
-		       (unsigned long long)reached, h, gp.calls,
-		       gp.calls == 1 ? "" : "s");
+		if (plan->online)
+			printf("%s: grown from %llu to %llu blocks (%s) in %u step%s\n",
+			       e4_target_name(e4_fs_target(fs)),
+			       (unsigned long long)plan->old_blocks,
+			       (unsigned long long)reached, h, gp.calls,
+			       gp.calls == 1 ? "" : "s");
+		else
+			printf("%s: grown from %llu to %llu blocks (%s) offline\n",
+			       e4_target_name(e4_fs_target(fs)),
+			       (unsigned long long)plan->old_blocks,
+			       (unsigned long long)reached, h);
 	}
 	return E4_EXIT_OK;
 }
@@ -300,6 +313,38 @@ static int refusals(const struct e4_cli *cli, const struct e4_target *t,
 		}
 	}
 	return e4_cli_fail(cli);
+}
+
+/*
+ * Mounted: read-only, for the plan; the kernel does the writing.
+ * Unmounted: read-write (with the undo file if asked) behind the safety
+ * gates, except for a dry run, which only reads.
+ */
+static int open_fs(const struct resize_opts *o, const struct e4_target *t,
+		   struct e4_fs **fs, uint64_t *cur, struct e4_err *err)
+{
+	unsigned int flags = o->force ? E4_FS_FORCE : 0;
+	int rc;
+
+	if (t->mounted) {
+		rc = e4_fs_open(t, 0, fs, err);
+		return rc ? rc : e4_resize_live_blocks(t, cur, err);
+	}
+	if (o->dry_run)
+		rc = e4_fs_open(t, flags, fs, err);
+	else if (o->undo)
+		rc = e4_fs_open_undo(t, flags | E4_FS_WRITE, o->undo, fs, err);
+	else
+		rc = e4_fs_open(t, flags | E4_FS_WRITE, fs, err);
+	if (rc)
+		return rc;
+	if (!o->force) {
+		rc = e4_fs_gates(e4_fs_ext2(*fs), e4_target_name(t), err);
+		if (rc)
+			return rc;
+	}
+	*cur = ext2fs_blocks_count(e4_fs_ext2(*fs)->super);
+	return 0;
 }
 
 int cmd_resize(struct e4_cli *cli)
@@ -351,15 +396,17 @@ int cmd_resize(struct e4_cli *cli)
 			e4_cli_error(cli, &err);
 		return e4_cli_fail(cli);
 	}
-	if (!t->mounted) {
-		fprintf(stderr, "%s: %s is not mounted: online resize needs it mounted, and offline resize is not available in this build yet (use resize2fs)\n",
-			cli->prog, e4_target_name(t));
-		rc = e4_cli_fail(cli);
+	if (t->mounted && (o.undo || o.force)) {
+		rc = e4_cli_usage_error(cli, "--undo and --force apply to offline resize; %s is mounted on %s",
+					e4_target_name(t), t->mountpoint);
 		goto out;
 	}
-	rc = e4_fs_open(t, 0, &fs, &err);
-	if (!rc)
-		rc = e4_resize_live_blocks(t, &cur, &err);
+	if (!t->mounted && (o.step || o.legacy)) {
+		rc = e4_cli_usage_error(cli, "--step and --legacy-ioctls apply to online resize; %s is not mounted",
+					e4_target_name(t));
+		goto out;
+	}
+	rc = open_fs(&o, t, &fs, &cur, &err);
 	if (rc) {
 		rc = e4_cli_error(cli, &err);
 		goto out;
@@ -375,7 +422,10 @@ int cmd_resize(struct e4_cli *cli)
 	}
 	if (!o.step && (o.progress || isatty(STDERR_FILENO)))
 		step = E4_RESIZE_STEP_AUTO;
-	rc = e4_resize_plan_online(fs, want, step, o.sysroot, &plan, &err);
+	if (t->mounted)
+		rc = e4_resize_plan_online(fs, want, step, o.sysroot, &plan, &err);
+	else
+		rc = e4_resize_plan_offline(fs, want, &plan, &err);
 	if (!rc && o.legacy)
 		e4_resize_plan_legacy(fs, &plan);
 	if (rc) {
@@ -387,7 +437,8 @@ int cmd_resize(struct e4_cli *cli)
 		goto out;
 	}
 	/* Equal needs no ioctl, so nothing can refuse it. */
-	if (plan.new_blocks == plan.old_blocks) {
+	if (plan.new_blocks == plan.old_blocks &&
+	    plan.requested_blocks >= plan.old_blocks) {
 		if (!o.out.json)
 			printf("%s: nothing to do: already %llu blocks\n",
 			       e4_target_name(t), (unsigned long long)plan.old_blocks);
@@ -402,7 +453,7 @@ int cmd_resize(struct e4_cli *cli)
 		rc = E4_EXIT_OK;
 		goto out;
 	}
-	rc = grow_online(cli, &o, fs, &plan);
+	rc = grow(cli, &o, fs, &plan);
 out:
 	e4_fs_close(fs);
 	e4_target_free(t);

@@ -197,11 +197,24 @@ blocks_of() {
 	[ "$(jq -r .steps <<<"$output")" -eq 8 ]
 }
 
-@test "not ext4, not mounted: says which" {
+@test "not ext4: says so; not mounted: the offline plan, online-only options refused" {
 	run "$E4CTL" resize /dev/shm 1G
 	[ "$status" -eq 1 ]
 	[[ $output == *"not ext2/3/4"* ]]
 	mkimg "$IMG" 64M -t ext4
-	run "$E4CTL" resize -n "$IMG" 1G
-	[[ $output == *"not mounted"* ]]
+	before=$(img_hash "$IMG")
+	run plan "$IMG" 1G
+	[ "$(jq -r .method <<<"$output")" = "offline (libext2fs)" ]
+	[ "$(jq -r .new_blocks <<<"$output")" -eq 1048576 ]
+	run "$E4CTL" resize --legacy-ioctls "$IMG" 1G
+	[ "$status" -eq 2 ]
+	[[ $output == *"apply to online resize"* ]]
+	[ "$(img_hash "$IMG")" = "$before" ]
+}
+
+@test "mounted: --undo and --force are offline-only" {
+	mounted_fs
+	run "$E4CTL" resize --undo "$BATS_TEST_TMPDIR/u" "$MNT" 1G
+	[ "$status" -eq 2 ]
+	[[ $output == *"apply to offline resize"* ]]
 }
