@@ -408,12 +408,11 @@ static void drop_old_backup(struct grow *g)
 	g->touched[group] = 1;
 }
 
+/* The reserved blocks keep their share of the filesystem. */
 static uint64_t scale_reserved(uint64_t r, uint64_t old_blocks,
-			       uint64_t new_blocks, uint64_t ratio)
+			       uint64_t new_blocks)
 {
-	unsigned __int128 v = (unsigned __int128)r * new_blocks / old_blocks;
-
-	return (uint64_t)v & ~(ratio - 1);
+	return (unsigned __int128)r * new_blocks / old_blocks;
 }
 
 /*
@@ -448,8 +447,7 @@ static int set_geometry(struct grow *g, struct e4_err *err)
 
 	ext2fs_blocks_count_set(sb, l->blocks);
 	ext2fs_r_blocks_count_set(sb, scale_reserved(ext2fs_r_blocks_count(sb),
-						     g->old_blocks, l->blocks,
-						     EXT2FS_CLUSTER_RATIO(fs)));
+						     g->old_blocks, l->blocks));
 	sb->s_inodes_count = l->inodes;
 	sb->s_reserved_gdt_blocks = l->reserved_gdt;
 	sb->s_backup_bgs[0] = l->backup_bgs[0];

@@ -219,10 +219,19 @@ static void run_case(void **state)
 			fail_msg("resize2fs failed on the copy");
 		theirs = field(copy, "Block count");
 		assert_int_equal(got, theirs);
+		/* resize2fs 1.47.0 miscounts bigalloc free clusters. */
+		if (sh("e2fsck -fn %s >/dev/null 2>&1", copy)) {
+			print_message("%s: resize2fs's result fails e2fsck; counts not compared\n",
+				      c->name);
+			goto verify;
+		}
 		assert_int_equal(field(img, "Inode count"), field(copy, "Inode count"));
 		assert_int_equal(field(img, "Free blocks"), field(copy, "Free blocks"));
 		assert_int_equal(field(img, "Free inodes"), field(copy, "Free inodes"));
+		assert_int_equal(field(img, "Reserved block count"),
+				 field(copy, "Reserved block count"));
 	}
+verify:
 	if (sh("%s verify %s", helper, img))
 		fail_msg("%s: verify failed", c->name);
 	sh("rm -f %s %s %s.sums*", img, copy, img);
@@ -256,7 +265,10 @@ static const struct mcase cases[] = {
 	M("inline_data", "100M", "-t ext4 -O inline_data", "1G", true, false),
 	M("no_metadata_csum", "100M", "-t ext4 -O ^metadata_csum", "1G", true, false),
 	M("uninit_bg", "100M", "-t ext4 -O ^metadata_csum,uninit_bg", "1G", true, false),
-	M("sparse_super2", "300M", "-t ext4 -O sparse_super2", "1G", false, false),
+	M("sparse_super2", "300M", "-t ext4 -O sparse_super2", "1G", true, false),
+	M("sparse_super2_1k", "30M", "-t ext4 -b 1024 -O sparse_super2", "100M", true, false),
+	M("bigalloc_1k", "64M", "-t ext4 -b 1024 -O bigalloc -C 16384", "200M", true, false),
+	M("bigalloc_within", "300M", "-t ext4 -O bigalloc -C 65536", "+1001", true, false),
 	M("orphan_file", "100M", "-t ext4 -O orphan_file", "1G", true, false),
 };
 
@@ -398,6 +410,60 @@ static void test_undo(void **state)
 	sh("rm -f %s %s %s.sums*", img, undo, img);
 }
 
+/*
+ * An unmounted loop device: nothing there is known to read as zeros, so
+ * ext2 inode tables are written and ext4 ones left to lazy init; the
+ * device's end is a refusal, not an extension.
+ */
+static void test_blockdev(void **state)
+{
+	static const char *const mkfs[] = { "-t ext2 -b 4096", "-t ext4 -b 4096" };
+	struct e4_resize_plan plan;
+	struct e4_err err = { 0 };
+	struct opened o = { 0 };
+	char img[128], dev[64], cmd[256];
+	uint64_t ninodes;
+	size_t i;
+	FILE *f;
+	int rc;
+
+	(void)state;
+	if (geteuid())
+		skip();
+	snprintf(img, sizeof(img), "%s/blockdev.img", dir);
+	for (i = 0; i < ARRAY_SIZE(mkfs); i++) {
+		assert_int_equal(sh("%s mk %s 600M %s --blocks=16384", helper, img,
+				    mkfs[i]), 0);
+		assert_int_equal(sh("%s populate %s", helper, img), 0);
+		snprintf(cmd, sizeof(cmd), "losetup -f --show %s", img);
+		f = popen(cmd, "r");
+		assert_non_null(f);
+		if (!fgets(dev, sizeof(dev), f))
+			dev[0] = '\0';
+		pclose(f);
+		dev[strcspn(dev, "\n")] = '\0';
+		assert_true(dev[0] == '/');
+		open_img(dev, NULL, &o);
+		rc = e4_resize_plan_offline(o.fs, 700 * 256, &plan, &err);
+		assert_int_equal(rc, 0);
+		assert_int_equal(plan.nrefusals, 1);
+		assert_int_equal(plan.refusals[0].code, -ENOSPC);
+		rc = grow(&o, 600 * 256, NULL, &plan, &err);
+		if (rc) {
+			close_img(&o);
+			sh("losetup -d %s", dev);
+			fail_msg("%s: %s", dev, err.msg);
+		}
+		ninodes = plan.new_inodes;
+		close_img(&o);
+		sh("losetup -d %s", dev);
+		assert_int_equal(field(img, "Block count"), 600 * 256);
+		assert_int_equal(field(img, "Inode count"), ninodes);
+		assert_int_equal(sh("%s verify %s", helper, img), 0);
+	}
+	sh("rm -f %s %s.sums*", img, img);
+}
+
 /* The grow leaves "resize in progress" behind only when it fails. */
 static void test_state_clean(void **state)
 {
@@ -424,7 +490,7 @@ static void test_state_clean(void **state)
 
 int main(void)
 {
-	struct CMUnitTest tests[ARRAY_SIZE(cases) + 4];
+	struct CMUnitTest tests[ARRAY_SIZE(cases) + 5];
 	size_t i, n = 0;
 
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -443,6 +509,7 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_cancel);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_undo);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_state_clean);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_blockdev);
 	if (getenv("E4_TEST_FILTER"))
 		cmocka_set_test_filter(getenv("E4_TEST_FILTER"));
 	return _cmocka_run_group_tests("resize_offline", tests, n, setup_dir,
