@@ -123,8 +123,10 @@ void e4_growth_limit(ext2_filsys fs, uint64_t device_blocks,
 				 sb->s_reserved_gdt_blocks);
 		}
 	} else if (!resize_inode && !meta_bg) {
+		/* ext4_resize_fs converts only when a descriptor block is
+		 * added; growth within the last one leaves the features be. */
 		if (kernel_meta_bg_resize) {
-			g->meta_bg_conversion = true;
+			g->meta_bg_conversion = n_desc > o_desc;
 		} else if (n_desc > o_desc) {
 			n = group_first_block(fs, o_desc * EXT2_DESC_PER_BLOCK(sb));
 			g->limit = E4_GROW_DESC_BLOCKS;
