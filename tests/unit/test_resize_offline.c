@@ -270,6 +270,10 @@ static const struct mcase cases[] = {
 	M("bigalloc_1k", "64M", "-t ext4 -b 1024 -O bigalloc -C 16384", "200M", true, false),
 	M("bigalloc_within", "300M", "-t ext4 -O bigalloc -C 65536", "+1001", true, false),
 	M("orphan_file", "100M", "-t ext4 -O orphan_file", "1G", true, false),
+	M("mmp", "100M", "-t ext4 -O mmp", "1G", true, false),
+	M("no_sparse_super", "20M", "-t ext2 -b 1024 -g 1024 -N 1024 -O ^sparse_super,^resize_inode", "200M", false, true),
+	M("no_sparse_super_in_desc", "20M", "-t ext2 -b 1024 -O ^sparse_super,^resize_inode", "30M", true, false),
+	M("ext4_1k_no_flex_2g", "20M", "-t ext4 -b 1024 -O ^flex_bg", "2G", true, false),
 };
 
 static void test_refusals(void **state)
