@@ -75,7 +75,9 @@ trace_instances() {
 	[ "$(jq '.contexts[0].dirtied' <<<"$output")" -ge $((8 << 20)) ]
 	sync
 	run --separate-stderr "$E4CTL" wb show --json "$MNT"
-	[ "$(jq '.contexts[0].dirty' <<<"$output")" -eq 0 ]
+	# drained, but for per-cpu counter drift and journal metadata that
+	# jbd2 may dirty again on the same device
+	[ "$(jq '.contexts[0].dirty' <<<"$output")" -le $((1 << 20)) ]
 	[ "$(jq '.contexts[0].written' <<<"$output")" -ge $((8 << 20)) ]
 }
 

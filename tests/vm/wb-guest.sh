@@ -1,0 +1,109 @@
+#!/bin/bash
+# Runs inside the VM for tests/vm/wb.bats (one boot per kernel): drives
+# e4ctl wb through a scenario on a loop-mounted ext4 with two cgroups that
+# dirty known amounts, and prints what the bats file asserts on, one fact
+# per line:
+#   @@ino NAME N        inode number of cgroup directory NAME
+#   @@TAG {json}        e4ctl output (compact), TAG names the step
+#   @@events_none WHY   the kernel did not switch inodes in the bounded wait
+#   @@mounts N          debugfs/tracefs mounts left in the guest's namespace
+#   @@instances LIST    tracefs instances left after the watch
+#   @@watch_rc N        exit status of the watch after SIGTERM
+# The guest starts without debugfs and tracefs, so every e4ctl run here
+# mounts them in a private namespace of its own.
+set -euo pipefail
+
+E4CTL=${E4CTL:?}
+series=${1:?kernel series}
+CG=/sys/fs/cgroup
+dir=$(mktemp -d "${E4_SCRATCH:-/tmp}/wb.XXXXXX")
+mnt=$dir/mnt
+
+show() { # TAG [options]: one compact JSON line
+	local tag=$1
+	shift
+	echo "@@$tag $("$E4CTL" wb show --json "$@" "$mnt" | jq -c .)"
+}
+
+# dirty NAME MiB: write MiB from inside cgroup NAME, without any sync.
+dirty() {
+	sh -c "echo \$\$ >$CG/$1/cgroup.procs && exec dd if=/dev/zero of=$mnt/$1 bs=1M count=$2 status=none"
+}
+
+debug_mounts() {
+	awk '{ for (i = 7; $i != "-"; i++) ; if ($(i + 1) == "debugfs" || $(i + 1) == "tracefs") n++ } END { print n + 0 }' /proc/self/mountinfo
+}
+
+# No periodic or age-based flushing while the figures are read: only the
+# kernel's per-context throttling may start writeback early, and what it
+# writes shows up as WRITEBACK or WRITTEN.
+echo 0 >/proc/sys/vm/dirty_writeback_centisecs
+echo 360000 >/proc/sys/vm/dirty_expire_centisecs
+
+truncate -s 512M "$dir/img"
+mke2fs -q -F -t ext4 "$dir/img"
+mkdir "$mnt"
+mount -o loop "$dir/img" "$mnt"
+echo "@@mounts_before $(debug_mounts)"
+
+mkdir "$CG/a" "$CG/b"
+echo "@@ino a $(stat -c %i "$CG/a")"
+echo "@@ino b $(stat -c %i "$CG/b")"
+dirty a 16
+dirty b 32
+show dirty -o +ino
+sync
+show synced -o +ino
+
+if [[ $series == 6.1 ]]; then
+	echo "@@mounts $(debug_mounts)"
+	exit 0
+fi
+
+# A cgroup removed while its dirty inodes are attached to its context.
+mkdir "$CG/c"
+echo "@@ino c $(stat -c %i "$CG/c")"
+dirty c 8
+rmdir "$CG/c"
+show dying -o +ino,dying_descendants
+
+# The kernel switches a dead cgroup's inodes to its parent once the
+# context is clean, when it next cleans up offline contexts (another
+# cgroup going offline triggers that).  Watch for it with the events.
+"$E4CTL" wb watch --events --json --interval 0.5 "$mnt" >"$dir/ev" 2>"$dir/ev.err" &
+watch=$!
+for _ in $(seq 100); do
+	[[ -s $dir/ev ]] && break
+	sleep 0.2
+done
+echo "@@watch_mounts $(awk '{ for (i = 7; $i != "-"; i++) ; if ($(i + 1) == "debugfs" || $(i + 1) == "tracefs") n++ } END { print n + 0 }' "/proc/$watch/mountinfo")"
+sync
+mkdir "$CG/d"
+rmdir "$CG/d"
+seen=0
+for _ in $(seq 60); do
+	if jq -c '.events[]' "$dir/ev" 2>/dev/null | grep -q '"event":"inode_switch_wbs"'; then
+		seen=1
+		break
+	fi
+	sleep 0.5
+done
+# The dying context goes once its last inode is switched and the context
+# is released (RCU, a work item): bounded wait.
+for _ in $(seq 60); do
+	"$E4CTL" wb show --json "$mnt" | jq -e '[.contexts[].cgroup | select(startswith("(dying)"))] | length == 0' >/dev/null && break
+	sleep 0.5
+done
+show switched -o +ino,dying_descendants
+kill -TERM "$watch"
+rc=0
+wait "$watch" || rc=$?
+echo "@@watch_rc $rc"
+if ((seen)); then
+	jq -c '.events[] | select(.event == "inode_switch_wbs")' "$dir/ev" | sed 's/^/@@event /'
+else
+	echo "@@events_none no inode_switch_wbs within 30 s of the cleanup trigger"
+fi
+sed 's/^/@@watch_stderr /' "$dir/ev.err"
+echo "@@mounts $(debug_mounts)"
+echo "@@instances $(unshare -m --propagation private sh -c 'mount -t tracefs none /sys/kernel/tracing && ls /sys/kernel/tracing/instances' | tr '\n' ' ')"
