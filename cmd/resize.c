@@ -18,6 +18,7 @@
 #include "output.h"
 #include "progress.h"
 #include "e4/gate.h"
+#include "e4/gdt.h"
 #include "e4/resize.h"
 #include "e4/target.h"
 
@@ -226,21 +227,44 @@ struct grow_progress {
 	uint32_t blocks_per_group;
 	uint32_t first_data_block;
 	unsigned int calls;	/* one per ioctl that went through */
+	struct e4_gdt_table *gdt;	/* refreshed after each online step */
 	char label[96];
 };
+
+/*
+ * The group count of the snapshot refreshed just now, or 0.  The table
+ * is the same RCU-published one other readers use; a refresh that fails
+ * only costs the display its source, never the resize.
+ */
+static uint32_t snapshot_groups(struct e4_gdt_table *t)
+{
+	const struct e4_gdt *cur;
+	uint32_t n = 0;
+
+	if (!t || e4_gdt_refresh(t, NULL))
+		return 0;
+	e4_gdt_read_lock();
+	cur = e4_gdt_current(t);
+	if (cur)
+		n = cur->group_count;
+	e4_gdt_read_unlock();
+	return n;
+}
 
 static void on_progress(void *arg, uint64_t done, uint64_t total)
 {
 	struct grow_progress *g = arg;
 	uint64_t reached = g->plan->old_blocks + done;
+	uint64_t groups = snapshot_groups(g->gdt);
 	char h[32];
 
 	g->calls++;
+	if (!groups)
+		groups = (reached - g->first_data_block + g->blocks_per_group - 1) /
+			 g->blocks_per_group;
 	human(reached * g->plan->block_size, h, sizeof(h));
 	snprintf(g->label, sizeof(g->label), "resize: %s, %llu/%u groups", h,
-		 (unsigned long long)((reached - g->first_data_block +
-				       g->blocks_per_group - 1) / g->blocks_per_group),
-		 g->plan->new_groups);
+		 (unsigned long long)groups, g->plan->new_groups);
 	g->p.label = g->label;
 	e4_progress_cb(&g->p, done, total);
 }
@@ -263,7 +287,13 @@ static int grow(struct e4_cli *cli, const struct resize_opts *o,
 	e4_progress_init(&gp.p, "resize", "blocks", o->progress);
 	job.cancel = e4_catch_signals();
 	if (plan->online) {
+		if (!e4_gdt_open(fs, &gp.gdt, NULL))
+			e4_gdt_thread_register();
 		rc = e4_resize_online(fs, plan, &job, &reached, &err);
+		if (gp.gdt) {
+			e4_gdt_thread_unregister();
+			e4_gdt_close(gp.gdt);
+		}
 	} else {
 		rc = e4_resize_offline(fs, plan, &job, &err);
 		reached = rc ? plan->old_blocks : plan->new_blocks;
