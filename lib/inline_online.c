@@ -108,8 +108,8 @@ out_close:
 	close(fd);
 }
 
-static int visit(struct walk *w, int dfd, const char *name, bool top,
-		 struct e4_err *err);
+static int visit(struct walk *w, int dfd, const char *name, unsigned char dtype,
+		 bool top, struct e4_err *err);
 
 /* Every entry of the directory open at fd (consumed). */
 static int walk_dir(struct walk *w, int fd, struct e4_err *err)
@@ -137,7 +137,7 @@ static int walk_dir(struct walk *w, int fd, struct e4_err *err)
 		w->path[len] = '/';
 		memcpy(w->path + len + 1, de->d_name, n + 1);
 		w->len = len + 1 + n;
-		rc = visit(w, dirfd(d), de->d_name, false, err);
+		rc = visit(w, dirfd(d), de->d_name, de->d_type, false, err);
 		w->len = len;
 		w->path[len] = '\0';
 		if (rc)
@@ -149,58 +149,70 @@ static int walk_dir(struct walk *w, int fd, struct e4_err *err)
 	return rc;
 }
 
-static int visit(struct walk *w, int dfd, const char *name, bool top,
-		 struct e4_err *err)
+/*
+ * One entry.  readdir's d_type saves the fstatat of regular files and
+ * directories (open, fstat, ioctl, close: as many calls as lsattr needs);
+ * the fstat on the open descriptor still checks type and filesystem
+ * before the ioctl, so a name replaced in between is never misjudged.
+ */
+static int visit(struct walk *w, int dfd, const char *name, unsigned char dtype,
+		 bool top, struct e4_err *err)
 {
 	struct e4_inline_ent *e;
-	struct stat st, fst;
+	struct stat st;
 	unsigned int fl = 0;
 	int fd, rc;
 
 	if (e4_job_cancelled(w->job))
 		return e4_err_set(err, -EINTR, "%s: interrupted", w->path);
-	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW)) {
-		/* Gone since readdir: nothing to report. */
-		if (errno == ENOENT && !top)
+	if (dtype != DT_REG && dtype != DT_DIR) {
+		if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW)) {
+			/* Gone since readdir: nothing to report. */
+			if (errno == ENOENT && !top)
+				return 0;
+			return e4_err_sys(err, -errno, "%s", w->path);
+		}
+		if (st.st_dev != w->dev)
 			return 0;
-		return e4_err_sys(err, -errno, "%s", w->path);
+		if (S_ISLNK(st.st_mode)) {
+			/* No ioctl reads a symlink's flags; only a slow one
+			 * can be inline. */
+			w->set->scanned++;
+			if (st.st_size > FAST_SYMLINK_MAX)
+				w->set->unchecked++;
+			return 0;
+		}
+		if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+			w->set->scanned++;
+			return 0;
+		}
+		dtype = S_ISDIR(st.st_mode) ? DT_DIR : DT_REG;
 	}
-	/* A mount point of another filesystem: not ours to look into. */
-	if (st.st_dev != w->dev)
-		return 0;
-	w->set->scanned++;
-	if (!(w->set->scanned & 1023))
-		e4_job_progress(w->job, w->set->scanned, w->total);
-	if (S_ISLNK(st.st_mode)) {
-		/* No ioctl reads a symlink's flags; only a slow one can be
-		 * inline. */
-		if (st.st_size > FAST_SYMLINK_MAX)
-			w->set->unchecked++;
-		return 0;
-	}
-	if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
-		return 0;
 	fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY |
-		    O_CLOEXEC | (S_ISDIR(st.st_mode) ? O_DIRECTORY : 0));
+		    O_CLOEXEC | (dtype == DT_DIR ? O_DIRECTORY : 0));
 	if (fd < 0) {
 		if (top)
 			return e4_err_sys(err, -errno, "%s", w->path);
-		/* Gone since readdir, or not ours to open: count, go on. */
-		if (errno != ENOENT)
+		/* Gone or replaced since readdir, or not ours to open. */
+		if (errno != ENOENT && errno != ELOOP && errno != ENOTDIR)
 			w->set->unreadable++;
 		return 0;
 	}
-	if (fstat(fd, &fst) || fst.st_ino != st.st_ino || fst.st_dev != st.st_dev) {
-		/* Replaced between fstatat and openat: leave it alone. */
+	/* A mount point of another filesystem is not ours to look into. */
+	if (fstat(fd, &st) || st.st_dev != w->dev ||
+	    (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))) {
 		close(fd);
 		return 0;
 	}
+	w->set->scanned++;
+	if (!(w->set->scanned & 1023))
+		e4_job_progress(w->job, w->set->scanned, w->total);
 	rc = get_flags(fd, &fl);
 	if (rc) {
 		close(fd);
 		return e4_err_sys(err, rc, "%s: while reading its flags", w->path);
 	}
-	if ((fl & E4_INLINE_DATA_FL)) {
+	if (fl & E4_INLINE_DATA_FL) {
 		rc = e4_inline_seen_add(w->set, st.st_ino);
 		if (rc < 0) {
 			close(fd);
@@ -255,7 +267,7 @@ int e4_inline_walk(struct e4_inline_set *set, const char *path,
 	if (!statvfs(w.path, &sv) && sv.f_files >= sv.f_ffree)
 		w.total = sv.f_files - sv.f_ffree;
 	/* The top is named by its full path: AT_FDCWD does the lookup. */
-	rc = visit(&w, AT_FDCWD, w.path, true, err);
+	rc = visit(&w, AT_FDCWD, w.path, DT_UNKNOWN, true, err);
 	e4_job_progress(job, set->scanned, set->scanned > w.total ? set->scanned : w.total);
 	e4_inline_set_sort(set);
 	return rc;
