@@ -49,6 +49,13 @@ static const int defaults[] = {
 	COL_FILE_DIRTY, COL_FILE_WRITEBACK, COL_IO_WBYTES, -1
 };
 
+void wb_opts_free(struct wb_opts *o)
+{
+	free(o->sysroot);
+	free(o->cgroup);
+	free(o->out.columns);
+}
+
 int wb_out_init(struct e4_out *out, const struct wb_opts *o, char *msg,
 		size_t msglen)
 {
@@ -274,14 +281,18 @@ int cmd_wb_show(struct e4_cli *cli)
 
 	rc = e4_cli_parse(cli, opts);
 	if (rc)
-		return rc;
-	if (o.out.list_columns)
-		return wb_list_columns(&o) ? e4_cli_fail(cli) : 0;
-	if (cli->nargs != 1)
-		return e4_cli_usage_error(cli, "missing TARGET");
+		goto out_opts;
+	if (o.out.list_columns) {
+		rc = wb_list_columns(&o) ? e4_cli_fail(cli) : 0;
+		goto out_opts;
+	}
+	if (cli->nargs != 1) {
+		rc = e4_cli_usage_error(cli, "missing TARGET");
+		goto out_opts;
+	}
 	if (wb_out_init(&out, &o, msg, sizeof(msg))) {
-		e4_out_free(&out);
-		return e4_cli_usage_error(cli, "%s", msg);
+		rc = e4_cli_usage_error(cli, "%s", msg);
+		goto out;
 	}
 	rc = e4_wb_open(cli->args[0], o.sysroot, &wb, &err);
 	if (!rc)
@@ -307,5 +318,7 @@ out:
 	e4_wb_snap_free(snap);
 	e4_wb_close(wb);
 	e4_out_free(&out);
+out_opts:
+	wb_opts_free(&o);
 	return rc;
 }

@@ -32,6 +32,9 @@ struct wb_opts {
 	  "read /sys, /proc, debugfs and cgroups under DIR (for tests)",       \
 	  "DIR" }
 
+/* The strings that popt allocated for the options. */
+void wb_opts_free(struct wb_opts *o);
+
 /* Prepare out for the command's columns; usage message in msg. */
 int wb_out_init(struct e4_out *out, const struct wb_opts *o, char *msg,
 		size_t msglen);

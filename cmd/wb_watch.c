@@ -52,6 +52,8 @@ static void ev_drop(struct events *e, size_t keep)
 {
 	size_t i, drop = e->n > keep ? e->n - keep : 0;
 
+	if (!drop)
+		return;
 	for (i = 0; i < drop; i++)
 		free(e->line[i]);
 	memmove(e->line, e->line + drop, (e->n - drop) * sizeof(*e->line));
@@ -229,19 +231,29 @@ int cmd_wb_watch(struct e4_cli *cli)
 
 	rc = e4_cli_parse(cli, opts);
 	if (rc)
-		return rc;
-	if (o.out.list_columns)
-		return wb_list_columns(&o) ? e4_cli_fail(cli) : 0;
-	if (cli->nargs != 1)
-		return e4_cli_usage_error(cli, "missing TARGET");
-	if (!(o.interval >= 0.01 && o.interval <= 86400))
-		return e4_cli_usage_error(cli, "--interval must be between 0.01 and 86400 seconds");
-	if (o.count < 0)
-		return e4_cli_usage_error(cli, "--count must not be negative");
+		goto out_opts;
+	if (o.out.list_columns) {
+		rc = wb_list_columns(&o) ? e4_cli_fail(cli) : 0;
+		goto out_opts;
+	}
+	if (cli->nargs != 1) {
+		rc = e4_cli_usage_error(cli, "missing TARGET");
+		goto out_opts;
+	}
+	if (!(o.interval >= 0.01 && o.interval <= 86400)) {
+		rc = e4_cli_usage_error(cli, "--interval must be between 0.01 and 86400 seconds");
+		goto out_opts;
+	}
+	if (o.count < 0) {
+		rc = e4_cli_usage_error(cli, "--count must not be negative");
+		goto out_opts;
+	}
 	rc = wb_out_init(&probe, &o, msg, sizeof(msg));
 	e4_out_free(&probe);
-	if (rc)
-		return e4_cli_usage_error(cli, "%s", msg);
+	if (rc) {
+		rc = e4_cli_usage_error(cli, "%s", msg);
+		goto out_opts;
+	}
 	tty = !o.out.json && isatty(STDOUT_FILENO);
 	ev.json = o.out.json;
 
@@ -289,5 +301,7 @@ out:
 	free(ev.line);
 	/* Removes the trace instance: the reason signals are caught. */
 	e4_wb_close(wb);
+out_opts:
+	wb_opts_free(&o);
 	return rc;
 }

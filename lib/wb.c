@@ -637,7 +637,8 @@ int wb_cgroup_scan(struct e4_wb *wb, struct e4_err *err)
 	wb->ncg = cv.n;
 	if (ret)
 		return e4_err_sys(err, ret, "while reading the cgroup2 tree %s", wb->cgroot);
-	qsort(wb->cg, wb->ncg, sizeof(*wb->cg), cg_cmp);
+	if (wb->ncg)
+		qsort(wb->cg, wb->ncg, sizeof(*wb->cg), cg_cmp);
 	return 0;
 }
 
@@ -946,7 +947,8 @@ int e4_wb_read(struct e4_wb *wb, const char *cgroup, struct e4_wb_snap **out,
 			goto out_free;
 		}
 	}
-	qsort(s->ctx, s->nctx, sizeof(*s->ctx), ctx_cmp);
+	if (s->nctx)
+		qsort(s->ctx, s->nctx, sizeof(*s->ctx), ctx_cmp);
 	free(all);
 	free(sel);
 	*out = s;

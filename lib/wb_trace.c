@@ -324,7 +324,8 @@ int e4_wb_events_read(struct e4_wb *wb, e4_wb_event_fn fn, void *arg,
 		ret = e4_err_sys(err, -ENOMEM, "while reading trace events");
 		goto out_free;
 	}
-	qsort(rc.ev, rc.n, sizeof(*rc.ev), ev_cmp);
+	if (rc.n)
+		qsort(rc.ev, rc.n, sizeof(*rc.ev), ev_cmp);
 	for (i = 0; i < rc.n; i++)
 		fn(arg, &rc.ev[i]);
 	ret = 0;
