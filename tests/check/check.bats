@@ -140,6 +140,34 @@ is_frozen() {
 	[[ $status -eq 4 ]]
 }
 
+@test "a bit flipped on disk in a block bitmap: 32- and 16-bit bitmap checksums" {
+	local opts bb was stored sbfree calc
+	for opts in "-O 64bit" "-O ^64bit"; do
+		# shellcheck disable=SC2086
+		mkimg "$IMG" 96M -t ext4 -b 1024 $opts
+		bb=$(desc "$IMG" 0 BBITMAP)
+		was=$(desc "$IMG" 0 FREE_BLOCKS)
+		stored=$(($(desc "$IMG" 0 BBITMAP_CSUM)))
+		sbfree=$(dumpe2fs_field "$IMG" 'Free blocks')
+		# Block 8192, the last of group 0, is free: bit 8191.
+		printf '\x80' | dd of="$IMG" bs=1 seek=$((bb * 1024 + 1023)) conv=notrunc status=none
+		run findings "$IMG"
+		echo "$opts: $output"
+		[[ $status -eq 4 && ${#lines[@]} -eq 3 ]]
+		[[ ${lines[0]} == "0 free_blocks $((was - 1)) $was" ]]
+		[[ ${lines[1]} =~ ^0\ block_bitmap_csum\ ([0-9]+)\ $stored$ ]]
+		calc=${BASH_REMATCH[1]}
+		[[ ${lines[2]} == " sb_free_blocks $((sbfree - 1)) $sbfree" ]]
+		# Without 64-byte descriptors only the low 16 bits are kept.
+		if [[ $opts == *^64bit* ]]; then
+			[[ $calc -lt 65536 && $stored -lt 65536 ]]
+		fi
+		# e2fsck sees the same bitmap checksum problem.
+		run e2fsck -fn "$IMG"
+		[[ $status -eq 4 ]]
+	done
+}
+
 @test "the superblock's free count changed: one finding, as e2fsck" {
 	mkimg "$IMG" 96M -t ext4 -b 1024
 	local sb
