@@ -37,6 +37,7 @@ struct check_opts {
 	int freeze;
 	int timeout_ms;
 	int threads;
+	int progress;
 };
 
 /*
@@ -87,7 +88,8 @@ static int audit(const struct e4_cli *cli, const struct check_opts *o,
 		 bool *frozen)
 {
 	const volatile sig_atomic_t *cancel = e4_catch_signals();
-	struct e4_job job = { .cancel = cancel };
+	struct e4_progress p;
+	struct e4_job job = { e4_progress_cb, &p, cancel };
 	struct e4_freeze *fz = NULL;
 	struct e4_fs *fs = NULL;
 	struct e4_err err = { 0 };
@@ -101,8 +103,11 @@ static int audit(const struct e4_cli *cli, const struct check_opts *o,
 	}
 	/* Opened after the freeze: the descriptors are read once it holds. */
 	rc = e4_fs_open(t, 0, &fs, &err);
-	if (!rc)
+	if (!rc) {
+		e4_progress_init(&p, "check", "groups", o->progress);
 		rc = e4_check_run(fs, o->threads, &job, res, &err);
+		e4_progress_done(&p);
+	}
 	e4_fs_close(fs);
 	if (fz) {
 		if (!rc)
@@ -139,6 +144,8 @@ int cmd_check(struct e4_cli *cli)
 		  "thaw after MS milliseconds at most (default 5000)", "MS" },
 		{ "threads", 'j', POPT_ARG_INT, &o.threads, 0,
 		  "scanner threads (default: one per CPU)", "N" },
+		{ "progress", 'p', POPT_ARG_NONE, &o.progress, 0,
+		  "show progress on stderr even when it is not a terminal", NULL },
 		POPT_TABLEEND
 	};
 	struct e4_check_result res = { 0 };

@@ -9,6 +9,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -34,6 +36,8 @@ struct check {
 	uint32_t *uninit_used;		/* synthesised used clusters, BLOCK_UNINIT */
 	struct group_count *counts;
 	const struct e4_job *job;
+	atomic_uint done;		/* groups scanned, for progress */
+	pthread_mutex_t progress_lock;	/* the callback is not reentrant */
 };
 
 const char *e4_check_what_name(enum e4_check_what what)
@@ -247,6 +251,13 @@ static int scan_group(const struct e4_gdt *gdt, uint32_t i, void *arg,
 out:
 	free(bounce);
 	free(buf);
+	if (!rc && c->job && c->job->progress) {
+		unsigned int done = atomic_fetch_add(&c->done, 1) + 1;
+
+		pthread_mutex_lock(&c->progress_lock);
+		e4_job_progress(c->job, done, c->ngroups);
+		pthread_mutex_unlock(&c->progress_lock);
+	}
 	return rc;
 }
 
@@ -324,6 +335,8 @@ int e4_check_run(struct e4_fs *efs, unsigned int nthreads,
 	int rc;
 
 	memset(res, 0, sizeof(*res));
+	atomic_init(&c.done, 0);
+	pthread_mutex_init(&c.progress_lock, NULL);
 	/* 4096 covers the logical block size of every device we meet;
 	 * without O_DIRECT any power of two will do for posix_memalign. */
 	c.align = direct ? 4096 : 512;
@@ -367,6 +380,7 @@ out_unregister:
 	e4_gdt_close(tab);
 out_close:
 	close(c.fd);
+	pthread_mutex_destroy(&c.progress_lock);
 	return rc;
 }
 

@@ -46,7 +46,9 @@ struct e4_check_result {
 };
 
 /*
- * Audit fs with nthreads scanner workers (0: one per CPU).  The group
+ * Audit fs with nthreads scanner workers (0: one per CPU), reporting
+ * groups done through job's progress callback (called from the workers,
+ * one at a time) and stopping when its cancel flag is set.  The group
  * descriptors and bitmaps are read from the device when called (with
  * O_DIRECT when fs was opened so, i.e. mounted), so freeze a mounted
  * filesystem before opening fs for a result that means something.

@@ -204,6 +204,14 @@ is_frozen() {
 	[[ $status -eq 0 && $output == *EXPECTED* ]]
 }
 
+@test "--progress: groups done on stderr, the last line complete" {
+	mkimg "$IMG" 300M -t ext4 -b 1024
+	"$E4CTL" check --progress "$IMG" 2>"$BATS_TEST_TMPDIR/err" >/dev/null
+	tail -n1 "$BATS_TEST_TMPDIR/err" | grep -q "^check: 100.0% 38/38 groups"
+	run "$E4CTL" check "$IMG"
+	[[ $output != *"groups/s"* ]]
+}
+
 @test "the result is the same with 1 thread and with many" {
 	mkimg "$IMG" 300M -t ext4 -b 1024
 	printf 'set_bg 5 free_inodes_count 9\nset_bg 5 checksum calc\nset_bg 30 free_blocks_count 1\nset_bg 30 checksum calc\n' >"$BATS_TEST_TMPDIR/cmds"
