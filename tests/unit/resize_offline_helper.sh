@@ -14,6 +14,14 @@
 # Exit status is non-zero with a message on stderr on the first failure.
 set -euo pipefail
 
+# Mount in a mount namespace of our own: a namespace that some other
+# process clones while our loop mount exists would keep the filesystem
+# alive after our umount and write its superblock back much later, over
+# whatever came after (seen here with other suites running alongside).
+if [[ -z ${E4_HELPER_NS:-} ]] && command -v unshare >/dev/null; then
+	E4_HELPER_NS=1 exec unshare -m --propagation private "$0" "$@"
+fi
+
 cmd=$1 img=$2
 shift 2
 mnt=$img.mnt
@@ -26,6 +34,17 @@ mount_retry() {
 		sleep 0.5
 	done
 	mount "$@"
+}
+
+# The loop device goes away with the last user of the filesystem; until
+# then the kernel may still write to the image.
+wait_detached() {
+	local i
+	for i in $(seq 1 100); do
+		[[ -z $(losetup -j "$img") ]] && return 0
+		sleep 0.1
+	done
+	die "$img is still attached to a loop device after umount: $(losetup -j "$img")"
 }
 
 die() {
@@ -85,6 +104,7 @@ populate)
 	fingerprint "$mnt" >"$img.sums"
 	umount "$mnt"
 	trap - EXIT
+	wait_detached
 	# The mount counts as a mount after the last check; a check ends it.
 	e2fsck -fy "$img" >/dev/null 2>&1 || [[ $? -le 1 ]] || die "e2fsck -fy failed on $img"
 	;;
@@ -96,6 +116,7 @@ verify)
 	fingerprint "$mnt" >"$img.sums.after"
 	umount "$mnt"
 	trap - EXIT
+	wait_detached
 	cmp -s "$img.sums" "$img.sums.after" ||
 		die "contents differ after the grow: $(diff "$img.sums" "$img.sums.after" | head -5)"
 	[[ ${1:-} == --ro ]] && exit 0
@@ -111,6 +132,7 @@ verify)
 	mkdir "$mnt/newdir" && touch "$mnt/newdir/"{a,b,c}
 	umount "$mnt"
 	trap - EXIT
+	wait_detached
 	out=$(e2fsck -fn "$img" 2>&1) || die "e2fsck -fn $img after writing to it: $out"
 	;;
 *)

@@ -312,10 +312,35 @@ static void test_refusals(void **state)
 
 static volatile sig_atomic_t stop;
 
+struct stopper {
+	uint64_t at;
+	const char *img;
+	bool marked;		/* the on-disk state said "errors" meanwhile */
+};
+
+/* s_state of the primary superblock, as on disk right now. */
+static unsigned int disk_state(const char *img)
+{
+	unsigned char b[2] = { 0, 0 };
+	FILE *f = fopen(img, "rb");
+
+	if (f) {
+		if (fseek(f, 1024 + offsetof(struct ext2_super_block, s_state),
+			  SEEK_SET) || fread(b, 1, 2, f) != 2)
+			b[0] = b[1] = 0;
+		fclose(f);
+	}
+	return b[0] | b[1] << 8;
+}
+
 static void stop_after(void *arg, uint64_t done, uint64_t total)
 {
+	struct stopper *s = arg;
+
 	(void)total;
-	if (done >= *(uint64_t *)arg)
+	if (disk_state(s->img) & EXT2_ERROR_FS)
+		s->marked = true;
+	if (done >= s->at)
 		stop = 1;
 }
 
@@ -325,8 +350,8 @@ static void test_cancel(void **state)
 	struct e4_err err = { 0 };
 	struct opened o = { 0 };
 	char img[128], before[80], after[80];
-	uint64_t at = 5 * 32768;
-	struct e4_job job = { stop_after, &at, &stop };
+	struct stopper st = { .at = 5 * 32768, .img = img };
+	struct e4_job job = { stop_after, &st, &stop };
 	int rc;
 
 	(void)state;
@@ -342,6 +367,9 @@ static void test_cancel(void **state)
 	rc = grow(&o, 20 * 32768, &job, &plan, &err);
 	assert_int_equal(rc, -EINTR);
 	assert_non_null(strstr(err.msg, "unchanged"));
+	/* "Resize in progress" was on disk while it ran, and is gone. */
+	assert_true(st.marked);
+	assert_false(disk_state(img) & EXT2_ERROR_FS);
 	close_img(&o);
 	assert_int_equal(field(img, "Block count"), plan.old_blocks);
 	assert_int_equal(sh("%s verify %s --ro", helper, img), 0);
@@ -351,11 +379,14 @@ static void test_cancel(void **state)
 
 	/* The same grow, not interrupted, then succeeds. */
 	stop = 0;
-	at = UINT64_MAX;
+	st.at = UINT64_MAX;
+	st.marked = false;
 	open_img(img, NULL, &o);
 	rc = grow(&o, 20 * 32768, &job, &plan, &err);
 	if (rc)
 		fail_msg("%s", err.msg);
+	assert_true(st.marked);
+	assert_false(disk_state(img) & EXT2_ERROR_FS);
 	close_img(&o);
 	assert_int_equal(sh("%s verify %s", helper, img), 0);
 	sh("rm -f %s %s.sums*", img, img);
