@@ -245,3 +245,12 @@ make_page() {
 	[ "$status" -eq 1 ]
 	[[ $output == *"e4ctl wb watch: trace page: event at offset "*" runs past the committed data"* ]]
 }
+
+@test "watch on a terminal: each frame redrawn in place, with its notes" {
+	make_hybrid
+	run script -qec "'$E4CTL' wb watch --sysroot '$ROOT' /mnt/data --count 2 --interval 0.01 -o cgroup" /dev/null
+	[ "$status" -eq 0 ]
+	[ "$(grep -c $'\e\\[H\e\\[2J' <<<"$output")" -eq 2 ]
+	[ "$(grep -c '/mnt/data on /dev/loop0, bdi 7:0, every 0.01s: ' <<<"$output")" -eq 2 ]
+	[ "$(grep -c 'e4ctl wb watch: cgroup writeback is inactive: the memory and io controllers are on cgroup v1' <<<"$output")" -eq 2 ]
+}
