@@ -378,14 +378,18 @@ static void v1_where(const struct subsys *s, char *buf, size_t len)
 		wb_pathf(buf, len, "on hierarchy %lu", s->hierarchy);
 }
 
-static void append_note(struct e4_wb_info *in, const char *fmt, const char *a,
-			const char *b)
+/* Notes are lines of in->note; a note that does not fit is cut. */
+static void __attribute__((format(printf, 2, 3)))
+append_note(struct e4_wb_info *in, const char *fmt, ...)
 {
 	size_t n = strlen(in->note);
+	va_list ap;
 
 	if (n && n + 1 < sizeof(in->note))
 		in->note[n++] = '\n';
-	wb_pathf(in->note + n, sizeof(in->note) - n, fmt, a, b);
+	va_start(ap, fmt);
+	vsnprintf(in->note + n, sizeof(in->note) - n, fmt, ap);
+	va_end(ap);
 }
 
 /*
@@ -446,12 +450,11 @@ static void detect_mode(struct e4_wb *wb, bool data_journal)
 		if (e4_sysfs_read(NULL, path, buf, sizeof(buf)) >= 0 &&
 		    !strstr(buf, "memory"))
 			append_note(in, "memory is not enabled in %s/cgroup.subtree_control: "
-				    "all pages are charged to the root cgroup, so there is one context%s",
-				    in->cgroup2, "");
+				    "all pages are charged to the root cgroup, so there is one context",
+				    in->cgroup2);
 		if (!in->has_wb_stats)
 			append_note(in, "per-cgroup writeback contexts need Linux 6.10 (no wb_stats in debugfs): "
-				    "the root context is shown with the cgroups' memory and io figures%s%s",
-				    "", "");
+				    "the root context is shown with the cgroups' memory and io figures");
 	}
 	if (in->partition)
 		append_note(in, "bdi %s belongs to the whole disk %s: its figures cover every partition on it",

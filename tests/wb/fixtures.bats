@@ -254,3 +254,10 @@ make_page() {
 	[ "$(grep -c '/mnt/data on /dev/loop0, bdi 7:0, every 0.01s: ' <<<"$output")" -eq 2 ]
 	[ "$(grep -c 'e4ctl wb watch: cgroup writeback is inactive: the memory and io controllers are on cgroup v1' <<<"$output")" -eq 2 ]
 }
+
+@test "show: memory not enabled for the root's children is noted" {
+	echo "io" >"$ROOT/sys/fs/cgroup/cgroup.subtree_control"
+	run --separate-stderr wb show /mnt/data -o cgroup
+	[ "$status" -eq 0 ]
+	[ "$stderr" = "e4ctl wb show: note: memory is not enabled in /sys/fs/cgroup/cgroup.subtree_control: all pages are charged to the root cgroup, so there is one context" ]
+}
