@@ -15,61 +15,12 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "output.h"
 #include "progress.h"
+#include "resize_plan.h"
 #include "e4/gate.h"
 #include "e4/gdt.h"
 #include "e4/resize.h"
 #include "e4/target.h"
-
-enum {
-	COL_DEVICE, COL_MOUNTPOINT, COL_METHOD, COL_BLOCK_SIZE,
-	COL_OLD_BLOCKS, COL_NEW_BLOCKS, COL_REQUESTED_BLOCKS,
-	COL_ROUNDED_TO_CLUSTER, COL_OLD_SIZE, COL_NEW_SIZE, COL_GROUPS_ADDED,
-	COL_OLD_GROUPS, COL_NEW_GROUPS, COL_OLD_DESC_BLOCKS,
-	COL_NEW_DESC_BLOCKS, COL_RESERVED_GDT_BLOCKS, COL_RESERVED_GDT_COVERS,
-	COL_META_BG_CONVERSION, COL_OLD_INODES, COL_NEW_INODES,
-	COL_DEVICE_SIZE, COL_STEPS, COL_STEP_BLOCKS, COL_REFUSALS,
-};
-
-#define R SCOLS_FL_RIGHT
-static const struct e4_colinfo colinfo[] = {
-	[COL_DEVICE] = { "DEVICE", "Device", 0, 0, E4_COL_STR, "block device or image file" },
-	[COL_MOUNTPOINT] = { "MOUNTPOINT", "Mount point", 0, 0, E4_COL_STR, "where it is mounted (online resize)" },
-	[COL_METHOD] = { "METHOD", "Method", 0, 0, E4_COL_STR, "online RESIZE_FS, online GROUP_ADD (legacy), or offline" },
-	[COL_BLOCK_SIZE] = { "BLOCK_SIZE", "Block size", 0, R, E4_COL_NUM, "bytes per block" },
-	[COL_OLD_BLOCKS] = { "OLD_BLOCKS", "Current blocks", 0, R, E4_COL_NUM, "block count now" },
-	[COL_NEW_BLOCKS] = { "NEW_BLOCKS", "New blocks", 0, R, E4_COL_NUM, "block count after the resize" },
-	[COL_REQUESTED_BLOCKS] = { "REQUESTED_BLOCKS", "Requested blocks", 0, R, E4_COL_NUM, "SIZE in blocks, before rounding" },
-	[COL_ROUNDED_TO_CLUSTER] = { "ROUNDED_TO_CLUSTER", "Rounded to a cluster", 0, 0, E4_COL_BOOL, "bigalloc: rounded down to a cluster boundary" },
-	[COL_OLD_SIZE] = { "OLD_SIZE", "Current size", 0, R, E4_COL_NUM, "bytes now" },
-	[COL_NEW_SIZE] = { "NEW_SIZE", "New size", 0, R, E4_COL_NUM, "bytes after the resize" },
-	[COL_GROUPS_ADDED] = { "GROUPS_ADDED", "Groups added", 0, R, E4_COL_NUM, "new block groups" },
-	[COL_OLD_GROUPS] = { "OLD_GROUPS", "Current groups", 0, R, E4_COL_NUM, "block groups now" },
-	[COL_NEW_GROUPS] = { "NEW_GROUPS", "New groups", 0, R, E4_COL_NUM, "block groups after" },
-	[COL_OLD_DESC_BLOCKS] = { "OLD_DESC_BLOCKS", "Descriptor blocks now", 0, R, E4_COL_NUM, "group descriptor blocks now" },
-	[COL_NEW_DESC_BLOCKS] = { "NEW_DESC_BLOCKS", "Descriptor blocks after", 0, R, E4_COL_NUM, "group descriptor blocks after" },
-	[COL_RESERVED_GDT_BLOCKS] = { "RESERVED_GDT_BLOCKS", "Reserved GDT blocks", 0, R, E4_COL_NUM, "blocks reserved for descriptor growth" },
-	[COL_RESERVED_GDT_COVERS] = { "RESERVED_GDT_COVERS", "Reserved GDT blocks suffice", 0, 0, E4_COL_BOOL, "the new descriptor blocks fit the reserved ones" },
-	[COL_META_BG_CONVERSION] = { "META_BG_CONVERSION", "Converts to meta_bg", 0, 0, E4_COL_BOOL, "the kernel converts to meta_bg, removing resize_inode for good" },
-	[COL_OLD_INODES] = { "OLD_INODES", "Inodes now", 0, R, E4_COL_NUM, "inode count now" },
-	[COL_NEW_INODES] = { "NEW_INODES", "Inodes after", 0, R, E4_COL_NUM, "inode count after" },
-	[COL_DEVICE_SIZE] = { "DEVICE_SIZE", "Device size", 0, R, E4_COL_NUM, "bytes in the device or image file" },
-	[COL_STEPS] = { "STEPS", "Steps", 0, R, E4_COL_NUM, "ioctls (online) the growth takes" },
-	[COL_STEP_BLOCKS] = { "STEP_BLOCKS", "Step size (blocks)", 0, R, E4_COL_NUM, "blocks per step, flex-group aligned (0: one step)" },
-	[COL_REFUSALS] = { "REFUSALS", "Refused because", 0, SCOLS_FL_WRAP, E4_COL_STR, "every reason the resize would be refused" },
-};
-#undef R
-
-static const int defaults[] = {
-	COL_DEVICE, COL_MOUNTPOINT, COL_METHOD, COL_BLOCK_SIZE, COL_OLD_BLOCKS,
-	COL_NEW_BLOCKS, COL_REQUESTED_BLOCKS, COL_ROUNDED_TO_CLUSTER,
-	COL_OLD_SIZE, COL_NEW_SIZE, COL_GROUPS_ADDED, COL_OLD_GROUPS,
-	COL_NEW_GROUPS, COL_OLD_DESC_BLOCKS, COL_NEW_DESC_BLOCKS,
-	COL_RESERVED_GDT_BLOCKS, COL_RESERVED_GDT_COVERS,
-	COL_META_BG_CONVERSION, COL_OLD_INODES, COL_NEW_INODES,
-	COL_DEVICE_SIZE, COL_STEPS, COL_STEP_BLOCKS, COL_REFUSALS, -1
-};
 
 struct resize_opts {
 	struct e4_outopts out;
@@ -82,143 +33,6 @@ struct resize_opts {
 	char *undo;
 	char *sysroot;
 };
-
-/* "1.5 GiB", for the human record only. */
-static void human(uint64_t bytes, char *buf, size_t len)
-{
-	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
-	double v = bytes;
-	int i = 0;
-
-	while (v >= 1024 && i < 6) {
-		v /= 1024;
-		i++;
-	}
-	snprintf(buf, len, i ? "%.1f %s" : "%.0f %s", v, unit[i]);
-}
-
-static void out_bytes(struct e4_out *out, struct libscols_line *ln, int id,
-		      uint64_t bytes)
-{
-	char h[32];
-
-	if (!out->record) {
-		e4_out_u64(out, ln, id, bytes);
-		return;
-	}
-	human(bytes, h, sizeof(h));
-	e4_out_printf(out, ln, id, "%llu (%s)", (unsigned long long)bytes, h);
-}
-
-static void fill(struct e4_out *out, const struct e4_target *t,
-		 const struct e4_resize_plan *p)
-{
-	struct libscols_line *ln = e4_out_line(out);
-	char refusals[E4_PLAN_MAX_REFUSALS * 260] = "";
-	size_t used = 0;
-	int i;
-
-	if (!ln)
-		return;
-	for (i = 0; i < p->nrefusals; i++)
-		used += snprintf(refusals + used, sizeof(refusals) - used, "%s%s",
-				 i ? "\n" : "", p->refusals[i].msg);
-	e4_out_str(out, ln, COL_DEVICE, e4_target_name(t));
-	e4_out_str(out, ln, COL_MOUNTPOINT, t->mounted ? t->mountpoint : NULL);
-	e4_out_str(out, ln, COL_METHOD, !p->online ? "offline (libext2fs)" :
-		   p->legacy ? "online, GROUP_EXTEND + GROUP_ADD (legacy)" :
-		   "online, EXT4_IOC_RESIZE_FS");
-	e4_out_u64(out, ln, COL_BLOCK_SIZE, p->block_size);
-	e4_out_u64(out, ln, COL_OLD_BLOCKS, p->old_blocks);
-	e4_out_u64(out, ln, COL_NEW_BLOCKS, p->new_blocks);
-	e4_out_u64(out, ln, COL_REQUESTED_BLOCKS, p->requested_blocks);
-	e4_out_bool(out, ln, COL_ROUNDED_TO_CLUSTER, p->rounded_to_cluster);
-	out_bytes(out, ln, COL_OLD_SIZE, p->old_blocks * p->block_size);
-	out_bytes(out, ln, COL_NEW_SIZE, p->new_blocks * p->block_size);
-	e4_out_u64(out, ln, COL_GROUPS_ADDED, p->new_groups > p->old_groups ?
-		   p->new_groups - p->old_groups : 0);
-	e4_out_u64(out, ln, COL_OLD_GROUPS, p->old_groups);
-	e4_out_u64(out, ln, COL_NEW_GROUPS, p->new_groups);
-	e4_out_u64(out, ln, COL_OLD_DESC_BLOCKS, p->old_desc_blocks);
-	e4_out_u64(out, ln, COL_NEW_DESC_BLOCKS, p->new_desc_blocks);
-	e4_out_u64(out, ln, COL_RESERVED_GDT_BLOCKS, p->reserved_gdt_blocks);
-	e4_out_bool(out, ln, COL_RESERVED_GDT_COVERS, p->reserved_gdt_covers);
-	if (out->record && p->meta_bg_conversion)
-		e4_out_str(out, ln, COL_META_BG_CONVERSION,
-			   "yes: the kernel converts to meta_bg, which removes resize_inode for good");
-	else
-		e4_out_bool(out, ln, COL_META_BG_CONVERSION, p->meta_bg_conversion);
-	e4_out_u64(out, ln, COL_OLD_INODES, p->old_inodes);
-	e4_out_u64(out, ln, COL_NEW_INODES, p->new_inodes);
-	out_bytes(out, ln, COL_DEVICE_SIZE, p->device_size);
-	e4_out_u64(out, ln, COL_STEPS, p->steps);
-	e4_out_u64(out, ln, COL_STEP_BLOCKS, p->step_blocks);
-	if (out->record)
-		e4_out_str(out, ln, COL_REFUSALS, p->nrefusals ? refusals : "none");
-	else
-		e4_out_str(out, ln, COL_REFUSALS, refusals);
-}
-
-/*
- * The plan as one JSON object: libsmartcols prints {"plan": [ {...} ]},
- * and the plan is a single record, so only the element is kept.
- */
-static int print_json_object(struct e4_out *out)
-{
-	char *s = NULL, *open, *close;
-	int ret = scols_print_table_to_string(out->tb, &s);
-
-	if (ret)
-		return ret;
-	open = strchr(s, '[');
-	close = strrchr(s, ']');
-	if (!open || !close || close < open) {
-		free(s);
-		return -EINVAL;
-	}
-	*close = '\0';
-	open = strchr(open, '{');
-	fputs(open ? open : "{}", stdout);
-	fputc('\n', stdout);
-	free(s);
-	return 0;
-}
-
-static int print_plan(const struct resize_opts *o, const struct e4_target *t,
-		      const struct e4_resize_plan *p)
-{
-	struct e4_out out;
-	char msg[128];
-	size_t i;
-	int ret;
-
-	ret = e4_out_init(&out, &o->out, colinfo, ARRAY_SIZE(colinfo), defaults,
-			  "plan", true, msg, sizeof(msg));
-	if (ret) {
-		fprintf(stderr, "e4ctl resize: %s\n", msg);
-		return ret;
-	}
-	/* Refusals are a list in JSON. */
-	for (i = 0; o->out.json && i < out.ncols; i++)
-		if (out.cols[i] == COL_REFUSALS)
-			scols_column_set_json_type(scols_table_get_column(out.tb, i),
-						   SCOLS_JSON_ARRAY_STRING);
-	fill(&out, t, p);
-	ret = o->out.json ? print_json_object(&out) : e4_out_print(&out);
-	if (!ret && out.record) {
-		if (p->rounded_to_cluster)
-			printf("Note: %llu blocks rounded down to %llu, a cluster boundary (bigalloc).\n",
-			       (unsigned long long)p->requested_blocks,
-			       (unsigned long long)p->new_blocks);
-		else if (p->new_blocks < p->requested_blocks && !p->nrefusals)
-			printf("Note: the kernel leaves out a last group too small for its own metadata: %llu blocks, not %llu.\n",
-			       (unsigned long long)p->new_blocks,
-			       (unsigned long long)p->requested_blocks);
-	}
-	fflush(stdout);
-	e4_out_free(&out);
-	return ret;
-}
 
 /* The progress line: size reached and groups, then the shared part. */
 struct grow_progress {
@@ -262,7 +76,7 @@ static void on_progress(void *arg, uint64_t done, uint64_t total)
 	if (!groups)
 		groups = (reached - g->first_data_block + g->blocks_per_group - 1) /
 			 g->blocks_per_group;
-	human(reached * g->plan->block_size, h, sizeof(h));
+	e4_human_size(reached * g->plan->block_size, h, sizeof(h));
 	snprintf(g->label, sizeof(g->label), "resize: %s, %llu/%u groups", h,
 		 (unsigned long long)groups, g->plan->new_groups);
 	g->p.label = g->label;
@@ -311,7 +125,7 @@ static int grow(struct e4_cli *cli, const struct resize_opts *o,
 			    (unsigned long long)reached,
 			    (unsigned long long)plan->new_blocks);
 	if (!o->quiet && !o->out.json) {
-		human(reached * plan->block_size, h, sizeof(h));
+		e4_human_size(reached * plan->block_size, h, sizeof(h));
 		if (plan->online)
 			printf("%s: grown from %llu to %llu blocks (%s) in %u step%s\n",
 			       e4_target_name(e4_fs_target(fs)),
@@ -412,7 +226,7 @@ int cmd_resize(struct e4_cli *cli)
 	if (rc)
 		return rc;
 	if (o.out.list_columns)
-		return e4_out_list_columns(colinfo, ARRAY_SIZE(colinfo), &o.out) ?
+		return e4_resize_list_columns(&o.out) ?
 		       e4_cli_fail(cli) : 0;
 	if (!cli->nargs)
 		return e4_cli_usage_error(cli, "missing TARGET");
@@ -462,7 +276,7 @@ int cmd_resize(struct e4_cli *cli)
 		rc = e4_cli_error(cli, &err);
 		goto out;
 	}
-	if ((!o.quiet || o.dry_run) && print_plan(&o, t, &plan)) {
+	if ((!o.quiet || o.dry_run) && e4_resize_print_plan(&o.out, t, &plan)) {
 		rc = e4_cli_fail(cli);
 		goto out;
 	}
