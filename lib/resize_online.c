@@ -492,6 +492,10 @@ static int explain(struct run *r, int e, const char *what, uint64_t target,
 		return e4_err_set(err, -EPERM,
 				  "%s: the kernel refused %s (EPERM) for a reason not visible from here; see dmesg",
 				  name, what);
+	case ENOTTY:
+		return e4_err_set(err, -ENOTTY,
+				  "%s: the driver mounted on %s does not resize online (no %s; the ext2 driver, not ext4?); unmount it and resize it offline",
+				  name, r->t->mountpoint, what);
 	default:
 		return e4_err_sys(err, -e, "%s: %s to %llu blocks", name, what,
 				  (unsigned long long)target);
