@@ -897,6 +897,10 @@ int e4_wb_read(struct e4_wb *wb, const char *cgroup, struct e4_wb_snap **out,
 			}
 			all[0] = root;
 			nall = 1;
+			/* stats does not name its cgroup: the root, of course */
+			for (i = 0; i < wb->ncg; i++)
+				if (!strcmp(wb->cg[i].path, "/"))
+					all[0].cg_ino = wb->cg[i].ino;
 		}
 		for (i = 0; i < nall; i++)
 			all[i].path = "/";

@@ -162,6 +162,8 @@ make_hybrid() {
 / 0 104857600 62914560 1245184" ]
 	run --separate-stderr wb show /mnt/data --json
 	[ "$(jq -c '[.wb_stats, .cgroup_writeback, .contexts[0].dirty]' <<<"$output")" = '[false,true,null]' ]
+	run --separate-stderr wb show /mnt/data --json -o cgroup,ino
+	[ "$(jq -c '[.contexts[] | select(.cgroup == "/") | .ino]' <<<"$output")" = "[$(ino /)]" ]
 }
 
 @test "show: a malformed wb_stats is an error that names the file and line" {
