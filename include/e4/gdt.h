@@ -5,7 +5,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* struct rcu_head only; the flavour (and so call_rcu) is gdt.c's choice. */
+/*
+ * struct rcu_head only; the flavour (and so call_rcu) is gdt.c's choice.
+ * A file that also includes a liburcu flavour header must include that
+ * one first, or its call_rcu mapping finds this header already read.
+ */
 #include <urcu/call-rcu.h>
 
 #include "e4/err.h"
