@@ -381,6 +381,12 @@ int cmd_inline_convert(struct e4_cli *cli)
 				o.disable_feature ? "--disable-feature" : "--undo");
 		goto out_err;
 	}
+	if (t->mounted && t->readonly && !o.dry_run) {
+		rc = e4_err_set(&err, -EROFS,
+				"%s: mounted read-only on %s; remount it read-write, or unmount it",
+				e4_target_name(t), t->mountpoint);
+		goto out_err;
+	}
 	if (t->mounted) {
 		rc = e4_inline_set_new(&set, &err);
 		if (!rc)

@@ -16,7 +16,8 @@ teardown() {
 
 offline_convert_keeps_everything() {
 	inline_image "$IMG" "$1" "$2"
-	before=$(inline_snapshot_img "$IMG")
+	before=$(in_private_ns inline_snapshot_img "$IMG")
+	[ "$(grep -c '|regular file ' <<<"$before")" -gt 200 ]
 	n=$(debugfs_inline "$IMG" | wc -l)
 	[ "$n" -gt 5 ]
 	run "$E4CTL" inline convert "$IMG" --all
@@ -29,7 +30,7 @@ offline_convert_keeps_everything() {
 	[ "$status" -eq 0 ]
 	[ -z "$(debugfs_inline "$IMG")" ]
 	[ -z "$(e4_inline_inodes "$IMG")" ]
-	after=$(inline_snapshot_img "$IMG")
+	after=$(in_private_ns inline_snapshot_img "$IMG")
 	# sizes of directories are not in the snapshot: they grow to a block
 	diff <(echo "$before") <(echo "$after")
 	# extents when the filesystem has them
@@ -167,7 +168,7 @@ offline_convert_keeps_everything() {
 	[ "$(img_hash "$IMG")" = "$h" ]
 }
 
-@test "refused: mounted, for --disable-feature and --undo; the image is unchanged" {
+@test "refused: mounted, for --disable-feature and --undo, and read-only; the image is unchanged" {
 	inline_image "$IMG" 4096 on
 	mount_img "$IMG" "$BATS_TEST_TMPDIR/m" ro
 	h=$(img_hash "$IMG")
@@ -177,6 +178,9 @@ offline_convert_keeps_everything() {
 	run "$E4CTL" inline convert "$BATS_TEST_TMPDIR/m" --all --undo "$BATS_TEST_TMPDIR/u"
 	[ "$status" -eq 1 ]
 	[[ $output == *"--undo needs it unmounted"* ]]
+	run "$E4CTL" inline convert "$BATS_TEST_TMPDIR/m" --all
+	[ "$status" -eq 1 ]
+	[[ $output == *"mounted read-only on $BATS_TEST_TMPDIR/m; remount it read-write, or unmount it"* ]]
 	[ "$(img_hash "$IMG")" = "$h" ]
 	[ ! -e "$BATS_TEST_TMPDIR/u" ]
 }

@@ -52,16 +52,36 @@ inline_populate() {
 	find "$d" -xdev -printf '%i\n' | sort -un >"$BATS_TEST_TMPDIR/inodes"
 }
 
+# Run a function of this file in a mount namespace of its own.  Others
+# working on this machine start namespaces too (unshare -m); one started
+# while our loop mount exists keeps a copy of it, so our umount would not
+# really unmount and the image would stay dirty.  Mounts made in here are
+# invisible to them, and go away with the namespace.
+in_private_ns() {
+	unshare -m --propagation private bash -c "
+		$(declare -f inline_max inline_populate inline_populate_img \
+			inline_snapshot inline_snapshot_img)
+		BATS_TEST_TMPDIR='$BATS_TEST_TMPDIR'
+		\"\$@\"" in_private_ns "$@"
+}
+
+# inline_populate_img IMG DIR: mount, populate, unmount.
+inline_populate_img() {
+	mkdir -p "$2"
+	mount -o loop "$1" "$2" || return
+	inline_populate "$2"
+	local rc=$?
+	umount "$2" || return
+	return $rc
+}
+
 # inline_image IMG BLOCKSIZE CSUM(on|off): a populated, checked, unmounted
 # image.
 inline_image() {
 	local img=$1 bs=$2 csum=$3 feat=inline_data
 	[[ $csum == off ]] && feat+=,^metadata_csum
 	mkimg "$img" 64M -t ext4 -b "$bs" -I 256 -O "$feat"
-	mount_img "$img" "$BATS_TEST_TMPDIR/pop"
-	inline_populate "$BATS_TEST_TMPDIR/pop"
-	umount "$BATS_TEST_TMPDIR/pop"
-	E4_MOUNTS=()
+	in_private_ns inline_populate_img "$img" "$BATS_TEST_TMPDIR/pop"
 	# After a mount the gates want a check, as before resize2fs.  (Once
 	# in a while e2fsck fixes something here, before e4ctl runs: say what,
 	# and insist on a clean second pass.)
@@ -92,11 +112,12 @@ inline_snapshot() {
 	done
 }
 
-# Snapshot of an unmounted image through a read-only, noatime mount.
+# Snapshot of an unmounted image through a read-only, noatime mount
+# (call through in_private_ns).
 inline_snapshot_img() {
 	local img=$1 how=${2:-offline} m=$BATS_TEST_TMPDIR/snap
 	mkdir -p "$m"
-	mount -o loop,ro,noatime "$img" "$m"
+	mount -o loop,ro,noatime "$img" "$m" || return
 	inline_snapshot "$m" "$how"
 	umount "$m"
 }
