@@ -125,8 +125,9 @@ static int print_set(const struct e4_cli *cli, const struct inline_opts *o,
 		e4_out_u64(&out, ln, COL_LINKS, e->links);
 		e4_out_str(&out, ln, COL_STATUS, e4_inline_status_name(e->status));
 		if (e->status == E4_INLINE_FAILED)
-			e4_out_printf(&out, ln, COL_REASON, "%s: %s", e->why,
-				      strerror(-e->error));
+			e4_out_printf(&out, ln, COL_REASON, "%s: %s (%s)", e->why,
+				      strerror(-e->error),
+				      strerrorname_np(-e->error) ?: "?");
 		else
 			e4_out_str(&out, ln, COL_REASON, e->why);
 	}

@@ -292,3 +292,20 @@ offline_convert_keeps_everything() {
 	[ $((converted + left)) -eq "$total" ]
 	[ "$(grep -c ' not-reached$' "$BATS_TEST_TMPDIR/out")" -eq "$left" ]
 }
+
+@test "online convert: a file that cannot be opened for writing fails with its errno; the rest goes on" {
+	mkimg "$IMG" 32M -t ext4 -O inline_data
+	mount_img "$IMG" "$BATS_TEST_TMPDIR/m"
+	m=$BATS_TEST_TMPDIR/m
+	printf 'locked' >"$m/locked"
+	printf 'free' >"$m/free"
+	chattr +i "$m/locked"
+	run "$E4CTL" inline convert "$m" --all --raw --noheadings -o PATH,STATUS,REASON
+	chattr -i "$m/locked"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	grep -qx "$m/locked failed while\\\\x20opening\\\\x20it\\\\x20for\\\\x20writing:\\\\x20Operation\\\\x20not\\\\x20permitted\\\\x20(EPERM)" <<<"$output"
+	grep -Eq "^$m/free converted *$" <<<"$output"
+	[[ $(lsattr "$m/locked" | cut -d' ' -f1) == *N* ]]
+	[[ $(lsattr "$m/free" | cut -d' ' -f1) != *N* ]]
+}
