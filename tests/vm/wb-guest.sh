@@ -9,6 +9,7 @@
 #   @@mounts N          debugfs/tracefs mounts left in the guest's namespace
 #   @@instances LIST    tracefs instances left after the watch
 #   @@watch_rc N        exit status of the watch after SIGTERM
+#   @@part_* @@dm_*     the bdi of a loop partition and of a dm device
 # The guest starts without debugfs and tracefs, so every e4ctl run here
 # mounts them in a private namespace of its own.
 set -euo pipefail
@@ -54,6 +55,47 @@ dirty b 32
 show dirty -o +ino
 sync
 show synced -o +ino
+
+# Devices whose bdi is not simply theirs: a partition writes through its
+# disk's bdi (a loop partition even has an extended dev_t), a device-mapper
+# device through its own.
+img=$dir/part.img
+truncate -s 64M "$img"
+# one MBR partition of type 83 from sector 2048 to the end
+printf '\x00\x00\x00\x00\x83\x00\x00\x00\x00\x08\x00\x00\x00\xf8\x01\x00' |
+	dd of="$img" bs=1 seek=446 conv=notrunc status=none
+printf '\x55\xaa' | dd of="$img" bs=1 seek=510 conv=notrunc status=none
+loop=$(losetup -P -f --show "$img")
+for _ in $(seq 50); do
+	[[ -b ${loop}p1 ]] && break
+	sleep 0.1
+done
+if [[ -b ${loop}p1 ]]; then
+	mke2fs -q -F -t ext4 "${loop}p1"
+	mkdir "$dir/part"
+	mount "${loop}p1" "$dir/part"
+	echo "@@part_disk $(cat "/sys/block/${loop#/dev/}/dev") ${loop#/dev/}"
+	echo "@@part_dev $(cat "/sys/class/block/${loop#/dev/}p1/dev")"
+	echo "@@part $("$E4CTL" wb show --json "$dir/part" | jq -c .)"
+	umount "$dir/part"
+else
+	echo "@@part_none the kernel made no ${loop}p1"
+fi
+# No udev in the guest: the node is devtmpfs's /dev/dm-N.
+if modprobe dm_mod 2>/dev/null &&
+	dmsetup create --noudevsync e4wb --table "0 131072 linear $loop 0"; then
+	dm=$(dmsetup info -c --noheadings -o blkdevname e4wb)
+	mke2fs -q -F -t ext4 "/dev/$dm"
+	mkdir "$dir/dm"
+	mount "/dev/$dm" "$dir/dm"
+	echo "@@dm_dev $(cat "/sys/block/$dm/dev")"
+	echo "@@dm $("$E4CTL" wb show --json "$dir/dm" | jq -c .)"
+	umount "$dir/dm"
+	dmsetup remove --noudevsync e4wb
+else
+	echo "@@dm_none device-mapper unavailable in the guest"
+fi
+losetup -d "$loop"
 
 if [[ $series == 6.1 ]]; then
 	echo "@@mounts $(debug_mounts)"

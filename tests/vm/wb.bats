@@ -138,3 +138,17 @@ within() { # VALUE WANT: |VALUE - WANT| <= TOL
 	within "$(ctx synced /b io_wbytes)" $((32 * MIB))
 	[ "$(fact mounts)" -eq 0 ]
 }
+
+@test "vm 6.12: a partition is shown through its disk's bdi, a dm device through its own" {
+	guest 6.12
+	[ -z "$(fact part_none)" ] || skip "$(fact part_none)"
+	read -r disk name <<<"$(fact part_disk)"
+	[ "$(fact part_dev)" != "$disk" ]
+	[ "$(fact part | jq -r .bdi)" = "$disk" ]
+	[ "$(fact part | jq -r '.notes[0]')" = \
+		"bdi $disk belongs to the whole disk $name: its figures cover every partition on it" ]
+	[ "$(fact part | jq -r '.contexts[0].cgroup')" = / ]
+	[ -z "$(fact dm_none)" ] || skip "$(fact dm_none)"
+	[ "$(fact dm | jq -r .bdi)" = "$(fact dm_dev)" ]
+	[ "$(fact dm | jq -c .notes)" = "[]" ]
+}
