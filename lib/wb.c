@@ -347,6 +347,41 @@ static void read_proc_cgroups(const char *sysroot, struct subsys *mem,
 	free(buf);
 }
 
+/*
+ * Our own membership: "4:memory:/x" puts memory on v1 hierarchy 4.  A
+ * second source for kernels whose /proc/cgroups leaves controllers out.
+ */
+static void read_self_cgroup(const char *sysroot, struct subsys *mem,
+			     struct subsys *io)
+{
+	char path[PATH_MAX], *buf, *line, *save = NULL;
+
+	if (e4_sysfs_path(sysroot, "/proc/self/cgroup", path, sizeof(path)) ||
+	    wb_read_file(path, &buf, NULL))
+		return;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *colon = strchr(line, ':'), *end, *c, *s2 = NULL;
+		unsigned long h = strtoul(line, &end, 10);
+
+		if (!colon || end != colon || !h)
+			continue;
+		end = strchr(colon + 1, ':');
+		if (!end)
+			continue;
+		*end = '\0';
+		for (c = strtok_r(colon + 1, ",", &s2); c; c = strtok_r(NULL, ",", &s2)) {
+			struct subsys *sub = !strcmp(c, "memory") ? mem :
+					     !strcmp(c, "blkio") || !strcmp(c, "io") ? io : NULL;
+
+			if (sub && !sub->hierarchy) {
+				sub->found = sub->enabled = true;
+				sub->hierarchy = h;
+			}
+		}
+	}
+	free(buf);
+}
+
 /* Where the cgroup v1 hierarchies of memory and blkio are mounted. */
 static void find_v1_mounts(const char *sysroot, struct subsys *mem,
 			   struct subsys *io)
@@ -405,6 +440,7 @@ static void detect_mode(struct e4_wb *wb, bool data_journal)
 	bool partial = false;
 
 	read_proc_cgroups(wb->sysroot, &mem, &io);
+	read_self_cgroup(wb->sysroot, &mem, &io);
 	find_v1_mounts(wb->sysroot, &mem, &io);
 	if (!find_mount(wb->sysroot, "cgroup2", in->cgroup2, sizeof(in->cgroup2),
 			&partial) &&

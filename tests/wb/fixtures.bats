@@ -263,3 +263,15 @@ make_page() {
 	[ "$status" -eq 0 ]
 	[ "$stderr" = "e4ctl wb show: note: memory is not enabled in /sys/fs/cgroup/cgroup.subtree_control: all pages are charged to the root cgroup, so there is one context" ]
 }
+
+@test "show: v1 membership in /proc/self/cgroup counts when /proc/cgroups leaves it out" {
+	make_hybrid
+	sed -i '/^memory/d; /^blkio/d' "$ROOT/proc/cgroups"
+	printf '7:blkio:/\n4:memory:/x\n0::/\n' >"$ROOT/proc/self/cgroup"
+	run --separate-stderr wb show /mnt/data
+	[ "$status" -eq 0 ]
+	[ "$stderr" = "e4ctl wb show: cgroup writeback is inactive: the memory and io controllers are on cgroup v1 (memory on /sys/fs/cgroup/memory, io as blkio on /sys/fs/cgroup/blkio); it needs both on cgroup2" ]
+	rm "$ROOT/proc/self/cgroup"
+	run --separate-stderr wb show /mnt/data
+	[ -z "$stderr" ]
+}
