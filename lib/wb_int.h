@@ -9,6 +9,8 @@
 
 #include "e4/wb.h"
 
+struct libmnt_table;
+
 /*
  * What lib/wb.c (contexts and cgroups) and lib/wb_trace.c (events) share
  * about one open handle.  Not part of the library's API.
@@ -61,12 +63,25 @@ int wb_read_file(const char *path, char **buf, size_t *len);
 /* Enter a private mount namespace once, so that mounts stay ours. */
 int wb_private_ns(struct e4_wb *wb, struct e4_err *err);
 
-/* The mount point of the first mount of type fstype in our namespace. */
-int wb_find_fs_mount(const char *sysroot, const char *fstype, char *buf,
-		     size_t len);
+/* The mount table (sysroot's /proc/self/mountinfo) with libmount. */
+struct libmnt_table *wb_mountinfo(const char *sysroot);
+
+/*
+ * The mount point of the first mount of type fstype; *partial (may be
+ * NULL) tells whether it shows a subtree rather than the whole fs.
+ */
+int wb_find_mount(const char *sysroot, const char *fstype, char *buf,
+		  size_t len, bool *partial);
+
+/* lib/wb_cgroup.c: set info.mode, why, note and the cgroup2 root. */
+void wb_detect_mode(struct e4_wb *wb, bool data_journal);
 
 /* Refresh the cgroup map; find the path of ino (NULL: none). */
 int wb_cgroup_scan(struct e4_wb *wb, struct e4_err *err);
 const char *wb_cgroup_path(const struct e4_wb *wb, uint64_t ino);
+void wb_cgroup_free(struct e4_wb *wb);
+
+/* Join c->path's memory.stat, io.stat and cgroup.stat into c. */
+void wb_join_cgroup(const struct e4_wb *wb, struct e4_wb_ctx *c);
 
 #endif

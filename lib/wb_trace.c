@@ -51,7 +51,7 @@ static int find_tracefs(struct e4_wb *wb, struct e4_err *err)
 				    sizeof(wb->tracefs));
 		return ret ? e4_err_sys(err, ret, "sysroot") : 0;
 	}
-	if (!wb_find_fs_mount(NULL, "tracefs", mnt, sizeof(mnt))) {
+	if (!wb_find_mount(NULL, "tracefs", mnt, sizeof(mnt), NULL)) {
 		wb_pathf(wb->tracefs, sizeof(wb->tracefs), "%s", mnt);
 		return 0;
 	}
