@@ -6,6 +6,7 @@
  * asked.
  */
 #include <stdio.h>
+#include <sys/utsname.h>
 
 #include "e4/fs.h"
 
@@ -56,6 +57,23 @@ static uint64_t trim_last_group(ext2_filsys fs, uint64_t n, uint64_t o_desc,
 	    fs->inode_blocks_per_group + EXT2FS_CLUSTER_RATIO(fs) >= n)
 		return group_first_block(fs, last);
 	return n;
+}
+
+/*
+ * A filesystem with neither resize_inode nor meta_bg: kernels before 6.10
+ * convert it to meta_bg on any online growth; since the commit "ext4:
+ * Enable meta_bg only when new desc blocks are needed", only when a
+ * descriptor block is added.  The VM tests see both (6.1 converts, 6.12
+ * does not).  There is no feature file to ask, so the release decides.
+ */
+static bool converts_on_any_growth(void)
+{
+	unsigned int major = 0, minor = 0;
+	struct utsname u;
+
+	if (uname(&u) || sscanf(u.release, "%u.%u", &major, &minor) != 2)
+		return false;
+	return major < 6 || (major == 6 && minor < 10);
 }
 
 void e4_growth_limit(ext2_filsys fs, uint64_t device_blocks,
@@ -123,10 +141,9 @@ void e4_growth_limit(ext2_filsys fs, uint64_t device_blocks,
 				 sb->s_reserved_gdt_blocks);
 		}
 	} else if (!resize_inode && !meta_bg) {
-		/* ext4_resize_fs converts only when a descriptor block is
-		 * added; growth within the last one leaves the features be. */
 		if (kernel_meta_bg_resize) {
-			g->meta_bg_conversion = n_desc > o_desc;
+			g->meta_bg_conversion = n_desc > o_desc ||
+						converts_on_any_growth();
 		} else if (n_desc > o_desc) {
 			n = group_first_block(fs, o_desc * EXT2_DESC_PER_BLOCK(sb));
 			g->limit = E4_GROW_DESC_BLOCKS;
