@@ -286,6 +286,7 @@ out:
 	return ret;
 }
 
+/* The group holding blk gets its free count recounted at the commit. */
 static void touch(struct grow *g, blk64_t blk)
 {
 	if (blk)
@@ -336,6 +337,10 @@ static void shrink_image(struct grow *g)
 		g->image_size = -1;
 }
 
+/*
+ * Clusters in use between two blocks, counted by runs: a group that is
+ * mostly free (every new one) costs a couple of bitmap searches.
+ */
 static errcode_t used_clusters(ext2_filsys fs, blk64_t first, blk64_t last,
 			       blk64_t *out)
 {
@@ -673,6 +678,12 @@ static int prepare(struct grow *g, struct e4_err *err)
 	size_t len = g->old_desc_blocks * fs->blocksize;
 	errcode_t ret;
 
+	/*
+	 * Extents, not flat arrays: a grown filesystem is mostly free space,
+	 * and a flat block bitmap of 2^32 blocks would take 512 MiB.
+	 */
+	if (!fs->block_map && !fs->inode_map)
+		fs->default_bitmap_type = EXT2FS_BMAP64_RBTREE;
 	ret = ext2fs_read_bitmaps(fs);
 	if (ret)
 		return e4_err_ext2(err, ret, "%s: while reading the bitmaps", g->name);
