@@ -52,16 +52,15 @@ inline_populate() {
 	find "$d" -xdev -printf '%i\n' | sort -un >"$BATS_TEST_TMPDIR/inodes"
 }
 
-# Run a function of this file in a mount namespace of its own.  Others
+# Run a shell function in a mount namespace of its own.  Others
 # working on this machine start namespaces too (unshare -m); one started
 # while our loop mount exists keeps a copy of it, so our umount would not
 # really unmount and the image would stay dirty.  Mounts made in here are
 # invisible to them, and go away with the namespace.
 in_private_ns() {
 	unshare -m --propagation private bash -c "
-		$(declare -f inline_max inline_populate inline_populate_img \
-			inline_snapshot inline_snapshot_img)
-		BATS_TEST_TMPDIR='$BATS_TEST_TMPDIR'
+		$(declare -f)
+		E4CTL='$E4CTL' BATS_TEST_TMPDIR='$BATS_TEST_TMPDIR'
 		\"\$@\"" in_private_ns "$@"
 }
 
@@ -73,6 +72,19 @@ inline_populate_img() {
 	local rc=$?
 	umount "$2" || return
 	return $rc
+}
+
+# inline_populate_many IMG DIR: 20 directories of 1000 three-byte files.
+inline_populate_many() {
+	local d
+	mkdir -p "$2"
+	mount -o loop "$1" "$2" || return
+	for d in $(seq 1 20); do
+		mkdir "$2/$d"
+		for i in $(seq 1 1000); do printf '%s' "$i"; done |
+			split -b 3 -a 3 - "$2/$d/f"
+	done
+	umount "$2"
 }
 
 # inline_image IMG BLOCKSIZE CSUM(on|off): a populated, checked, unmounted

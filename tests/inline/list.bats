@@ -14,6 +14,16 @@ teardown() {
 	e4_teardown
 }
 
+populate_three() {
+	local m=$BATS_TEST_TMPDIR/m
+	mkdir -p "$m"
+	mount -o loop "$1" "$m" || return
+	printf '12345' >"$m/a"
+	printf '1234567' >"$m/b"
+	mkdir "$m/d"
+	umount "$m"
+}
+
 list_matches_debugfs() {
 	inline_image "$IMG" "$1" "$2"
 	want=$(debugfs_inline "$IMG")
@@ -75,11 +85,7 @@ list_matches_debugfs() {
 
 @test "offline list: summary counts by type and bytes; --json numbers" {
 	mkimg "$IMG" 32M -t ext4 -O inline_data
-	mount_img "$IMG" "$BATS_TEST_TMPDIR/m"
-	printf '12345' >"$BATS_TEST_TMPDIR/m/a"
-	printf '1234567' >"$BATS_TEST_TMPDIR/m/b"
-	mkdir "$BATS_TEST_TMPDIR/m/d"
-	umount_all
+	in_private_ns populate_three "$IMG"
 	run "$E4CTL" inline list "$IMG"
 	[ "$status" -eq 0 ]
 	[ "${lines[-1]}" = "3 inodes with inline data: 2 files (12 bytes), 1 directory (60 bytes)" ]
