@@ -107,7 +107,7 @@ ROOT=$BATS_TEST_DIRNAME/../..
 	[ "$output" = "--list-columns" ]
 	run complete_line "$E4CTL" info -o BLOCK_S
 	[ "$output" = "BLOCK_SIZE" ]
-	run complete_line "$E4CTL" in
+	run complete_line "$E4CTL" inf
 	[ "$output" = "info" ]
 }
 
