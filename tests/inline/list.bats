@@ -153,3 +153,12 @@ list_matches_debugfs() {
 	[ "$status" -eq 2 ]
 	[[ $output == *"unknown column: NOPE"* ]]
 }
+
+@test "list: --list-columns needs no TARGET; a missing TARGET is a usage error" {
+	run "$E4CTL" inline list --list-columns --raw --noheadings
+	[ "$status" -eq 0 ]
+	[ "$(cut -d' ' -f1 <<<"$output" | tr '\n' ' ')" = "INODE PATH TYPE SIZE LINKS STATUS REASON " ]
+	run "$E4CTL" inline list
+	[ "$status" -eq 2 ]
+	[[ $output == *"missing TARGET"* ]]
+}
