@@ -69,7 +69,7 @@ static void tally_add(struct tally *t, const struct e4_inline_ent *e)
 	t->bytes[i] += e->size;
 }
 
-/* "3 files (120 bytes), 1 dir (60 bytes)" */
+/* "3 files (120 bytes), 1 directory (60 bytes)" */
 static void tally_print(const struct tally *t)
 {
 	static const char *const sing[] = { "file", "directory", "symlink", "other" };
