@@ -186,10 +186,12 @@ case4() {	# past the reserved GDT blocks: meta_bg conversion
 
 case5() {	# 1k blocks; bigalloc; no flex_bg; 64bit and not
 	local spec name fs dev args
-	for spec in "1k|32M|1G|-b 1024" "bigalloc|128M|2G|-b 4096 -O bigalloc -C 65536" \
-		    "noflex|64M|1G|-b 4096 -O ^flex_bg" "noflex-1k|16M|512M|-b 1024 -O ^flex_bg" \
-		    "64bit|64M|2G|-b 4096 -O 64bit" "not64bit|64M|2G|-b 4096 -O ^64bit" \
-		    "noresize|64M|1G|-b 4096 -O ^resize_inode" "noresize-1k|16M|1G|-b 1024 -O ^resize_inode"; do
+	# Small enough to keep the boot short under TCG, large enough to add
+	# groups (and, for noresize-1k, a descriptor block).
+	for spec in "1k|32M|512M|-b 1024" "bigalloc|128M|1G|-b 4096 -O bigalloc -C 65536" \
+		    "noflex|64M|512M|-b 4096 -O ^flex_bg" "noflex-1k|16M|256M|-b 1024 -O ^flex_bg" \
+		    "64bit|64M|1G|-b 4096 -O 64bit" "not64bit|64M|1G|-b 4096 -O ^64bit" \
+		    "noresize|64M|512M|-b 4096 -O ^resize_inode" "noresize-1k|16M|256M|-b 1024 -O ^resize_inode"; do
 		IFS='|' read -r name fs dev args <<<"$spec"
 		# shellcheck disable=SC2086
 		mkfs_img "$name.img" "$fs" "$dev" -t ext4 $args && mnt_img "$name.img" "$name" ||
