@@ -24,7 +24,7 @@ const struct e4_cmd e4_commands[] = {
 	{ "info", cmd_info, E4_CMD_MOUNTED_OK | E4_CMD_UNMOUNTED_OK, 0, 1,
 	  "TARGET", "show geometry, features and how far it can grow online" },
 	{ "resize", cmd_resize, E4_CMD_MOUNTED_OK | E4_CMD_UNMOUNTED_OK | E4_CMD_WRITES,
-	  1, 2, "TARGET [SIZE]", "grow a filesystem: online through the kernel, or offline" },
+	  0, 2, "TARGET [SIZE]", "grow a filesystem: online through the kernel, or offline" },
 	{ "delalloc audit", cmd_delalloc_audit, E4_CMD_MOUNTED_OK | E4_CMD_FSCK_CODES,
 	  0, -1, "TARGET [PATH...]",
 	  "audit delayed-allocation reservations against the files" },

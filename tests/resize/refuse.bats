@@ -218,3 +218,12 @@ blocks_of() {
 	[ "$status" -eq 2 ]
 	[[ $output == *"apply to offline resize"* ]]
 }
+
+@test "--list-columns needs no TARGET; no TARGET is a usage error" {
+	run "$E4CTL" resize --list-columns
+	[ "$status" -eq 0 ]
+	[[ $output == *"META_BG_CONVERSION"* ]]
+	run "$E4CTL" resize
+	[ "$status" -eq 2 ]
+	[[ $output == *"missing TARGET"* ]]
+}
