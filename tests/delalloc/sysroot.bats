@@ -68,23 +68,30 @@ use_fixture() {
 	use_fixture changing
 	fifo=$SYS/sys/fs/ext4/dm-7/delayed_allocation_blocks
 	mkfifo "$fifo"
-	# Hand 12, 13, 14, ... to one reader each.  Before the next value,
-	# wait until that reader has closed (a non-blocking open for
-	# writing fails with ENXIO once no reader is left), so no two
-	# values ever reach one read.
+	# Hand 12, 13, 14, ... to one reader each.  One writer stays open
+	# throughout, so a reader never meets a FIFO without one (that would
+	# read as empty); the next value is written only once the last one
+	# was read (FIONREAD 0), so no read ever holds two; a write with no
+	# reader left (EPIPE) is tried again until the next reader opens.
 	perl -MFcntl -e '
+		$SIG{PIPE} = "IGNORE";
 		my ($fifo, $v) = @ARGV;
+		sysopen(my $w, $fifo, O_WRONLY) or die "$fifo: $!";
 		for (;; $v++) {
-			sysopen(my $w, $fifo, O_WRONLY) or die "$fifo: $!";
-			syswrite($w, "$v\n");
-			close($w);
-			while (sysopen(my $p, $fifo, O_WRONLY | O_NONBLOCK)) {
-				close($p);
+			until (defined syswrite($w, "$v\n")) {
+				die "$fifo: $!" unless $!{EPIPE};
+				select(undef, undef, undef, 0.005);
+			}
+			for (;;) {
+				my $n = pack("L", 0);
+				ioctl($w, 0x541B, $n) or die "FIONREAD: $!";
+				last if unpack("L", $n) == 0;
 				select(undef, undef, undef, 0.005);
 			}
 		}' "$fifo" 12 &
 	SERVER=$!
 	run "$E4CTL" delalloc audit --sync --json --sysroot "$SYS" "$MNT"
+	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ $(jq -r '.findings | length' <<<"$output") -eq 0 ]]
 	[[ $(jq -r '.filesystem[0] | "\(.live_counter) \(.counter_samples) \(.stable)"' <<<"$output") == "12 13 14 15 16 false" ]]
