@@ -650,8 +650,12 @@ static int commit(struct grow *g, struct e4_err *err)
 	/*
 	 * ext2fs_flush writes the backups and descriptors first and the
 	 * primary superblock last, so the mark goes away only once
-	 * everything else is on disk.
+	 * everything else is on disk.  It writes the primary as the fields
+	 * that differ from orig_super, one write each, which a crash could
+	 * tear (new size, mark already gone, old checksum); without
+	 * orig_super it writes all of it at once.
 	 */
+	ext2fs_free_mem(&fs->orig_super);
 	fs->super->s_state = g->saved.s_state;
 	ret = ext2fs_flush(fs);
 	if (ret) {
@@ -769,7 +773,7 @@ int e4_resize_offline(struct e4_fs *efs, const struct e4_resize_plan *plan,
 	mark.s_state |= EXT2_ERROR_FS;
 	ret = write_primary_super(fs, &mark);
 	if (ret) {
-		rc = e4_err_ext2(err, ret, "%s: while marking the resize in progress",
+		rc = e4_err_ext2(err, ret, "%s: unchanged: could not mark the resize in progress",
 				 g.name);
 		shrink_image(&g);
 		goto out_free;
