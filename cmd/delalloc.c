@@ -186,7 +186,7 @@ static int fill_fs(struct e4_out *out, const struct e4_da_report *r)
 		return -ENOMEM;
 	for (i = 0; i < r->nsamples; i++)
 		used += snprintf(samples + used, sizeof(samples) - used, "%s%" PRIu64,
-				 i ? " " : "", r->samples[i]);
+				 i ? "," : "", r->samples[i]);
 	e4_out_str(out, ln, FS_MOUNTPOINT, r->mountpoint);
 	e4_out_str(out, ln, FS_SYSFS_NAME, r->sysfs_name);
 	e4_out_u64(out, ln, FS_BLOCK_SIZE, r->block_size);
@@ -326,23 +326,27 @@ int cmd_delalloc_audit(struct e4_cli *cli)
 
 	rc = e4_cli_parse(cli, opts);
 	if (rc)
-		return rc;
-	if (o.out.list_columns)
-		return e4_out_list_columns(colinfo, ARRAY_SIZE(colinfo), &o.out) ?
-		       e4_cli_fail(cli) : 0;
+		goto out_opts;
+	if (o.out.list_columns) {
+		rc = e4_out_list_columns(colinfo, ARRAY_SIZE(colinfo), &o.out) ?
+		     e4_cli_fail(cli) : 0;
+		goto out_opts;
+	}
 	/* the table row allows none, for --list-columns alone */
 	if (cli->nargs < 1)
-		return e4_cli_usage_error(cli, "missing TARGET");
-	if (o.sync && o.freeze)
-		return e4_cli_usage_error(cli, "--sync and --freeze exclude each other");
-	if (o.samples < 1 || o.samples >= E4_DA_MAX_SAMPLES)
-		return e4_cli_usage_error(cli, "--samples must be 1..%d",
-					  E4_DA_MAX_SAMPLES - 1);
-	if (o.interval_ms < 0 || o.freeze_timeout_ms <= 0)
-		return e4_cli_usage_error(cli, "--interval and --freeze-timeout take milliseconds");
-	if (e4_out_init(&files, &o.out, colinfo, ARRAY_SIZE(colinfo), defaults,
-			"files", false, msg, sizeof(msg)))
-		return e4_cli_usage_error(cli, "%s", msg);
+		rc = e4_cli_usage_error(cli, "missing TARGET");
+	else if (o.sync && o.freeze)
+		rc = e4_cli_usage_error(cli, "--sync and --freeze exclude each other");
+	else if (o.samples < 1 || o.samples >= E4_DA_MAX_SAMPLES)
+		rc = e4_cli_usage_error(cli, "--samples must be 1..%d",
+					E4_DA_MAX_SAMPLES - 1);
+	else if (o.interval_ms < 0 || o.freeze_timeout_ms <= 0)
+		rc = e4_cli_usage_error(cli, "--interval and --freeze-timeout take milliseconds");
+	else if (e4_out_init(&files, &o.out, colinfo, ARRAY_SIZE(colinfo),
+			     defaults, "files", false, msg, sizeof(msg)))
+		rc = e4_cli_usage_error(cli, "%s", msg);
+	if (rc)
+		goto out_opts;
 	/* -o chooses the file columns; the summary and findings are whole. */
 	fsout = o.out;
 	fsout.columns = NULL;
@@ -407,5 +411,9 @@ out:
 	e4_out_free(&findings);
 	e4_out_free(&fs);
 	e4_out_free(&files);
+out_opts:
+	/* popt hands out copies of string arguments */
+	free(o.out.columns);
+	free(o.sysroot);
 	return rc;
 }

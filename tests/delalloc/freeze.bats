@@ -76,7 +76,7 @@ start_held() {
 	# the freeze checkpointed the journal: the device's free count is
 	# the kernel's, to the block
 	[[ $(jq -r '.disk_free - .statfs_free' <<<"$fs") -eq 0 ]]
-	[[ $(jq -r '.counter_samples' <<<"$fs") == "0 0 0 0" ]]
+	[[ $(jq -r '.counter_samples' <<<"$fs") == "0,0,0,0" ]]
 	! is_frozen
 	write_after
 }
