@@ -625,6 +625,13 @@ static void restore(struct grow *g)
 	fs->flags &= ~(EXT2_FLAG_BB_DIRTY | EXT2_FLAG_IB_DIRTY | EXT2_FLAG_DIRTY);
 	if (g->marked && !write_primary_super(fs, &g->saved))
 		g->marked = false;
+	/*
+	 * The superblock on disk is the one found again.  Closing a
+	 * writable handle would still rewrite it, and every backup, to
+	 * count the bytes written: the handle goes read-only instead.
+	 */
+	if (!g->marked)
+		fs->flags &= ~EXT2_FLAG_RW;
 	shrink_image(g);
 }
 
