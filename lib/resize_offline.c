@@ -230,7 +230,6 @@ struct grow {
 	ext2_filsys fs;
 	const struct e4_target *t;
 	const char *name;
-	const struct e4_job *job;
 	struct layout l;
 	dgrp_t old_groups;
 	uint64_t old_blocks;
@@ -244,11 +243,6 @@ struct grow {
 	bool committing;
 	uint64_t old_used;		/* clusters in use before */
 };
-
-static bool csum_feature(ext2_filsys fs)
-{
-	return ext2fs_has_group_desc_csum(fs);
-}
 
 /*
  * Write the primary superblock alone, bypassing ext2fs_flush (which also
@@ -498,7 +492,7 @@ static int add_group(struct grow *g, dgrp_t group, struct e4_err *err)
 	errcode_t ret;
 
 	ext2fs_bg_flags_zap(fs, group);
-	if (csum_feature(fs)) {
+	if (ext2fs_has_group_desc_csum(fs)) {
 		ext2fs_bg_flags_set(fs, group, EXT2_BG_INODE_UNINIT);
 		/* The kernel never leaves the last group uninitialised. */
 		if (group != fs->group_desc_count - 1)
@@ -521,9 +515,9 @@ static int add_group(struct grow *g, dgrp_t group, struct e4_err *err)
 
 	if (itable >= g->zero_from) {
 		/* Beyond the image's old end: a hole, so zeros already. */
-		if (csum_feature(fs))
+		if (ext2fs_has_group_desc_csum(fs))
 			ext2fs_bg_flags_set(fs, group, EXT2_BG_INODE_ZEROED);
-	} else if (!csum_feature(fs)) {
+	} else if (!ext2fs_has_group_desc_csum(fs)) {
 		/* Without uninit_bg nothing tells the kernel to skip it. */
 		ret = ext2fs_zero_blocks2(fs, itable, fs->inode_blocks_per_group,
 					  NULL, NULL);
@@ -742,7 +736,6 @@ int e4_resize_offline(struct e4_fs *efs, const struct e4_resize_plan *plan,
 		.fs = e4_fs_ext2(efs),
 		.t = e4_fs_target(efs),
 		.name = e4_target_name(e4_fs_target(efs)),
-		.job = job,
 		.image_size = -1,
 		.zero_from = UINT64_MAX,
 	};
