@@ -131,3 +131,16 @@ grow_and_verify() {
 	fi
 	"$HELPER" verify "$IMG" --ro
 }
+
+@test "--undo across a meta_bg conversion: e2undo gives the original back" {
+	"$HELPER" mk "$IMG" 200M -t ext4 -b 1024 -g 1024 -N 1024 -E resize=40000 --blocks=16384
+	"$HELPER" populate "$IMG"
+	before=$(img_hash "$IMG")
+	run "$E4CTL" resize --quiet --undo "$BATS_TEST_TMPDIR/u.e2undo" "$IMG" 150M
+	[ "$status" -eq 0 ]
+	dumpe2fs -h "$IMG" 2>/dev/null | grep -q '^Filesystem features:.*meta_bg'
+	"$HELPER" verify "$IMG" --ro
+	e2undo "$BATS_TEST_TMPDIR/u.e2undo" "$IMG"
+	[ "$(img_hash "$IMG")" = "$before" ]
+	e2fsck -fn "$IMG"
+}
