@@ -137,7 +137,7 @@ static double now(void)
 
 static void test_stress(void **state)
 {
-	enum { READERS = 3, MIN_PUBLISHES = 3000 };
+	enum { READERS = 3, MIN_PUBLISHES = 1000, MAX_PUBLISHES = 3000 };
 	struct stress s = { 0 };
 	pthread_t tid[READERS];
 	unsigned long publishes = 0, synchronous = 0;
@@ -158,8 +158,11 @@ static void test_stress(void **state)
 	 * from an unregistered one: each of those waits for a grace period,
 	 * which a loaded machine stretches to a time slice or more.
 	 */
+	/* At least MIN_PUBLISHES whatever the machine's speed (no timed
+	 * assertion); more while the few seconds last. */
 	start = now();
-	while (publishes < MIN_PUBLISHES && now() - start < 4.0) {
+	while (publishes < MIN_PUBLISHES ||
+	       (publishes < MAX_PUBLISHES && now() - start < 4.0)) {
 		uint32_t n = 1 + (uint32_t)((publishes * 7919) % 1500);
 		bool reg = (publishes / 250) % 4 != 3;
 
