@@ -318,12 +318,21 @@ static void *scan_worker(void *p)
 
 	e4_gdt_thread_register();
 	while (!atomic_load(&s->stop)) {
-		unsigned int g = atomic_fetch_add(&s->next, 1);
 		const struct e4_gdt *gdt;
+		unsigned int g;
 		int rc;
 
 		e4_gdt_read_lock();
 		gdt = e4_gdt_current(s->t);
+		/*
+		 * Claim a group only while it is inside the snapshot in hand:
+		 * a number taken past the end and dropped would be lost if a
+		 * larger snapshot were published a moment later.
+		 */
+		g = atomic_load(&s->next);
+		while (gdt && g < gdt->group_count &&
+		       !atomic_compare_exchange_weak(&s->next, &g, g + 1))
+			;
 		if (!gdt || g >= gdt->group_count) {
 			e4_gdt_read_unlock();
 			break;
