@@ -156,18 +156,11 @@ int cmd_check(struct e4_cli *cli)
 	char msg[128];
 	int rc;
 
+	e4_cli_columns(cli, &o.out, colinfo, ARRAY_SIZE(colinfo));
 	rc = e4_cli_parse(cli, opts);
 	if (rc)
 		goto out;
-	if (o.out.list_columns) {
-		rc = e4_out_list_columns(colinfo, ARRAY_SIZE(colinfo), &o.out) ?
-		     e4_cli_fail(cli) : 0;
-		goto out;
-	}
-	/* TARGET is optional in the table only for --list-columns. */
-	if (cli->nargs != 1)
-		rc = e4_cli_usage_error(cli, "missing TARGET");
-	else if (o.timeout_ms <= 0)
+	if (o.timeout_ms <= 0)
 		rc = e4_cli_usage_error(cli, "--freeze-timeout must be a positive number of milliseconds");
 	else if (o.threads < 0 || o.threads > 256)
 		rc = e4_cli_usage_error(cli, "--threads must be between 1 and 256");

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "output.h"
 
 int e4_cli_fail(const struct e4_cli *cli)
 {
@@ -103,12 +104,26 @@ int e4_cli_parse(struct e4_cli *cli, const struct poptOption *opts)
 		rc = e4_cli_usage(cli);
 		goto out;
 	}
+	if (cli->out && cli->out->list_columns) {
+		rc = e4_out_list_columns(cli->cols, cli->ncols, cli->out);
+		exit(rc ? e4_cli_fail(cli) : 0);
+	}
 	cli->args = poptGetArgs(cli->pc);
 	cli->nargs = 0;
 	while (cli->args && cli->args[cli->nargs])
 		cli->nargs++;
 	if (cli->nargs < cmd->min_args) {
-		rc = e4_cli_usage_error(cli, "missing %s", cmd->args);
+		/* Name the first missing argument: "TARGET", not the usage. */
+		const char *miss = cmd->args;
+		int i;
+
+		for (i = 0; i < cli->nargs && miss; i++) {
+			miss = strchr(miss, ' ');
+			miss = miss ? miss + 1 : NULL;
+		}
+		rc = e4_cli_usage_error(cli, "missing %.*s",
+					miss ? (int)strcspn(miss, " ") : 8,
+					miss ? miss : "argument");
 		goto out;
 	}
 	if (cmd->max_args >= 0 && cli->nargs > cmd->max_args) {
@@ -125,6 +140,14 @@ int e4_cli_parse(struct e4_cli *cli, const struct poptOption *opts)
 out:
 	free(all);
 	return rc;
+}
+
+void e4_cli_columns(struct e4_cli *cli, const struct e4_outopts *out,
+		    const struct e4_colinfo *cols, size_t ncols)
+{
+	cli->out = out;
+	cli->cols = cols;
+	cli->ncols = ncols;
 }
 
 void e4_cli_free(struct e4_cli *cli)

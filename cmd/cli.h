@@ -34,6 +34,8 @@ enum {
 };
 
 struct e4_cli;
+struct e4_outopts;
+struct e4_colinfo;
 
 struct e4_cmd {
 	const char *name;	/* "info", or "inline list" for a subcommand */
@@ -54,6 +56,10 @@ struct e4_cli {
 	const char **args;
 	poptContext pc;
 	const char **argv_copy;	/* argv with argv[0] = prog, for popt */
+	/* set by e4_cli_columns, for --list-columns */
+	const struct e4_outopts *out;
+	const struct e4_colinfo *cols;
+	size_t ncols;
 };
 
 extern const struct e4_cmd e4_commands[];
@@ -66,6 +72,14 @@ extern const struct e4_cmd e4_commands[];
  */
 int e4_cli_parse(struct e4_cli *cli, const struct poptOption *opts);
 void e4_cli_free(struct e4_cli *cli);
+
+/*
+ * Declare the command's columns before e4_cli_parse: it then answers
+ * --list-columns itself, before counting arguments (the list needs no
+ * TARGET), and exits as --help does.
+ */
+void e4_cli_columns(struct e4_cli *cli, const struct e4_outopts *out,
+		    const struct e4_colinfo *cols, size_t ncols);
 
 /* Exit codes that honour E4_CMD_FSCK_CODES. */
 int e4_cli_fail(const struct e4_cli *cli);

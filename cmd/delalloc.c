@@ -324,18 +324,11 @@ int cmd_delalloc_audit(struct e4_cli *cli)
 	char msg[128];
 	int rc;
 
+	e4_cli_columns(cli, &o.out, colinfo, ARRAY_SIZE(colinfo));
 	rc = e4_cli_parse(cli, opts);
 	if (rc)
 		goto out_opts;
-	if (o.out.list_columns) {
-		rc = e4_out_list_columns(colinfo, ARRAY_SIZE(colinfo), &o.out) ?
-		     e4_cli_fail(cli) : 0;
-		goto out_opts;
-	}
-	/* the table row allows none, for --list-columns alone */
-	if (cli->nargs < 1)
-		rc = e4_cli_usage_error(cli, "missing TARGET");
-	else if (o.sync && o.freeze)
+	if (o.sync && o.freeze)
 		rc = e4_cli_usage_error(cli, "--sync and --freeze exclude each other");
 	else if (o.samples < 1 || o.samples >= E4_DA_MAX_SAMPLES)
 		rc = e4_cli_usage_error(cli, "--samples must be 1..%d",

@@ -159,19 +159,10 @@ int cmd_groups(struct e4_cli *cli)
 	char msg[128];
 	int rc;
 
+	e4_cli_columns(cli, &o.out, colinfo, ARRAY_SIZE(colinfo));
 	rc = e4_cli_parse(cli, opts);
 	if (rc)
 		goto out;
-	if (o.out.list_columns) {
-		rc = e4_out_list_columns(colinfo, ARRAY_SIZE(colinfo), &o.out) ?
-		     e4_cli_fail(cli) : 0;
-		goto out;
-	}
-	/* TARGET is optional in the table only for --list-columns. */
-	if (cli->nargs != 1) {
-		rc = e4_cli_usage_error(cli, "missing TARGET");
-		goto out;
-	}
 	if (o.groups && parse_range(o.groups, &first, &last)) {
 		rc = e4_cli_usage_error(cli, "invalid group range '%s' (N or A-B)",
 					o.groups);

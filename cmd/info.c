@@ -149,14 +149,10 @@ int cmd_info(struct e4_cli *cli)
 	char msg[128];
 	int rc;
 
+	e4_cli_columns(cli, &o.out, colinfo, ARRAY_SIZE(colinfo));
 	rc = e4_cli_parse(cli, opts);
 	if (rc)
 		return rc;
-	if (o.out.list_columns)
-		return e4_out_list_columns(colinfo, ARRAY_SIZE(colinfo), &o.out) ?
-		       e4_cli_fail(cli) : 0;
-	if (cli->nargs != 1)
-		return e4_cli_usage_error(cli, "missing TARGET");
 	if (e4_out_init(&out, &o.out, colinfo, ARRAY_SIZE(colinfo), defaults,
 			"filesystems", true, msg, sizeof(msg)))
 		return e4_cli_usage_error(cli, "%s", msg);

@@ -169,15 +169,10 @@ int cmd_inline_list(struct e4_cli *cli)
 	size_t i;
 	int rc;
 
+	e4_cli_columns(cli, &o.out, colinfo, ARRAY_SIZE(colinfo));
 	rc = e4_cli_parse(cli, opts);
 	if (rc)
 		return rc;
-	if (o.out.list_columns)
-		return e4_out_list_columns(colinfo, ARRAY_SIZE(colinfo), &o.out) ?
-		       e4_cli_fail(cli) : 0;
-	/* The table allows no TARGET, for --list-columns alone. */
-	if (cli->nargs < 1)
-		return e4_cli_usage_error(cli, "missing TARGET");
 
 	rc = e4_target_resolve(cli->args[0], &t, &err);
 	if (rc)
@@ -356,15 +351,10 @@ int cmd_inline_convert(struct e4_cli *cli)
 	size_t i;
 	int rc, prc;
 
+	e4_cli_columns(cli, &o.out, colinfo, ARRAY_SIZE(colinfo));
 	rc = e4_cli_parse(cli, opts);
 	if (rc)
 		return rc;
-	if (o.out.list_columns)
-		return e4_out_list_columns(colinfo, ARRAY_SIZE(colinfo), &o.out) ?
-		       e4_cli_fail(cli) : 0;
-	/* The table allows no TARGET, for --list-columns alone. */
-	if (cli->nargs < 1)
-		return e4_cli_usage_error(cli, "missing TARGET");
 	if (!o.all && cli->nargs < 2)
 		return e4_cli_usage_error(cli, "name the PATHs to convert, or use --all");
 	if (o.all && cli->nargs > 1)

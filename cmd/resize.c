@@ -222,14 +222,10 @@ int cmd_resize(struct e4_cli *cli)
 	uint32_t bs;
 	int rc;
 
+	e4_resize_cli_columns(cli, &o.out);
 	rc = e4_cli_parse(cli, opts);
 	if (rc)
 		return rc;
-	if (o.out.list_columns)
-		return e4_resize_list_columns(&o.out) ?
-		       e4_cli_fail(cli) : 0;
-	if (!cli->nargs)
-		return e4_cli_usage_error(cli, "missing TARGET");
 
 	rc = e4_target_resolve(cli->args[0], &t, &err);
 	if (rc) {

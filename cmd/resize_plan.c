@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "resize_plan.h"
 
 enum {
@@ -198,7 +199,7 @@ int e4_resize_print_plan(const struct e4_outopts *opts,
 	return ret;
 }
 
-int e4_resize_list_columns(const struct e4_outopts *opts)
+void e4_resize_cli_columns(struct e4_cli *cli, const struct e4_outopts *opts)
 {
-	return e4_out_list_columns(colinfo, ARRAY_SIZE(colinfo), opts);
+	e4_cli_columns(cli, opts, colinfo, ARRAY_SIZE(colinfo));
 }

@@ -6,6 +6,8 @@
 #include <stdint.h>
 
 #include "output.h"
+
+struct e4_cli;
 #include "e4/resize.h"
 #include "e4/target.h"
 
@@ -15,7 +17,7 @@
 int e4_resize_print_plan(const struct e4_outopts *opts,
 			 const struct e4_target *t,
 			 const struct e4_resize_plan *p);
-int e4_resize_list_columns(const struct e4_outopts *opts);
+void e4_resize_cli_columns(struct e4_cli *cli, const struct e4_outopts *opts);
 /* "1.5 GiB" */
 void e4_human_size(uint64_t bytes, char *buf, size_t len);
 

@@ -63,9 +63,9 @@ int wb_out_init(struct e4_out *out, const struct wb_opts *o, char *msg,
 			   "contexts", false, msg, msglen);
 }
 
-int wb_list_columns(const struct wb_opts *o)
+void wb_cli_columns(struct e4_cli *cli, const struct wb_opts *o)
 {
-	return e4_out_list_columns(colinfo, ARRAY_SIZE(colinfo), &o->out);
+	e4_cli_columns(cli, &o->out, colinfo, ARRAY_SIZE(colinfo));
 }
 
 /* Sizes: bytes for JSON, --raw and --bytes; "12.5M" otherwise (lsblk). */
@@ -279,17 +279,10 @@ int cmd_wb_show(struct e4_cli *cli)
 	char msg[128];
 	int rc;
 
+	wb_cli_columns(cli, &o);
 	rc = e4_cli_parse(cli, opts);
 	if (rc)
 		goto out_opts;
-	if (o.out.list_columns) {
-		rc = wb_list_columns(&o) ? e4_cli_fail(cli) : 0;
-		goto out_opts;
-	}
-	if (cli->nargs != 1) {
-		rc = e4_cli_usage_error(cli, "missing TARGET");
-		goto out_opts;
-	}
 	if (wb_out_init(&out, &o, msg, sizeof(msg))) {
 		rc = e4_cli_usage_error(cli, "%s", msg);
 		goto out;

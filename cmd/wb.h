@@ -5,6 +5,8 @@
 #include <stdio.h>
 
 #include "output.h"
+
+struct e4_cli;
 #include "e4/wb.h"
 
 /*
@@ -38,7 +40,7 @@ void wb_opts_free(struct wb_opts *o);
 /* Prepare out for the command's columns; usage message in msg. */
 int wb_out_init(struct e4_out *out, const struct wb_opts *o, char *msg,
 		size_t msglen);
-int wb_list_columns(const struct wb_opts *o);
+void wb_cli_columns(struct e4_cli *cli, const struct wb_opts *o);
 int wb_fill(struct e4_out *out, const struct wb_opts *o,
 	    const struct e4_wb_snap *snap);
 

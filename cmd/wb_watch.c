@@ -229,17 +229,10 @@ int cmd_wb_watch(struct e4_cli *cli)
 	bool tty;
 	int rc, n;
 
+	wb_cli_columns(cli, &o);
 	rc = e4_cli_parse(cli, opts);
 	if (rc)
 		goto out_opts;
-	if (o.out.list_columns) {
-		rc = wb_list_columns(&o) ? e4_cli_fail(cli) : 0;
-		goto out_opts;
-	}
-	if (cli->nargs != 1) {
-		rc = e4_cli_usage_error(cli, "missing TARGET");
-		goto out_opts;
-	}
 	if (!(o.interval >= 0.01 && o.interval <= 86400)) {
 		rc = e4_cli_usage_error(cli, "--interval must be between 0.01 and 86400 seconds");
 		goto out_opts;
