@@ -16,6 +16,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 #include <linux/fs.h>
+#include <linux/loop.h>
 
 #include <blkid/blkid.h>
 #include <libmount/libmount.h>
@@ -36,6 +37,12 @@ static bool path_has_prefix(const char *path, const char *prefix)
 	if (!strcmp(prefix, "/"))
 		return true;
 	return !strncmp(path, prefix, n) && (path[n] == '/' || !path[n]);
+}
+
+/* Whether a mountinfo option string (per-mount or superblock) says ro. */
+static bool opt_ro(const char *opts)
+{
+	return opts && mnt_optstr_get_option(opts, "ro", NULL, NULL) == 0;
 }
 
 /*
@@ -92,9 +99,9 @@ static int find_mounts(struct e4_target *t, dev_t devno, struct e4_err *err)
 
 		t->mounted = true;
 		t->mountpoint = strdup(mnt_fs_get_target(best));
-		t->readonly = mnt_fs_get_vfs_options(best) &&
-			      mnt_optstr_get_option(mnt_fs_get_vfs_options(best),
-						    "ro", NULL, NULL) == 0;
+		/* Writable only if both the mount and the superblock are. */
+		t->readonly = opt_ro(mnt_fs_get_vfs_options(best)) ||
+			      opt_ro(mnt_fs_get_fs_options(best));
 		if (!t->mountpoint)
 			ret = e4_err_sys(err, -ENOMEM, "while reading mounts");
 		else if (type && !is_ext(type))
@@ -108,37 +115,228 @@ out_table:
 	return ret;
 }
 
-/* The loop device (offset 0) that backs onto the file st, if any. */
-static int find_loop_for_file(const struct stat *st, char *dev, size_t len)
+/* "MAJ:MIN" of a /sys/block entry (or a partition of one). */
+static int sysfs_devno(const char *dir, dev_t *devno)
 {
-	DIR *d = opendir("/sys/block");
-	struct dirent *de;
-	int found = 0;
+	char p[PATH_MAX], buf[32];
+	unsigned int maj, min;
 
+	snprintf(p, sizeof(p), "%s/dev", dir);
+	if (e4_sysfs_read(NULL, p, buf, sizeof(buf)) <= 0 ||
+	    sscanf(buf, "%u:%u", &maj, &min) != 2)
+		return -ENOENT;
+	*devno = makedev(maj, min);
+	return 0;
+}
+
+/* How many mounts of devno this mount namespace has; *where: one of them. */
+static int devno_mounts(struct libmnt_table *tb, dev_t devno,
+			const char **where)
+{
+	struct libmnt_iter *itr = mnt_new_iter(MNT_ITER_FORWARD);
+	struct libmnt_fs *fs;
+	int n = 0;
+
+	if (!itr)
+		return -ENOMEM;
+	while (mnt_table_next_fs(tb, itr, &fs) == 0)
+		if (mnt_fs_get_devno(fs) == devno && mnt_fs_get_target(fs)) {
+			if (!n && where)
+				*where = mnt_fs_get_target(fs);
+			n++;
+		}
+	mnt_free_iter(itr);
+	return n;
+}
+
+/*
+ * Whether the loop device /dev/name backs onto the file st, and at which
+ * offset.  LOOP_GET_STATUS64 names the backing inode exactly; without the
+ * right to open the node, sysfs's backing_file (a path, which may be stale)
+ * stands in.
+ */
+static bool loop_backs(const char *name, const struct stat *st,
+		       uint64_t *offset)
+{
+	char p[PATH_MAX], backing[PATH_MAX];
+	struct loop_info64 li;
+	struct stat bst;
+	int fd;
+
+	snprintf(p, sizeof(p), "/dev/%s", name);
+	fd = open(p, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd >= 0) {
+		int rc = ioctl(fd, LOOP_GET_STATUS64, &li);
+
+		close(fd);
+		if (!rc) {
+			*offset = li.lo_offset;
+			return li.lo_device == (uint64_t)st->st_dev &&
+			       li.lo_inode == (uint64_t)st->st_ino;
+		}
+		if (errno == ENXIO)	/* not bound to a file */
+			return false;
+	}
+	snprintf(p, sizeof(p), "/sys/block/%s/loop/backing_file", name);
+	if (e4_sysfs_read(NULL, p, backing, sizeof(backing)) <= 0)
+		return false;
+	snprintf(p, sizeof(p), "/sys/block/%s/loop/offset", name);
+	if (e4_sysfs_read_u64(NULL, p, offset))
+		return false;
+	return !stat(backing, &bst) && bst.st_dev == st->st_dev &&
+	       bst.st_ino == st->st_ino;
+}
+
+/*
+ * Whether anything but a mount of the whole device here uses the loop
+ * device /sys/block/name: a mounted partition, a holder (dm, md), or an
+ * exclusive opener -- which is how a mount in another mount namespace
+ * shows.  Fills why ("whose partition loop0p1 is mounted on /mnt").
+ */
+static bool loop_used_otherwise(struct libmnt_table *tb, const char *name,
+				char *why, size_t len)
+{
+	char dir[300], p[PATH_MAX];
+	struct dirent *de;
+	bool used = false;
+	DIR *d;
+	int fd;
+
+	snprintf(dir, sizeof(dir), "/sys/block/%s", name);
+	d = opendir(dir);
+	while (d && !used && (de = readdir(d))) {
+		const char *where = NULL;
+		dev_t devno;
+
+		if (strncmp(de->d_name, name, strlen(name)))
+			continue;
+		snprintf(p, sizeof(p), "%s/%s", dir, de->d_name);
+		if (sysfs_devno(p, &devno) || devno_mounts(tb, devno, &where) <= 0)
+			continue;
+		snprintf(why, len, ", whose partition %s is mounted on %s",
+			 de->d_name, where);
+		used = true;
+	}
+	if (d)
+		closedir(d);
+	if (used)
+		return true;
+
+	snprintf(p, sizeof(p), "%s/holders", dir);
+	d = opendir(p);
+	while (d && !used && (de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(why, len, ", held by %s", de->d_name);
+		used = true;
+	}
+	if (d)
+		closedir(d);
+	if (used)
+		return true;
+
+	/* A mount claims the device: O_EXCL fails on it, in any namespace. */
+	snprintf(p, sizeof(p), "/dev/%s", name);
+	fd = open(p, O_RDONLY | O_EXCL | O_CLOEXEC | O_NONBLOCK);
+	if (fd >= 0) {
+		close(fd);
+		return false;
+	}
+	if (errno != EBUSY)
+		return false;
+	snprintf(why, len, ", which is busy (mounted in another mount namespace, or open exclusively)");
+	return true;
+}
+
+/*
+ * The loop devices that back onto the image file st.  A mounted one at
+ * offset 0 is the live filesystem: *loop names it (a read-write mount
+ * preferred) and *others counts the mounts of the other ones at offset 0.
+ * Any other use of any of them -- a mount at another offset, a mounted
+ * partition, a holder, a mount we cannot see -- means that the file is
+ * live under something we cannot resolve: -EBUSY, nothing to touch.
+ */
+static int find_loops_for_file(const struct e4_target *t, const struct stat *st,
+			       char *loop, size_t len, int *others,
+			       struct e4_err *err)
+{
+	struct libmnt_table *tb;
+	struct dirent *de;
+	bool found_rw = false, busy = false;
+	char why[PATH_MAX + 128] = "", busy_dev[300] = "";
+	int ret = 0, chosen_n = 0;
+	DIR *d;
+
+	*loop = '\0';
+	*others = 0;
+	d = opendir("/sys/block");
 	if (!d)
 		return 0;
-	while (!found && (de = readdir(d))) {
-		char p[PATH_MAX], backing[PATH_MAX];
-		uint64_t offset = 0;
-		struct stat bst;
-
-		if (strncmp(de->d_name, "loop", 4))
-			continue;
-		snprintf(p, sizeof(p), "/sys/block/%s/loop/backing_file",
-			 de->d_name);
-		if (e4_sysfs_read(NULL, p, backing, sizeof(backing)) <= 0)
-			continue;
-		snprintf(p, sizeof(p), "/sys/block/%s/loop/offset", de->d_name);
-		if (e4_sysfs_read_u64(NULL, p, &offset) || offset)
-			continue;
-		if (stat(backing, &bst) || bst.st_dev != st->st_dev ||
-		    bst.st_ino != st->st_ino)
-			continue;
-		snprintf(dev, len, "/dev/%s", de->d_name);
-		found = 1;
+	tb = mnt_new_table_from_file("/proc/self/mountinfo");
+	if (!tb) {
+		ret = e4_err_sys(err, errno ? -errno : -EIO,
+				 "while reading /proc/self/mountinfo");
+		goto out_dir;
 	}
+	while ((de = readdir(d))) {
+		const char *where = NULL;
+		uint64_t offset = 0;
+		dev_t devno;
+		char dir[PATH_MAX];
+		int n;
+
+		if (strncmp(de->d_name, "loop", 4) ||
+		    !loop_backs(de->d_name, st, &offset))
+			continue;
+		snprintf(dir, sizeof(dir), "/sys/block/%s", de->d_name);
+		n = sysfs_devno(dir, &devno) ? 0 : devno_mounts(tb, devno, &where);
+		if (n < 0) {
+			ret = e4_err_sys(err, n, "while reading mounts");
+			goto out_table;
+		}
+		if (n && !offset) {
+			struct e4_target probe = { 0 };
+			bool rw;
+
+			/* find_mounts on a scratch target: is a mount of it rw? */
+			probe.arg = t->arg;
+			probe.path = t->path;
+			ret = find_mounts(&probe, devno, err);
+			rw = probe.mounted && !probe.readonly;
+			free(probe.mountpoint);
+			if (ret)
+				goto out_table;
+			if (!*loop || (rw && !found_rw)) {
+				*others += chosen_n;
+				chosen_n = n;
+				snprintf(loop, len, "/dev/%s", de->d_name);
+				found_rw = rw;
+			} else {
+				*others += n;
+			}
+			continue;
+		}
+		if (busy)
+			continue;
+		if (n) {
+			snprintf(why, sizeof(why), " at offset %llu, mounted on %s",
+				 (unsigned long long)offset, where);
+			busy = true;
+		} else {
+			busy = loop_used_otherwise(tb, de->d_name, why, sizeof(why));
+		}
+		if (busy)
+			snprintf(busy_dev, sizeof(busy_dev), "/dev/%s", de->d_name);
+	}
+	if (!*loop && busy)
+		ret = e4_err_set(err, -EBUSY,
+				 "%s: in use: it backs %s%s; not touching the image",
+				 t->arg, busy_dev, why);
+out_table:
+	mnt_unref_table(tb);
+out_dir:
 	closedir(d);
-	return found;
+	return ret;
 }
 
 /* Probe the signature on t->device; fill fstype, uuid, label, size. */
@@ -180,6 +378,7 @@ static int probe_device(struct e4_target *t, struct e4_err *err)
 	blkid_probe_enable_superblocks(pr, 1);
 	blkid_probe_set_superblocks_flags(pr, BLKID_SUBLKS_TYPE |
 					  BLKID_SUBLKS_UUID | BLKID_SUBLKS_LABEL);
+	errno = 0;
 	ret = blkid_do_safeprobe(pr);
 	if (ret == -2) {
 		ret = e4_err_set(err, -EMEDIUMTYPE,
@@ -187,14 +386,19 @@ static int probe_device(struct e4_target *t, struct e4_err *err)
 				 name);
 		goto out_probe;
 	}
-	if (ret == 1 || blkid_probe_lookup_value(pr, "TYPE", &val, NULL)) {
-		ret = e4_err_set(err, -EMEDIUMTYPE,
-				 "%s: not an ext2/3/4 filesystem (no filesystem signature found)",
+	if (ret < 0) {
+		/* A read failed: say so, not "no signature".  libblkid
+		 * returns -1 with errno, or (2.38) the -errno itself. */
+		int e = ret < -2 ? -ret : errno > 0 ? errno : EIO;
+
+		ret = e4_err_sys(err, -e, "%s: while probing for a filesystem signature",
 				 name);
 		goto out_probe;
 	}
-	if (ret < 0) {
-		ret = e4_err_sys(err, -EIO, "%s: while probing", name);
+	if (ret != 0 || blkid_probe_lookup_value(pr, "TYPE", &val, NULL)) {
+		ret = e4_err_set(err, -EMEDIUMTYPE,
+				 "%s: not an ext2/3/4 filesystem (no filesystem signature found)",
+				 name);
 		goto out_probe;
 	}
 	ret = 0;
@@ -231,23 +435,25 @@ static int resolve_image(struct e4_target *t, const char *real,
 {
 	char loop[PATH_MAX];
 	struct stat lst;
+	int others, ret;
 
 	t->image = strdup(real);
 	if (!t->image)
 		return e4_err_sys(err, -ENOMEM, "%s", t->arg);
-	if (find_loop_for_file(st, loop, sizeof(loop)) &&
-	    stat(loop, &lst) == 0 && S_ISBLK(lst.st_mode)) {
-		/* Attached to a loop device: that is the live filesystem. */
-		int ret = resolve_blockdev(t, loop, &lst, err);
-
-		if (ret || t->mounted)
-			return ret;
-		/* Not mounted: the image itself is what to open. */
-		free(t->device);
-		t->device = NULL;
-		t->is_blockdev = false;
-		t->devno = 0;
+	ret = find_loops_for_file(t, st, loop, sizeof(loop), &others, err);
+	if (ret)
+		return ret;
+	if (*loop) {
+		/* Mounted through a loop device: that is the live filesystem. */
+		if (stat(loop, &lst) || !S_ISBLK(lst.st_mode))
+			return e4_err_set(err, -EBUSY,
+					  "%s: mounted through %s, which has no device node here",
+					  t->arg, loop);
+		ret = resolve_blockdev(t, loop, &lst, err);
+		t->nmounts += others;
+		return ret;
 	}
+	/* Not mounted (attached or not): the image itself is what to open. */
 	t->device = strdup(real);
 	return t->device ? 0 : e4_err_sys(err, -ENOMEM, "%s", t->arg);
 }
@@ -310,8 +516,15 @@ int e4_target_resolve(const char *arg, struct e4_target **out,
 	if (stat(arg, &st))
 		return e4_err_sys(err, -errno, "%s", arg);
 	t = calloc(1, sizeof(*t));
-	if (!t || !(t->arg = strdup(arg)) || !(real = realpath(arg, NULL))) {
+	if (!t || !(t->arg = strdup(arg))) {
 		ret = e4_err_sys(err, -ENOMEM, "%s", arg);
+		goto out_free;
+	}
+	real = realpath(arg, NULL);
+	if (!real) {
+		/* stat saw it, but the path does not resolve (a removed
+		 * working directory, a name too long, a permission). */
+		ret = e4_err_sys(err, -errno, "%s: while resolving the path", arg);
 		goto out_free;
 	}
 	if (S_ISBLK(st.st_mode))

@@ -11,8 +11,13 @@
 /*
  * A TARGET as the user typed it, resolved to what it names:
  *   block device      -> itself, plus where it is mounted;
- *   regular file      -> an image file; if a loop device backs onto it
- *                        (offset 0) that loop device and its mount;
+ *   regular file      -> an image file; if a loop device backing onto it
+ *                        at offset 0 is mounted (any of them, when there
+ *                        are several), that loop device and its mount;
+ *                        if any other use of a loop device backing onto
+ *                        it is found (a mount at another offset, a
+ *                        mounted partition, a holder, a mount in another
+ *                        mount namespace), -EBUSY: the file is live;
  *   directory         -> the ext2/3/4 filesystem mounted there or
  *                        containing it (bind mounts included).
  * The filesystem on the device is probed with libblkid and must be
@@ -27,7 +32,8 @@ struct e4_target {
 	dev_t devno;		/* block device number, 0 for a bare image */
 	bool is_blockdev;
 	bool mounted;
-	bool readonly;		/* mounted read-only */
+	bool readonly;		/* read-only at mountpoint: the mount or
+				 * the superblock is ro */
 	int nmounts;		/* how many mount points the fs has */
 	char fstype[16];	/* ext2, ext3 or ext4 (as blkid names it) */
 	char uuid[40];
@@ -38,8 +44,9 @@ struct e4_target {
 /*
  * Resolve arg.  On success *out is a new target (free with
  * e4_target_free).  On failure nothing was opened for writing and err says
- * which object failed and why: -ENOENT, -EACCES, -EMEDIUMTYPE (not
- * ext2/3/4), -ENODATA (empty file), -ENOTBLK (not a device, file or dir).
+ * which object failed and why: -ENOENT, -EACCES, -EIO (the probe could
+ * not read), -EMEDIUMTYPE (not ext2/3/4), -ENODATA (empty file), -ENOTBLK
+ * (not a device, file or dir), -EBUSY (an image in use as above).
  */
 int e4_target_resolve(const char *arg, struct e4_target **out,
 		      struct e4_err *err);
