@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -81,6 +82,42 @@ static const struct e4_cmd *find_command(int argc, const char **argv, int *words
 	return NULL;
 }
 
+/*
+ * The exit code of a write error on stdout, found at exit: the command's
+ * failure code (fsck's 8 for the audit commands) once one is running.
+ * Set before the command runs, read by the atexit handler: no option
+ * struct reaches that far.
+ */
+static int stdout_fail_code = E4_EXIT_FAIL;
+
+/* An unknown command: say so, then the usage lines that apply. */
+static int unknown_command(int argc, const char **argv)
+{
+	const struct e4_cmd *c;
+	size_t n = strlen(argv[0]);
+	bool group = false;
+
+	for (c = e4_commands; c->name; c++)
+		if (!strncmp(c->name, argv[0], n) && c->name[n] == ' ')
+			group = true;
+	if (!group) {
+		fprintf(stderr, "e4ctl: unknown command '%s'\n", argv[0]);
+		usage(stderr);
+		return E4_EXIT_USAGE;
+	}
+	/* "e4ctl inline" or "e4ctl inline frob": the subcommands' usage. */
+	if (argc > 1)
+		fprintf(stderr, "e4ctl: unknown command '%s %s'\n", argv[0], argv[1]);
+	else
+		fprintf(stderr, "e4ctl: '%s' needs a subcommand\n", argv[0]);
+	for (c = e4_commands; c->name; c++)
+		if (!strncmp(c->name, argv[0], n) && c->name[n] == ' ')
+			fprintf(stderr, "Usage: e4ctl %s [OPTION...] %s\n", c->name,
+				c->args ? c->args : "");
+	fprintf(stderr, "Try 'e4ctl help %s' for more information.\n", argv[0]);
+	return E4_EXIT_USAGE;
+}
+
 static int run(int argc, const char **argv)
 {
 	const struct e4_cmd *cmd;
@@ -89,12 +126,10 @@ static int run(int argc, const char **argv)
 	int words, rc;
 
 	cmd = find_command(argc, argv, &words);
-	if (!cmd) {
-		fprintf(stderr, "e4ctl: unknown command '%s'\n"
-				"Try 'e4ctl help' for the list of commands.\n",
-			argv[0]);
-		return E4_EXIT_USAGE;
-	}
+	if (!cmd)
+		return unknown_command(argc, argv);
+	if (cmd->flags & E4_CMD_FSCK_CODES)
+		stdout_fail_code = E4_FSCK_ERROR;
 	snprintf(prog, sizeof(prog), "e4ctl %s", cmd->name);
 	cli.cmd = cmd;
 	cli.prog = prog;
@@ -146,7 +181,7 @@ static void close_stdout(void)
 	if (fflush(stdout) == 0 && !ferror(stdout) && fclose(stdout) == 0)
 		return;
 	fprintf(stderr, "e4ctl: write error: %s\n", strerror(errno ? errno : EIO));
-	_exit(E4_EXIT_FAIL);
+	_exit(stdout_fail_code);
 }
 
 int main(int argc, const char **argv)

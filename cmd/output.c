@@ -31,10 +31,19 @@ static int parse_columns(struct e4_out *out, const char *list, char *msg,
 {
 	const char *p = list;
 
+	/* "-o ''" or "-o +" would print nothing at all: a usage error. */
+	if (!*p) {
+		snprintf(msg, msglen, "-o: no column named (see --list-columns)");
+		return -EINVAL;
+	}
 	while (*p) {
 		size_t len = strcspn(p, ",");
 		int id = len ? column_id(out->info, out->ninfo, p, len) : -1;
 
+		if (!len) {
+			snprintf(msg, msglen, "-o: empty column name in '%s'", list);
+			return -EINVAL;
+		}
 		if (id < 0) {
 			snprintf(msg, msglen, "unknown column: %.*s", (int)len, p);
 			return -EINVAL;

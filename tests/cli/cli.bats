@@ -45,10 +45,44 @@ ROOT=$BATS_TEST_DIRNAME/../..
 	[[ $stderr == "Usage: e4ctl "* ]]
 }
 
-@test "unknown command: exit 2 and a pointer to help" {
-	run "$E4CTL" frobnicate
+@test "unknown command: the usage on stderr, exit 2" {
+	run --separate-stderr "$E4CTL" frobnicate
 	[ "$status" -eq 2 ]
-	[ "${lines[0]}" = "e4ctl: unknown command 'frobnicate'" ]
+	[ -z "$output" ]
+	[ "${stderr_lines[0]}" = "e4ctl: unknown command 'frobnicate'" ]
+	[[ ${stderr_lines[1]} == "Usage: e4ctl "* ]]
+	[[ $stderr == *"  check "* && $stderr == *"  inline list "* ]]
+}
+
+@test "a command group without its subcommand: its usage lines, exit 2" {
+	run --separate-stderr "$E4CTL" inline
+	[ "$status" -eq 2 ]
+	[ -z "$output" ]
+	[ "${stderr_lines[0]}" = "e4ctl: 'inline' needs a subcommand" ]
+	[ "${stderr_lines[1]}" = "Usage: e4ctl inline list [OPTION...] TARGET" ]
+	[ "${stderr_lines[2]}" = "Usage: e4ctl inline convert [OPTION...] TARGET [PATH...]" ]
+	run --separate-stderr "$E4CTL" wb frob
+	[ "$status" -eq 2 ]
+	[ "${stderr_lines[0]}" = "e4ctl: unknown command 'wb frob'" ]
+	[[ ${stderr_lines[1]} == "Usage: e4ctl wb "* ]]
+}
+
+@test "-o with no column, or an empty one: usage error with a message (16 for check)" {
+	mkimg "$BATS_TEST_TMPDIR/fs.img" 64M -t ext4
+	local c want
+	for c in info groups check; do
+		want=2
+		[[ $c == check ]] && want=16
+		run --separate-stderr "$E4CTL" "$c" -o "" "$BATS_TEST_TMPDIR/fs.img"
+		[ "$status" -eq "$want" ]
+		[ -z "$output" ]
+		[ "${stderr_lines[0]}" = "e4ctl $c: -o: no column named (see --list-columns)" ]
+		run --separate-stderr "$E4CTL" "$c" -o + "$BATS_TEST_TMPDIR/fs.img"
+		[ "$status" -eq "$want" ]
+		run --separate-stderr "$E4CTL" "$c" -o ",group" "$BATS_TEST_TMPDIR/fs.img"
+		[ "$status" -eq "$want" ]
+		[ "${stderr_lines[0]}" = "e4ctl $c: -o: empty column name in ',group'" ]
+	done
 }
 
 @test "unknown option: exit 2" {
@@ -73,6 +107,19 @@ ROOT=$BATS_TEST_DIRNAME/../..
 	run bash -c "'$E4CTL' info '$BATS_TEST_TMPDIR/fs.img' >/dev/full"
 	[ "$status" -eq 1 ]
 	[[ $output == "e4ctl: write error: No space left on device" ]]
+}
+
+@test "a write error on stdout of an audit command is an operational error (exit 8)" {
+	mkimg "$BATS_TEST_TMPDIR/fs.img" 64M -t ext4
+	run bash -c "'$E4CTL' check '$BATS_TEST_TMPDIR/fs.img' >/dev/full"
+	[ "$status" -eq 8 ]
+	[[ $output == "e4ctl: write error: No space left on device" ]]
+	run bash -c "'$E4CTL' check --json '$BATS_TEST_TMPDIR/fs.img' >/dev/full"
+	[ "$status" -eq 8 ]
+	run bash -c "'$E4CTL' check --list-columns >/dev/full"
+	[ "$status" -eq 8 ]
+	run bash -c "'$E4CTL' delalloc audit --list-columns >/dev/full"
+	[ "$status" -eq 8 ]
 }
 
 @test "a closed pipe on stdout is an error (exit 1)" {
