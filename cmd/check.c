@@ -32,6 +32,30 @@ static const struct e4_colinfo colinfo[] = {
 
 static const int defaults[] = { COL_GROUP, COL_WHAT, COL_EXPECTED, COL_FOUND, -1 };
 
+/*
+ * The verdict, in --json only (the human form has its summary line): one
+ * object in "filesystem", as delalloc audit has, so that a consumer sees
+ * whether the findings count (advisory: mounted, not frozen) without
+ * asking for LEVEL.  -o chooses the finding columns, not these.
+ */
+enum { SUM_DEVICE, SUM_MOUNTPOINT, SUM_GROUPS, SUM_FREE_BLOCKS, SUM_FREE_INODES,
+       SUM_VERDICT, SUM_ADVISORY, SUM_FROZEN };
+
+static const struct e4_colinfo suminfo[] = {
+	[SUM_DEVICE] = { "DEVICE", "Device", 0, 0, E4_COL_STR, "device or image file checked" },
+	[SUM_MOUNTPOINT] = { "MOUNTPOINT", "Mount point", 0, 0, E4_COL_STR, "where it is mounted; null if not" },
+	[SUM_GROUPS] = { "GROUPS", "Groups", 0, 0, E4_COL_NUM, "groups checked" },
+	[SUM_FREE_BLOCKS] = { "FREE_BLOCKS", "Free blocks", 0, 0, E4_COL_NUM, "free blocks counted in the bitmaps" },
+	[SUM_FREE_INODES] = { "FREE_INODES", "Free inodes", 0, 0, E4_COL_NUM, "free inodes counted in the bitmaps" },
+	[SUM_VERDICT] = { "VERDICT", "Verdict", 0, 0, E4_COL_STR, "clean, or problems found" },
+	[SUM_ADVISORY] = { "ADVISORY", "Advisory", 0, 0, E4_COL_BOOL, "mounted and not frozen: the findings are warnings and the exit status 0" },
+	[SUM_FROZEN] = { "FROZEN", "Frozen", 0, 0, E4_COL_BOOL, "frozen (--freeze) while it was read" },
+};
+
+static const int sum_defaults[] = { SUM_DEVICE, SUM_MOUNTPOINT, SUM_GROUPS,
+				    SUM_FREE_BLOCKS, SUM_FREE_INODES, SUM_VERDICT,
+				    SUM_ADVISORY, SUM_FROZEN, -1 };
+
 struct check_opts {
 	struct e4_outopts out;
 	int freeze;
@@ -41,18 +65,31 @@ struct check_opts {
 };
 
 /*
- * Test hook, not an interface: E4_TEST_FREEZE_HOLD_MS=N keeps the
- * filesystem frozen N ms after the audit, so that the tests can kill the
- * process (or outlast --freeze-timeout) while it is frozen.  Returns early
- * when a signal sets *cancel.
+ * Test hooks, not an interface (undocumented on purpose; the test suite
+ * in tests/check needs them to signal e4ctl at a known point, which no
+ * timing could guarantee):
+ *   E4_TEST_FREEZE_HOLD_MS=N  keep the filesystem frozen N ms after the
+ *                             audit (to kill the process, or outlast
+ *                             --freeze-timeout, while it is frozen);
+ *   E4_TEST_SCAN_HOLD_MS=N    stop the scan N ms after its first group
+ *                             (to signal it mid-scan, through the engine's
+ *                             cancellation path).
+ * Each says on stderr that it holds, and returns early when a signal sets
+ * *cancel.
  */
-static void test_hold(const volatile sig_atomic_t *cancel)
+static long test_hook_ms(const char *name)
 {
-	const char *s = getenv("E4_TEST_FREEZE_HOLD_MS");
-	long ms = s ? strtol(s, NULL, 10) : 0;
+	const char *s = getenv(name);
 
+	return s ? strtol(s, NULL, 10) : 0;
+}
+
+static void test_hold(long ms, const char *what,
+		      const volatile sig_atomic_t *cancel)
+{
 	if (ms > 0)
-		fprintf(stderr, "e4ctl check: test hook: holding the freeze for %ld ms\n", ms);
+		fprintf(stderr, "e4ctl check: test hook: holding the %s for %ld ms\n",
+			what, ms);
 	while (ms > 0 && !*cancel) {
 		struct timespec ts = { 0, 10 * 1000000L };
 
@@ -61,8 +98,24 @@ static void test_hold(const volatile sig_atomic_t *cancel)
 	}
 }
 
-static int print_findings(struct e4_out *out, const struct e4_check_result *res,
-			  bool advisory)
+/* The progress line, and the scan hold hook after the first group. */
+struct check_progress {
+	struct e4_progress bar;
+	long scan_hold_ms;
+	const volatile sig_atomic_t *cancel;
+};
+
+static void check_progress_cb(void *arg, uint64_t done, uint64_t total)
+{
+	struct check_progress *cp = arg;
+
+	e4_progress_cb(&cp->bar, done, total);
+	if (done == 1)
+		test_hold(cp->scan_hold_ms, "scan", cp->cancel);
+}
+
+static int fill_findings(struct e4_out *out, const struct e4_check_result *res,
+			 bool advisory)
 {
 	size_t i;
 
@@ -79,7 +132,42 @@ static int print_findings(struct e4_out *out, const struct e4_check_result *res,
 		e4_out_u64(out, ln, COL_FOUND, f->found);
 		e4_out_str(out, ln, COL_LEVEL, advisory ? "warning" : "error");
 	}
-	return e4_out_print(out);
+	return 0;
+}
+
+/* --json: {"filesystem": [{verdict...}], "findings": [...]}. */
+static int print_json(struct e4_out *out, const struct check_opts *o,
+		      const struct e4_target *t, const struct e4_check_result *res,
+		      bool advisory, bool frozen)
+{
+	struct e4_outopts so = o->out;
+	struct e4_out sum = { 0 };
+	struct e4_out *all[] = { &sum, out };
+	struct libscols_line *ln;
+	char msg[128];
+	int rc;
+
+	so.columns = NULL;
+	rc = e4_out_init(&sum, &so, suminfo, ARRAY_SIZE(suminfo), sum_defaults,
+			 "filesystem", false, msg, sizeof(msg));
+	ln = rc ? NULL : e4_out_line(&sum);
+	if (!ln) {
+		rc = -ENOMEM;
+		goto out;
+	}
+	rc = e4_out_str(&sum, ln, SUM_DEVICE, e4_target_name(t)) ?:
+	     e4_out_str(&sum, ln, SUM_MOUNTPOINT, t->mounted ? t->mountpoint : NULL) ?:
+	     e4_out_u64(&sum, ln, SUM_GROUPS, res->groups) ?:
+	     e4_out_u64(&sum, ln, SUM_FREE_BLOCKS, res->free_blocks) ?:
+	     e4_out_u64(&sum, ln, SUM_FREE_INODES, res->free_inodes) ?:
+	     e4_out_str(&sum, ln, SUM_VERDICT, res->nfindings ? "problems found" : "clean") ?:
+	     e4_out_bool(&sum, ln, SUM_ADVISORY, advisory) ?:
+	     e4_out_bool(&sum, ln, SUM_FROZEN, frozen) ?:
+	     fill_findings(out, res, advisory) ?:
+	     e4_out_print_all(all, ARRAY_SIZE(all));
+out:
+	e4_out_free(&sum);
+	return rc;
 }
 
 /* Freeze (when asked and mounted), open, audit, hold (tests), thaw. */
@@ -88,8 +176,11 @@ static int audit(const struct e4_cli *cli, const struct check_opts *o,
 		 bool *frozen)
 {
 	const volatile sig_atomic_t *cancel = e4_catch_signals();
-	struct e4_progress p;
-	struct e4_job job = { e4_progress_cb, &p, cancel };
+	struct check_progress p = {
+		.scan_hold_ms = test_hook_ms("E4_TEST_SCAN_HOLD_MS"),
+		.cancel = cancel,
+	};
+	struct e4_job job = { check_progress_cb, &p, cancel };
 	struct e4_freeze *fz = NULL;
 	struct e4_fs *fs = NULL;
 	struct e4_err err = { 0 };
@@ -104,14 +195,15 @@ static int audit(const struct e4_cli *cli, const struct check_opts *o,
 	/* Opened after the freeze: the descriptors are read once it holds. */
 	rc = e4_fs_open(t, 0, &fs, &err);
 	if (!rc) {
-		e4_progress_init(&p, "check", "groups", o->progress);
+		e4_progress_init(&p.bar, "check", "groups", o->progress);
 		rc = e4_check_run(fs, o->threads, &job, res, &err);
-		e4_progress_done(&p);
+		e4_progress_done(&p.bar);
 	}
 	e4_fs_close(fs);
 	if (fz) {
 		if (!rc)
-			test_hold(cancel);
+			test_hold(test_hook_ms("E4_TEST_FREEZE_HOLD_MS"), "freeze",
+				  cancel);
 		trc = e4_thaw(fz, &err);
 		if (trc == -ETIMEDOUT) {
 			fprintf(stderr, "%s: %s: check incomplete: frozen longer than %d ms, thawed before the audit ended\n",
@@ -163,7 +255,7 @@ int cmd_check(struct e4_cli *cli)
 	if (o.timeout_ms <= 0)
 		rc = e4_cli_usage_error(cli, "--freeze-timeout must be a positive number of milliseconds");
 	else if (o.threads < 0 || o.threads > 256)
-		rc = e4_cli_usage_error(cli, "--threads must be between 1 and 256");
+		rc = e4_cli_usage_error(cli, "--threads must be 0 (one per CPU, the default) or 1 to 256");
 	else if (e4_out_init(&out, &o.out, colinfo, ARRAY_SIZE(colinfo), defaults,
 			     "findings", false, msg, sizeof(msg)))
 		rc = e4_cli_usage_error(cli, "%s", msg);
@@ -190,8 +282,11 @@ int cmd_check(struct e4_cli *cli)
 	if (advisory)
 		e4_cli_warn(cli, "%s is mounted on %s: the on-disk metadata may lag the journal, so this result is advisory (use --freeze)",
 			    e4_target_name(t), t->mountpoint);
-	if ((res.nfindings || o.out.json || o.out.raw) &&
-	    print_findings(&out, &res, advisory)) {
+	if (o.out.json)
+		rc = print_json(&out, &o, t, &res, advisory, frozen);
+	else if (res.nfindings || o.out.raw)
+		rc = fill_findings(&out, &res, advisory) ?: e4_out_print(&out);
+	if (rc) {
 		rc = e4_cli_fail(cli);
 		goto out;
 	}

@@ -5,6 +5,7 @@
 # always lifted: at the end, on timeout, on SIGTERM and on SIGKILL.
 
 load ../lib
+bats_require_minimum_version 1.5.0
 
 setup() {
 	IMG=$BATS_TEST_TMPDIR/fs.img
@@ -118,6 +119,8 @@ is_frozen() {
 	[[ $output == "0 free_blocks $((was - 1)) $was"$'\n'" sb_free_blocks $((sb - 1)) $sb" ]]
 	run e2fsck -fn "$IMG"
 	[[ $status -eq 4 && $output == *"Block bitmap differences:  -$blk"* ]]
+	[[ $output == *"Free blocks count wrong for group #0 ($was, counted=$((was - 1)))"* ]]
+	[[ $output == *"Free blocks count wrong ($sb, counted=$((sb - 1)))"* ]]
 }
 
 @test "a bit flipped on disk in an inode bitmap: counts and the bitmap checksum" {
@@ -136,8 +139,14 @@ is_frozen() {
 	[[ ${lines[1]} =~ ^0\ inode_bitmap_csum\ [0-9]+\ $stored$ ]]
 	[[ ${lines[2]} == " sb_free_inodes $((sbfree - 1)) $sbfree" ]]
 	[[ ${#lines[@]} -eq 3 ]]
+	# e2fsck -fn: the same inode, the same counts, the same group's checksum
 	run e2fsck -fn "$IMG"
 	[[ $status -eq 4 ]]
+	[[ $output == *"Inode bitmap differences:  -2041"$'\n'* ]]
+	[[ $output == *"Free inodes count wrong for group #0 ($was, counted=$((was - 1)))"* ]]
+	[[ $output == *"Free inodes count wrong ($sbfree, counted=$((sbfree - 1)))"* ]]
+	[[ $output == *"Group 0 inode bitmap does not match checksum"* ]]
+	[[ $(grep -c "bitmap does not match checksum" <<<"$output") -eq 1 ]]
 }
 
 @test "a bit flipped on disk in a block bitmap: 32- and 16-bit bitmap checksums" {
@@ -162,9 +171,14 @@ is_frozen() {
 		if [[ $opts == *^64bit* ]]; then
 			[[ $calc -lt 65536 && $stored -lt 65536 ]]
 		fi
-		# e2fsck sees the same bitmap checksum problem.
+		# e2fsck sees the same block, counts and bitmap checksum problem.
 		run e2fsck -fn "$IMG"
 		[[ $status -eq 4 ]]
+		[[ $output == *"Block bitmap differences:  -8192"$'\n'* ]]
+		[[ $output == *"Free blocks count wrong for group #0 ($was, counted=$((was - 1)))"* ]]
+		[[ $output == *"Free blocks count wrong ($sbfree, counted=$((sbfree - 1)))"* ]]
+		[[ $output == *"Group 0 block bitmap does not match checksum"* ]]
+		[[ $(grep -c "bitmap does not match checksum" <<<"$output") -eq 1 ]]
 	done
 }
 
@@ -188,6 +202,52 @@ is_frozen() {
 	[[ $(jq -r '.findings[0].what' <<<"$output") == sb_free_inodes ]]
 	[[ $(jq -r '.findings[0].found | type' <<<"$output") == number ]]
 	[[ $(jq -r '.findings[0].found' <<<"$output") == 5 ]]
+}
+
+@test "--json: the verdict, whether it is advisory, whether it was frozen" {
+	mkimg "$IMG" 96M -t ext4 -b 1024
+	run "$E4CTL" check --json "$IMG"
+	[[ $status -eq 0 ]]
+	[[ $(jq -c '.filesystem[0] | [.device, .mountpoint, .verdict, .advisory, .frozen]' <<<"$output") == "[\"$IMG\",null,\"clean\",false,false]" ]]
+	[[ $(jq '.filesystem[0].groups' <<<"$output") -eq 12 ]]
+	[[ $(jq '.filesystem[0].free_blocks' <<<"$output") -eq $(dumpe2fs_field "$IMG" 'Free blocks') ]]
+	[[ $(jq '.filesystem[0].free_inodes' <<<"$output") -eq $(dumpe2fs_field "$IMG" 'Free inodes') ]]
+	[[ $(jq '.findings | length' <<<"$output") -eq 0 ]]
+	printf 'set_bg 3 free_blocks_count 7\nset_bg 3 checksum calc\n' >"$BATS_TEST_TMPDIR/cmds"
+	debugfs -w -f "$BATS_TEST_TMPDIR/cmds" "$IMG" >/dev/null 2>&1
+	run "$E4CTL" check --json "$IMG"
+	[[ $status -eq 4 ]]
+	[[ $(jq -c '.filesystem[0] | [.verdict, .advisory]' <<<"$output") == '["problems found",false]' ]]
+	# -o chooses the finding columns only
+	run "$E4CTL" check --json -o what "$IMG"
+	[[ $(jq -c '.findings' <<<"$output") == '[{"what":"free_blocks"}]' ]]
+	[[ $(jq -r '.filesystem[0].verdict' <<<"$output") == "problems found" ]]
+}
+
+@test "--json on a mounted filesystem: advisory without --freeze, not with it" {
+	require_root
+	mkimg "$IMG" 96M -t ext4 -b 1024
+	printf 'set_bg 3 free_blocks_count 7\nset_bg 3 checksum calc\n' >"$BATS_TEST_TMPDIR/cmds"
+	debugfs -w -f "$BATS_TEST_TMPDIR/cmds" "$IMG" >/dev/null 2>&1
+	mount_img "$IMG" "$MNT"
+	run --separate-stderr "$E4CTL" check --json "$MNT"
+	[[ $status -eq 0 ]]
+	[[ $(jq -c '.filesystem[0] | [.mountpoint, .verdict, .advisory, .frozen]' <<<"$output") == "[\"$MNT\",\"problems found\",true,false]" ]]
+	[[ $(jq -r '.findings[0].what' <<<"$output") == free_blocks ]]
+	run --separate-stderr "$E4CTL" check --json --freeze "$MNT"
+	[[ $status -eq 4 ]]
+	[[ $(jq -c '.filesystem[0] | [.verdict, .advisory, .frozen]' <<<"$output") == '["problems found",false,true]' ]]
+}
+
+@test "--threads: 0 is one per CPU; out of range is a usage error that says so" {
+	mkimg "$IMG" 96M -t ext4 -b 1024
+	run "$E4CTL" check --threads 0 "$IMG"
+	[[ $status -eq 0 && $output == *": clean" ]]
+	run "$E4CTL" check --threads 257 "$IMG"
+	[[ $status -eq 16 ]]
+	[[ ${lines[0]} == "e4ctl check: --threads must be 0 (one per CPU, the default) or 1 to 256" ]]
+	run "$E4CTL" check --threads -1 "$IMG"
+	[[ $status -eq 16 ]]
 }
 
 @test "exit codes: usage 16, operational error 8" {
@@ -250,13 +310,13 @@ is_frozen() {
 	run "$E4CTL" check --freeze "$MNT"
 	echo "$output"
 	[[ $status -eq 0 && $output == *": clean" && $output != *advisory* ]]
-	! is_frozen "$MNT"
+	run ! is_frozen "$MNT"
 	timeout 10 sh -c "echo after >'$MNT/after' && sync"
 	[[ $(cat "$MNT/after") == after ]]
 	# The watchdog holds none of our descriptors: a pipe reader sees EOF
 	# as soon as e4ctl exits.
 	timeout 20 "$E4CTL" check --freeze --freeze-timeout 60000 "$MNT" | cat >/dev/null
-	! is_frozen "$MNT"
+	run ! is_frozen "$MNT"
 	umount_all
 	e2fsck -fn "$IMG"
 }
@@ -285,8 +345,57 @@ start_held_check() {
 	wait "$PID" || status=$?
 	[[ $status -eq 8 ]]
 	grep -q "interrupted; the filesystem is thawed" "$BATS_TEST_TMPDIR/err"
-	! is_frozen "$MNT"
+	run ! is_frozen "$MNT"
 	timeout 10 touch "$MNT/after"
+}
+
+# Start a check that stops after its first group (test hook) with $@ as
+# options; wait until it holds there.
+start_scan_held_check() {
+	E4_TEST_SCAN_HOLD_MS=120000 "$E4CTL" check --progress --threads 1 "$@" \
+		>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
+	PID=$!
+	local i
+	for i in $(seq 1 200); do
+		grep -q "holding the scan" "$BATS_TEST_TMPDIR/err" && break
+		sleep 0.05
+	done
+	grep -q "holding the scan" "$BATS_TEST_TMPDIR/err"
+}
+
+@test "SIGTERM during the scan of a frozen filesystem: the scan stops, thawed, exit 8" {
+	require_root
+	mkimg "$IMG" 300M -t ext4 -b 1024
+	mount_img "$IMG" "$MNT"
+	start_scan_held_check --freeze --freeze-timeout 120000 "$MNT"
+	is_frozen "$MNT"
+	kill -TERM "$PID"
+	local status=0
+	wait "$PID" || status=$?
+	cat "$BATS_TEST_TMPDIR/err"
+	[[ $status -eq 8 ]]
+	grep -q "interrupted; the filesystem is thawed" "$BATS_TEST_TMPDIR/err"
+	# stopped in the scan: group 1 of 38 was the last one reported
+	grep -q "^check: .* 1/38 groups" "$BATS_TEST_TMPDIR/err"
+	run ! grep -q "38/38 groups" "$BATS_TEST_TMPDIR/err"
+	[[ ! -s $BATS_TEST_TMPDIR/out ]]
+	run ! is_frozen "$MNT"
+	timeout 10 touch "$MNT/after"
+}
+
+@test "SIGTERM during the scan of an image: the scan stops, exit 8, nothing printed" {
+	mkimg "$IMG" 300M -t ext4 -b 1024
+	local hash
+	hash=$(img_hash "$IMG")
+	start_scan_held_check "$IMG"
+	kill -TERM "$PID"
+	local status=0
+	wait "$PID" || status=$?
+	[[ $status -eq 8 ]]
+	grep -qx "e4ctl check: interrupted" "$BATS_TEST_TMPDIR/err"
+	run ! grep -q "38/38 groups" "$BATS_TEST_TMPDIR/err"
+	[[ ! -s $BATS_TEST_TMPDIR/out ]]
+	[[ $(img_hash "$IMG") == "$hash" ]]
 }
 
 @test "SIGKILL while frozen: the watchdog thaws" {
@@ -302,7 +411,7 @@ start_held_check() {
 		is_frozen "$MNT" || break
 		sleep 0.1
 	done
-	! is_frozen "$MNT"
+	run ! is_frozen "$MNT"
 	timeout 10 touch "$MNT/after"
 }
 
@@ -314,7 +423,7 @@ start_held_check() {
 	[[ $status -eq 8 ]]
 	[[ $output == *"check incomplete: frozen longer than 500 ms"* ]]
 	[[ $output != *clean* ]]
-	! is_frozen "$MNT"
+	run ! is_frozen "$MNT"
 	timeout 10 touch "$MNT/after"
 }
 
