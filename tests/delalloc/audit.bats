@@ -155,7 +155,11 @@ audit_after() {
 	[[ $(jq -r .filesystem[0].verdict <<<"$json") == consistent ]]
 	[[ $(jq -r '.findings | length' <<<"$json") -eq 0 ]]
 	[[ $(sysfs_counter "$MNT") -eq 0 ]]
-	filefrag -v "$MNT/a" | grep -qv delalloc
+	# and FIEMAP agrees: a's extents are allocated, none is delalloc
+	run filefrag -v "$MNT/a"
+	[ "$status" -eq 0 ]
+	[[ $output == *" ext: "*"flags:"* && $output =~ [1-9][0-9]*\ extents?\ found ]]
+	[[ $output != *delalloc* ]]
 }
 
 @test "bigalloc: delayed blocks per file, the counter in blocks of whole clusters" {
