@@ -1,8 +1,9 @@
 # e4ctl — top-level build.  GNU make.
 #
 # make [all]            build $(BUILD)/e4ctl
-# make check            deps + unit tests (plain and ASan/UBSan) + integration + VM tests
-# make demo             deps + build + a walk through e4ctl on a scratch image
+# make check            deps, then the build (with bench/gdt) + unit tests (plain and
+#                       ASan/UBSan) + integration + VM tests
+# make demo             deps, then the build + a walk through e4ctl on a scratch image
 # make deps             install the Debian packages the build, tests and VM need
 # make install          PREFIX=/usr/local DESTDIR=
 # BUILD=dir             out-of-tree objects (several builds may share a checkout)
@@ -62,19 +63,26 @@ $(BUILD)/asan/unit/%: tests/unit/%.c $(BUILD)/asan/libe4.a
 
 unit: $(UNIT_BIN) $(ASAN_BIN)
 
-# bench programs are built on demand: bench/<name>.c -> $(BUILD)/bench/<name>
+# bench programs: bench/<name>.c -> $(BUILD)/bench/<name>.  `make check`
+# builds the ones that need no setup (BENCH_BIN), so that they cannot rot.
+BENCH_BIN := $(BUILD)/bench/gdt
+
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libe4.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -Wno-missing-prototypes $(PKG_CFLAGS) -o $@ $< $(BUILD)/libe4.a $(PKG_LIBS)
+	$(CC) $(CPPFLAGS) $(CFLAGS) $(WARN) -Wno-missing-prototypes $(PKG_CFLAGS) -MMD -MP -o $@ $< $(BUILD)/libe4.a $(PKG_LIBS)
 
 # make bench: the benchmarks that need no setup, with their ratios
 bench: $(BUILD)/bench/gdt
 	$(BUILD)/bench/gdt
 
-check: deps all unit
+# deps first, then the build in a second make: as prerequisites side by
+# side, make -j would compile before the packages are installed.
+check: deps
+	$(MAKE) all unit $(BENCH_BIN)
 	BUILD=$(BUILD) tests/run
 
-demo: deps all
+demo: deps
+	$(MAKE) all
 	BUILD=$(BUILD) scripts/demo
 
 deps:
@@ -91,4 +99,4 @@ install: all
 clean:
 	rm -rf $(BUILD)
 
--include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(ASAN_LIB_OBJ:.o=.d)
+-include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(ASAN_LIB_OBJ:.o=.d) $(BENCH_BIN:=.d)

@@ -48,6 +48,7 @@ struct bench {
 	pthread_mutex_t mu;
 	unsigned long lookups[READERS];
 	unsigned long publishes;
+	double writer_secs;		/* how long the writer ran */
 	uint64_t sink[READERS];
 };
 
@@ -151,6 +152,7 @@ static void *writer(void *p)
 {
 	struct bench *b = p;
 	uint64_t gen = 1;
+	double t0 = now();
 
 	if (b->v == V_RCU)
 		e4_gdt_thread_register();
@@ -177,13 +179,16 @@ static void *writer(void *p)
 		b->publishes++;
 		sleep_ms(1);
 	}
+	b->writer_secs = now() - t0;
 	if (b->v == V_RCU)
 		e4_gdt_thread_unregister();
 	return NULL;
 }
 
+/* Lookups per second of the readers; *pubrate: publishes per second of
+ * the writer, both over the time each measured itself running. */
 static double run(enum variant v, double seconds, uint32_t ngroups,
-		  unsigned long *publishes)
+		  double *pubrate)
 {
 	struct bench b = { .v = v, .ngroups = ngroups };
 	struct reader_arg ra[READERS];
@@ -223,7 +228,7 @@ static double run(enum variant v, double seconds, uint32_t ngroups,
 		e4_gdt_free(atomic_load(&b.table));
 	pthread_rwlock_destroy(&b.rw);
 	pthread_mutex_destroy(&b.mu);
-	*publishes = b.publishes;
+	*pubrate = b.writer_secs > 0 ? b.publishes / b.writer_secs : 0;
 	return total / (t1 - t0);
 }
 
@@ -242,12 +247,12 @@ int main(int argc, char **argv)
 	       READERS, ngroups, ROUNDS, seconds);
 	for (r = 0; r < ROUNDS; r++)
 		for (v = 0; v < V_COUNT; v++) {
-			unsigned long pub;
+			double pub;
 			double x = run(v, seconds, ngroups, &pub);
 
 			if (x > rate[v]) {
 				rate[v] = x;
-				pubrate[v] = pub / seconds;
+				pubrate[v] = pub;
 			}
 		}
 	for (v = 0; v < V_COUNT; v++)
