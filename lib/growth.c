@@ -9,6 +9,7 @@
 #include <sys/utsname.h>
 
 #include "e4/fs.h"
+#include "e4/growth.h"
 
 static uint64_t group_first_block(ext2_filsys fs, uint64_t group)
 {
@@ -31,35 +32,6 @@ static uint64_t desc_blocks_for(ext2_filsys fs, uint64_t groups)
 }
 
 /*
- * The kernel refuses to leave a last group too small to hold its own
- * metadata: it trims the new size back to that group's start.
- */
-static uint64_t trim_last_group(ext2_filsys fs, uint64_t n, uint64_t o_desc,
-				uint64_t n_desc)
-{
-	struct ext2_super_block *sb = fs->super;
-	uint64_t last = groups_for(fs, n) - 1;
-	uint64_t overhead = 0;
-
-	if (ext2fs_bg_has_super(fs, last)) {
-		overhead = 1 + sb->s_reserved_gdt_blocks;
-		if (!ext2fs_has_feature_meta_bg(sb))
-			overhead += o_desc > n_desc ? o_desc : n_desc;
-	}
-	if (ext2fs_has_feature_meta_bg(sb)) {
-		uint64_t dpb = EXT2_DESC_PER_BLOCK(sb), in_mbg = last % dpb;
-
-		if (last / dpb >= sb->s_first_meta_bg &&
-		    (in_mbg == 0 || in_mbg == 1 || in_mbg == dpb - 1))
-			overhead += 1;
-	}
-	if (group_first_block(fs, last) + overhead + 2 +
-	    fs->inode_blocks_per_group + EXT2FS_CLUSTER_RATIO(fs) >= n)
-		return group_first_block(fs, last);
-	return n;
-}
-
-/*
  * A filesystem with neither resize_inode nor meta_bg: kernels before 6.10
  * convert it to meta_bg on any online growth; since the commit "ext4:
  * Enable meta_bg only when new desc blocks are needed", only when a
@@ -74,6 +46,92 @@ static bool converts_on_any_growth(void)
 	if (uname(&u) || sscanf(u.release, "%u.%u", &major, &minor) != 2)
 		return false;
 	return major < 6 || (major == 6 && minor < 10);
+}
+
+/*
+ * The superblock fields ext4_group_overhead_blocks() reads, as they are
+ * when ext4_resize_fs checks the last group of a call to n blocks.
+ */
+struct kstate {
+	bool meta_bg;
+	uint64_t first_meta_bg;		/* s_first_meta_bg */
+	uint64_t gdb;			/* sbi->s_gdb_count */
+	uint64_t reserved;		/* s_reserved_gdt_blocks */
+};
+
+/*
+ * The kernel converts to meta_bg before it checks the last group: with
+ * resize_inode, once it has grown into the last reserved GDT block (then
+ * s_first_meta_bg is every descriptor block so far and none is reserved
+ * any more); without, on any growth before 6.10 and on one that adds a
+ * descriptor block since.  Steps change nothing here: growing within the
+ * reserved GDT blocks adds to s_gdb_count what it takes from
+ * s_reserved_gdt_blocks, and the conversion depends on the final size.
+ */
+static void call_state(ext2_filsys fs, uint64_t n, bool kernel_meta_bg_resize,
+		       struct kstate *st)
+{
+	struct ext2_super_block *sb = fs->super;
+	uint64_t o_desc = desc_blocks_for(fs, fs->group_desc_count);
+	uint64_t n_desc = desc_blocks_for(fs, groups_for(fs, n));
+
+	st->meta_bg = ext2fs_has_feature_meta_bg(sb);
+	st->first_meta_bg = sb->s_first_meta_bg;
+	st->gdb = o_desc;
+	st->reserved = sb->s_reserved_gdt_blocks;
+	if (st->meta_bg || !kernel_meta_bg_resize || n <= ext2fs_blocks_count(sb))
+		return;
+	if (ext2fs_has_feature_resize_inode(sb)) {
+		if (n_desc <= o_desc + st->reserved)
+			return;
+		st->first_meta_bg = o_desc + st->reserved;
+	} else {
+		if (n_desc <= o_desc && !converts_on_any_growth())
+			return;
+		st->first_meta_bg = o_desc;
+	}
+	st->meta_bg = true;
+	st->reserved = 0;
+}
+
+/*
+ * ext4_group_overhead_blocks(): superblock, descriptor and reserved GDT
+ * blocks at the start of a group.  The descriptor blocks are
+ * ext4_bg_num_gdb(): without meta_bg, or below s_first_meta_bg, the whole
+ * table in a group with a superblock backup (s_gdb_count, or
+ * s_first_meta_bg blocks under meta_bg); past it, one block in the first,
+ * second and last group of each meta group.
+ */
+static uint64_t group_overhead(ext2_filsys fs, const struct kstate *st,
+			       uint64_t group)
+{
+	uint64_t dpb = EXT2_DESC_PER_BLOCK(fs->super), in_mbg = group % dpb;
+	bool super = ext2fs_bg_has_super(fs, group);
+	uint64_t n = super ? 1 + st->reserved : 0;
+
+	if (!st->meta_bg)
+		return n + (super ? st->gdb : 0);
+	if (group / dpb < st->first_meta_bg)
+		return n + (super ? st->first_meta_bg : 0);
+	return n + (in_mbg == 0 || in_mbg == 1 || in_mbg == dpb - 1);
+}
+
+uint64_t e4_growth_trim(ext2_filsys fs, uint64_t n, bool kernel_meta_bg_resize)
+{
+	uint64_t cur = ext2fs_blocks_count(fs->super), last, start;
+	struct kstate st;
+
+	call_state(fs, n, kernel_meta_bg_resize, &st);
+	/* ext4_resize_fs: trim, retry; equal returns 0, less is a shrink. */
+	while (n > cur) {
+		last = groups_for(fs, n) - 1;
+		start = group_first_block(fs, last);
+		if (start + group_overhead(fs, &st, last) + 2 +
+		    fs->inode_blocks_per_group + EXT2FS_CLUSTER_RATIO(fs) < n)
+			break;
+		n = start;
+	}
+	return n;
 }
 
 void e4_growth_limit(ext2_filsys fs, uint64_t device_blocks,
@@ -141,9 +199,11 @@ void e4_growth_limit(ext2_filsys fs, uint64_t device_blocks,
 				 sb->s_reserved_gdt_blocks);
 		}
 	} else if (!resize_inode && !meta_bg) {
+		struct kstate st;
+
 		if (kernel_meta_bg_resize) {
-			g->meta_bg_conversion = n_desc > o_desc ||
-						converts_on_any_growth();
+			call_state(fs, n, true, &st);
+			g->meta_bg_conversion = st.meta_bg;
 		} else if (n_desc > o_desc) {
 			n = group_first_block(fs, o_desc * EXT2_DESC_PER_BLOCK(sb));
 			g->limit = E4_GROW_DESC_BLOCKS;
@@ -151,20 +211,13 @@ void e4_growth_limit(ext2_filsys fs, uint64_t device_blocks,
 				 "no reserved GDT blocks and this kernel cannot convert to meta_bg");
 		}
 	}
-	for (;;) {
-		uint64_t t;
-
-		if (n <= cur)
-			break;
-		t = trim_last_group(fs, n, o_desc, desc_blocks_for(fs, groups_for(fs, n)));
-		if (t == n)
-			break;
-		n = t;
-	}
+	n = e4_growth_trim(fs, n, kernel_meta_bg_resize);
 out:
 	if (n > cur)
 		g->max_blocks = n;
-	else if (g->limit == E4_GROW_DEVICE)
+	else
+		g->meta_bg_conversion = false;	/* no call, no conversion */
+	if (n <= cur && g->limit == E4_GROW_DEVICE)
 		snprintf(g->why, sizeof(g->why),
 			 "the device has no room beyond the filesystem's %llu blocks",
 			 (unsigned long long)cur);
