@@ -28,6 +28,7 @@
 
 #include <libmount/libmount.h>
 
+#include "e4/growth.h"
 #include "e4/resize.h"
 #include "e4/sysfs.h"
 
@@ -259,6 +260,27 @@ static void state_refusals(const struct e4_target *t, ext2_filsys fs,
 		       t->device);
 }
 
+/*
+ * The filesystem's own last group is under the kernel's minimum for a last
+ * group: a grow within it is trimmed below the current size, which
+ * ext4_resize_fs refuses as a shrink (EINVAL).  Neither mke2fs nor the
+ * kernel makes such a filesystem, but a tool with other rules may have.
+ */
+static void refuse_small_last_group(ext2_filsys fs, uint64_t target,
+				    struct e4_resize_plan *plan)
+{
+	uint64_t cur = ext2fs_blocks_count(fs->super);
+	uint64_t last = groups_for(fs, cur) - 1;
+	uint64_t next = fs->super->s_first_data_block +
+			(last + 1) * (uint64_t)fs->super->s_blocks_per_group;
+
+	refuse(plan, -EINVAL,
+	       "the filesystem's last group (group %llu, %llu blocks) is smaller than the kernel's minimum for a last group, so the kernel cuts %llu blocks back to the start of that group and refuses that as a shrink: ask for more than %llu blocks, or grow it offline",
+	       (unsigned long long)last,
+	       (unsigned long long)(cur - (next - fs->super->s_blocks_per_group)),
+	       (unsigned long long)target, (unsigned long long)next);
+}
+
 static void size_refusals(const struct e4_target *t, ext2_filsys fs,
 			  const char *sysroot, struct e4_resize_plan *plan)
 {
@@ -295,9 +317,14 @@ static void size_refusals(const struct e4_target *t, ext2_filsys fs,
 		return;
 	}
 	if (g.max_blocks <= plan->old_blocks) {
-		refuse(plan, -EINVAL,
-		       "%llu blocks would leave a last group too small for its own metadata; the kernel would not grow at all",
-		       (unsigned long long)plan->new_blocks);
+		if (e4_growth_trim(fs, plan->new_blocks, mbr) < plan->old_blocks) {
+			refuse_small_last_group(fs, plan->new_blocks, plan);
+			return;
+		}
+		/* The kernel drops the too small last group, is back at the
+		 * current size and answers 0 (as resize2fs): nothing to do. */
+		plan->new_blocks = plan->old_blocks;
+		plan->meta_bg_conversion = false;
 		return;
 	}
 	plan->new_blocks = g.max_blocks;
@@ -374,6 +401,13 @@ static void legacy_refusals(ext2_filsys fs, struct e4_resize_plan *plan)
 	if (ext2fs_has_feature_bigalloc(sb))
 		refuse(plan, -EOPNOTSUPP,
 		       "the legacy GROUP_EXTEND/GROUP_ADD ioctls do not support bigalloc; use EXT4_IOC_RESIZE_FS (drop --legacy-ioctls)");
+	/* ext4_group_add checks this first: a group that starts a
+	 * descriptor block, without sparse_super. */
+	if (!ext2fs_has_feature_sparse_super(sb) &&
+	    plan->new_desc_blocks > plan->old_desc_blocks)
+		refuse(plan, -EPERM,
+		       "without sparse_super the kernel's GROUP_ADD cannot add group %llu, the first of a new descriptor block (\"Can't resize non-sparse filesystem further\"); use EXT4_IOC_RESIZE_FS (drop --legacy-ioctls)",
+		       (unsigned long long)(plan->old_desc_blocks * EXT2_DESC_PER_BLOCK(sb)));
 	room = ext2fs_has_feature_resize_inode(sb) ? sb->s_reserved_gdt_blocks : 0;
 	if (plan->new_desc_blocks > plan->old_desc_blocks + room)
 		refuse(plan, -EPERM,
@@ -435,8 +469,119 @@ struct run {
 	const struct e4_job *job;
 	int mfd;		/* the mount point: where the ioctls go */
 	int devfd;		/* the device, buffered: the live superblock */
-	uint64_t reached;
+	int kmsg;		/* /dev/kmsg from the start of the run, or -1 */
+	uint64_t reached;	/* the kernel's block count, last read */
+	uint64_t done;		/* what our own calls had grown it to */
 };
+
+/* The kernel log from now on, when this process may read it. */
+static int kmsg_open(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+
+	if (fd >= 0 && lseek(fd, 0, SEEK_END) < 0) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/*
+ * The last warning or worse that ext4 logged about this device since the
+ * run started ("EXT4-fs warning (device loop0): ext4_resize_fs:2006: can't
+ * shrink FS - resize aborted"); empty when there is none or the log
+ * cannot be read.
+ */
+static void kmsg_last(struct run *r, char *buf, size_t len)
+{
+	char rec[8192], real[PATH_MAX], dev[NAME_MAX + 16], msg[NAME_MAX + 16];
+	const char *name = r->t->device;
+
+	buf[0] = '\0';
+	if (r->kmsg < 0)
+		return;
+	if (realpath(r->t->device, real))
+		name = basename(real);
+	snprintf(dev, sizeof(dev), "(device %s)", name);
+	snprintf(msg, sizeof(msg), "EXT4-fs (%s)", name);
+	for (;;) {
+		ssize_t n = read(r->kmsg, rec, sizeof(rec) - 1);
+		unsigned int prio;
+		char *text, *nl;
+
+		if (n < 0 && errno == EPIPE)
+			continue;	/* overwritten records: go on */
+		if (n <= 0)
+			break;		/* EAGAIN: the end */
+		rec[n] = '\0';
+		text = strchr(rec, ';');
+		if (!text || sscanf(rec, "%u,", &prio) != 1 || (prio & 7) > 4)
+			continue;
+		text++;
+		nl = strchr(text, '\n');
+		if (nl)
+			*nl = '\0';
+		if ((!strncmp(text, "EXT4-fs ", 8) && strstr(text, dev)) ||
+		    !strncmp(text, msg, strlen(msg)))
+			snprintf(buf, len, "%s", text);
+	}
+}
+
+/*
+ * EPERM has several causes and the kernel names the one it hit: take its
+ * word (first, so it wins) and say the same in the user's terms.
+ */
+static void kernel_eperm(const struct run *r, const char *klog,
+			 struct e4_resize_plan *why)
+{
+	if (strstr(klog, "errors in the filesystem"))
+		refuse(why, -EPERM,
+		       "the filesystem has errors recorded (the kernel: \"There are errors in the filesystem\"); the kernel refuses to resize it: unmount it and run 'e2fsck -f %s'",
+		       r->t->device);
+	else if (strstr(klog, "backup superblock"))
+		refuse(why, -EPERM,
+		       "mounted from a backup superblock; the kernel resizes only from the primary: unmount, run 'e2fsck -f %s', and mount it normally",
+		       r->t->device);
+	else if (strstr(klog, "No reserved GDT blocks"))
+		refuse(why, -EPERM,
+		       "no reserved GDT blocks left for the next descriptor block (the kernel: \"No reserved GDT blocks, can't resize\"); use EXT4_IOC_RESIZE_FS (drop --legacy-ioctls) or grow it offline");
+	else if (strstr(klog, "non-sparse"))
+		refuse(why, -EPERM,
+		       "without sparse_super the kernel cannot add a group that starts a descriptor block (\"Can't resize non-sparse filesystem further\")");
+	else if (strstr(klog, "do not permit online resize"))
+		refuse(why, -EPERM,
+		       "neither resize_inode nor meta_bg, and this kernel cannot convert to meta_bg; unmount it and grow it offline");
+}
+
+/*
+ * The size and geometry checks behind the kernel's EINVAL, replayed on
+ * the live superblock for a call to target blocks.
+ */
+static void invalid_refusals(ext2_filsys fs, uint64_t target,
+			     struct e4_resize_plan *why)
+{
+	struct ext2_super_block *sb = fs->super;
+	uint64_t live = ext2fs_blocks_count(sb);
+	bool mbr = e4_sysfs_exists(NULL, "/sys/fs/ext4/features/meta_bg_resize");
+
+	if (target < live)
+		refuse(why, -EINVAL,
+		       "the filesystem has %llu blocks now, more than the %llu asked for (someone else grew it meanwhile), and the kernel does not shrink; run the command again",
+		       (unsigned long long)live, (unsigned long long)target);
+	else if (ext2fs_has_feature_resize_inode(sb) &&
+		 ext2fs_has_feature_meta_bg(sb))
+		refuse(why, -EINVAL,
+		       "resize_inode and meta_bg are both set, which the kernel takes for corruption; unmount it and run e2fsck -f");
+	else if (groups_for(fs, target) &&
+		 groups_for(fs, target) - 1 >= 0xFFFFFFFFULL / sb->s_inodes_per_group)
+		refuse(why, -EINVAL,
+		       "%llu blocks make %llu groups of %u inodes, past the kernel's limit of 4294967295 inodes",
+		       (unsigned long long)target,
+		       (unsigned long long)groups_for(fs, target),
+		       sb->s_inodes_per_group);
+	else if (target > live && e4_growth_trim(fs, target, mbr) < live)
+		refuse_small_last_group(fs, target, why);
+}
 
 /* Why an ioctl failed, in the user's terms. */
 static int explain(struct run *r, int e, const char *what, uint64_t target,
@@ -444,11 +589,22 @@ static int explain(struct run *r, int e, const char *what, uint64_t target,
 {
 	const char *name = e4_target_name(r->t);
 	struct e4_resize_plan why;
-	char hint[300];
+	uint64_t dev_size = r->t->size;
+	char hint[300], klog[256], said[300] = "";
 	ext2_filsys fs;
-	int i;
+	off_t end;
+	int i, ret;
 
+	kmsg_last(r, klog, sizeof(klog));
+	if (klog[0])
+		snprintf(said, sizeof(said), "; the kernel said: \"%s\"", klog);
+	/* The device as it is now: it may have changed since the plan. */
+	end = lseek(r->devfd, 0, SEEK_END);
+	if (end > 0)
+		dev_size = end;
 	memset(&why, 0, sizeof(why));
+	if (e == EPERM)
+		kernel_eperm(r, klog, &why);
 	if (!live_open(r->t, &fs, NULL)) {
 		state_refusals(r->t, fs, NULL, &why);
 		if (strcmp(what, "RESIZE_FS")) {
@@ -460,6 +616,8 @@ static int explain(struct run *r, int e, const char *what, uint64_t target,
 			why.old_groups = fs->group_desc_count;
 			legacy_refusals(fs, &why);
 		}
+		if (e == EINVAL)
+			invalid_refusals(fs, target, &why);
 		if (e == EOPNOTSUPP && ext2fs_has_feature_sparse_super2(fs->super))
 			refuse(&why, -EOPNOTSUPP,
 			       "the kernel does not resize sparse_super2 filesystems online; unmount it and grow it offline");
@@ -467,39 +625,64 @@ static int explain(struct run *r, int e, const char *what, uint64_t target,
 	}
 	for (i = 0; i < why.nrefusals; i++)
 		if (why.refusals[i].code == -e)
-			return e4_err_set(err, -e, "%s: %s", name, why.refusals[i].msg);
+			break;
+	if (i < why.nrefusals) {
+		ret = e4_err_set(err, -e, "%s: %s", name, why.refusals[i].msg);
+		goto out;
+	}
 	switch (e) {
 	case EBUSY:
-		return e4_err_set(err, -EBUSY,
-				  "%s: another resize or tune operation (resize2fs, tune2fs, e4ctl) is running on %s; wait for it and try again",
-				  name, r->t->mountpoint);
+		ret = e4_err_set(err, -EBUSY,
+				 "%s: another resize or tune operation (resize2fs, tune2fs, e4ctl) is running on %s; wait for it and try again",
+				 name, r->t->mountpoint);
+		break;
 	case EROFS:
-		return e4_err_set(err, -EROFS,
-				  "%s: %s is mounted read-only; remount it read-write first: mount -o remount,rw %s",
-				  name, r->t->mountpoint, r->t->mountpoint);
+		ret = e4_err_set(err, -EROFS,
+				 "%s: %s is mounted read-only; remount it read-write first: mount -o remount,rw %s",
+				 name, r->t->mountpoint, r->t->mountpoint);
+		break;
 	case ENOSPC:
 		e4_resize_device_hint(r->t, hint, sizeof(hint));
-		return e4_err_set(err, -ENOSPC,
-				  "%s: the kernel cannot read block %llu: the device is only %llu bytes%s%s",
-				  name, (unsigned long long)(target - 1),
-				  (unsigned long long)r->t->size, hint[0] ? "; " : "", hint);
+		ret = e4_err_set(err, -ENOSPC,
+				 "%s: the kernel cannot read block %llu: the device is only %llu bytes (%llu blocks)%s%s",
+				 name, (unsigned long long)(target - 1),
+				 (unsigned long long)dev_size,
+				 (unsigned long long)(dev_size / r->plan->block_size),
+				 hint[0] ? "; " : "", hint);
+		break;
 	case EINVAL:
-		return e4_err_set(err, -EINVAL,
-				  "%s: the kernel rejected %s to %llu blocks as invalid (it has %llu); its log (dmesg) names the check",
-				  name, what, (unsigned long long)target,
-				  (unsigned long long)r->reached);
+		ret = e4_err_set(err, -EINVAL,
+				 "%s: the kernel rejected %s to %llu blocks as invalid (it has %llu), for no reason e4ctl's size and geometry checks find%s",
+				 name, what, (unsigned long long)target,
+				 (unsigned long long)r->reached,
+				 said[0] ? said : "; its log (dmesg) names the check");
+		break;
 	case EPERM:
-		return e4_err_set(err, -EPERM,
-				  "%s: the kernel refused %s (EPERM) for a reason not visible from here; see dmesg",
-				  name, what);
+		ret = e4_err_set(err, -EPERM,
+				 "%s: the kernel refused %s (EPERM) for a reason e4ctl cannot see%s",
+				 name, what, said[0] ? said : "; see dmesg");
+		break;
 	case ENOTTY:
-		return e4_err_set(err, -ENOTTY,
-				  "%s: the driver mounted on %s does not resize online (no %s; the ext2 driver, not ext4?); unmount it and resize it offline",
-				  name, r->t->mountpoint, what);
+		ret = e4_err_set(err, -ENOTTY,
+				 "%s: the driver mounted on %s does not resize online (no %s; the ext2 driver, not ext4?); unmount it and resize it offline",
+				 name, r->t->mountpoint, what);
+		break;
 	default:
-		return e4_err_sys(err, -e, "%s: %s to %llu blocks", name, what,
-				  (unsigned long long)target);
+		ret = e4_err_sys(err, -e, "%s: %s to %llu blocks", name, what,
+				 (unsigned long long)target);
+		break;
 	}
+out:
+	/* A grow that failed part-way: where our steps had brought it. */
+	if (err && r->done != r->plan->old_blocks) {
+		size_t used = strlen(err->msg);
+
+		snprintf(err->msg + used, sizeof(err->msg) - used,
+			 " (grown from %llu to %llu blocks before that; the filesystem is consistent there)",
+			 (unsigned long long)r->plan->old_blocks,
+			 (unsigned long long)r->done);
+	}
+	return ret;
 }
 
 static int refresh(struct run *r, struct e4_err *err)
@@ -548,6 +731,7 @@ static int run_resize_fs(struct run *r, uint32_t fdb, struct e4_err *err)
 		ret = refresh(r, err);
 		if (ret)
 			return ret;
+		r->done = r->reached;
 		/* A kernel that stops short (trimming a last group we thought
 		 * large enough) must not make us loop. */
 		if (r->reached <= before || r->reached < target)
@@ -575,6 +759,7 @@ static int run_legacy(struct run *r, ext2_filsys fs, struct e4_err *err)
 		ret = refresh(r, err);
 		if (ret)
 			return ret;
+		r->done = r->reached;
 	}
 	for (g = groups_for(fs, r->reached); r->reached < new; g++) {
 		/* The kernel copies its 48-byte ext4_new_group_data from
@@ -613,6 +798,7 @@ static int run_legacy(struct run *r, ext2_filsys fs, struct e4_err *err)
 		ret = refresh(r, err);
 		if (ret)
 			return ret;
+		r->done = r->reached;
 	}
 	return 0;
 }
@@ -623,7 +809,8 @@ int e4_resize_online(const struct e4_fs *efs, const struct e4_resize_plan *plan,
 {
 	const struct e4_target *t = e4_fs_target(efs);
 	const char *name = e4_target_name(t);
-	struct run r = { .t = t, .plan = plan, .job = job, .mfd = -1, .devfd = -1 };
+	struct run r = { .t = t, .plan = plan, .job = job, .mfd = -1, .devfd = -1,
+			 .kmsg = -1 };
 	struct e4_resize_plan legacy;
 	struct statfs sfs;
 	struct stat st;
@@ -674,6 +861,8 @@ int e4_resize_online(const struct e4_fs *efs, const struct e4_resize_plan *plan,
 		goto out_close;
 	}
 	*reached = r.reached;
+	r.done = r.reached;
+	r.kmsg = kmsg_open();
 	if (r.reached != plan->old_blocks) {
 		ret = e4_err_set(err, -ESTALE,
 				 "%s: the filesystem has %llu blocks, not the %llu planned for; someone else resized it: run the command again",
@@ -701,6 +890,8 @@ int e4_resize_online(const struct e4_fs *efs, const struct e4_resize_plan *plan,
 out_close:
 	if (fs)
 		ext2fs_close_free(&fs);
+	if (r.kmsg >= 0)
+		close(r.kmsg);
 	if (r.devfd >= 0)
 		close(r.devfd);
 	close(r.mfd);
