@@ -13,11 +13,19 @@ setup() {
 teardown() {
 	[[ -n ${HOLDER:-} ]] && kill "$HOLDER" 2>/dev/null && wait "$HOLDER" 2>/dev/null
 	e4_teardown
+	[[ -n ${PUB:-} ]] && rm -rf "$PUB"
 	local l
 	for l in "${LOOPS[@]}"; do
 		losetup -d "$l" 2>/dev/null
 	done
 	return 0
+}
+
+# A directory that nobody can traverse (bats's own are root's, mode 0700):
+# what the unprivileged tests run on, so that they reach the object itself.
+public_dir() {
+	PUB=$(mktemp -d /tmp/e4ctl-target.XXXXXX)
+	chmod 755 "$PUB"
 }
 
 # attach [losetup options...]: a loop device on $IMG, detached in teardown.
@@ -117,6 +125,26 @@ field() {
 		losetup -d "$first" "$second"
 		LOOPS=()
 	done
+}
+
+@test "unprivileged, the mounted loop device of an image is found through sysfs" {
+	require_root
+	command -v setpriv >/dev/null || skip "setpriv not installed"
+	public_dir
+	IMG=$PUB/fs.img
+	mkimg "$IMG" 64M -t ext4
+	chmod 644 "$IMG"
+	local first second
+	first=$(attach)
+	second=$(attach)
+	mkdir -p "$MNT"
+	mount "$second" "$MNT"
+	E4_MOUNTS+=("$MNT")
+	# nobody may not open the loop nodes (no LOOP_GET_STATUS64), so sysfs's
+	# backing_file names the file; the live device is then what is refused
+	run setpriv --reuid=nobody --regid=nogroup --clear-groups "$E4CTL" info "$IMG"
+	[ "$status" -eq 1 ]
+	[ "$output" = "e4ctl info: $second: Permission denied" ]
 }
 
 @test "an image mounted through two loop devices: both mounts count" {
@@ -319,9 +347,12 @@ field() {
 @test "a device without read permission" {
 	require_root
 	command -v setpriv >/dev/null || skip "setpriv not installed"
+	public_dir
+	IMG=$PUB/fs.img
 	mkimg "$IMG" 64M -t ext4
 	chmod 600 "$IMG"
-	chmod 755 "$BATS_TEST_TMPDIR"
+	# nobody sees the file (so it is the open that fails, not the path)
+	setpriv --reuid=nobody --regid=nogroup --clear-groups stat "$IMG" >/dev/null
 	run setpriv --reuid=nobody --regid=nogroup --clear-groups "$E4CTL" info "$IMG"
 	[ "$status" -eq 1 ]
 	[ "$output" = "e4ctl info: $IMG: Permission denied" ]
@@ -334,9 +365,10 @@ field() {
 	local dev node
 	dev=$(attach)
 	# a private node of the loop device, root's and mode 0600
-	node=$BATS_TEST_TMPDIR/blk
+	public_dir
+	node=$PUB/blk
 	mknod -m 0600 "$node" b $((0x$(stat -c %t "$dev"))) $((0x$(stat -c %T "$dev")))
-	chmod 755 "$BATS_TEST_TMPDIR"
+	[[ $(setpriv --reuid=nobody --regid=nogroup --clear-groups stat -c %F "$node") == "block special file" ]]
 	run setpriv --reuid=nobody --regid=nogroup --clear-groups "$E4CTL" info "$node"
 	[ "$status" -eq 1 ]
 	[ "$output" = "e4ctl info: $node: Permission denied" ]
