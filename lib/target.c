@@ -191,7 +191,7 @@ static bool loop_backs(const char *name, const struct stat *st,
  * Whether anything but a mount of the whole device here uses the loop
  * device /sys/block/name: a mounted partition, a holder (dm, md), or an
  * exclusive opener -- which is how a mount in another mount namespace
- * shows.  Fills why ("whose partition loop0p1 is mounted on /mnt").
+ * shows.  Fills why (", whose partition loop0p1 is mounted on /mnt").
  */
 static bool loop_used_otherwise(struct libmnt_table *tb, const char *name,
 				char *why, size_t len)

@@ -183,8 +183,9 @@ field() {
 	[[ $output == *"$IMG: in use: it backs $dev at offset 67108864"* ]]
 	umount_all
 	[[ $(head -c 64M "$IMG" | sha256sum) == "$h" ]]
-	# unmounted, the image is the image again
-	[[ $(field "$IMG" mounted) == false ]]
+	# (Not asserted: that the image is free again after umount.  A mount
+	# namespace made meanwhile by anyone on this machine keeps a copy of
+	# the mount, and then the device rightly stays busy.)
 }
 
 @test "a loop device of the image mounted in another mount namespace: in use" {
