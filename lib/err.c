@@ -2,7 +2,9 @@
 /*
  * Error context: the library's one conversion point from libext2fs
  * errcode_t to -errno, and the formatting of the sentences that cmd/
- * prints.
+ * prints.  The errno is for exit codes and callers' decisions; the words
+ * stay libext2fs's ("Could not allocate block in ext2 filesystem"), since
+ * many codes share one errno.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -74,9 +76,21 @@ int e4_errcode_to_errno(errcode_t ret)
 		return -EUCLEAN;
 	case EXT2_ET_FILE_TOO_BIG:
 		return -EFBIG;
+	/* Out of room: the caller can say "no space", not "I/O error". */
+	case EXT2_ET_BLOCK_ALLOC_FAIL:
+	case EXT2_ET_INODE_ALLOC_FAIL:
+	case EXT2_ET_DIR_NO_SPACE:
+	case EXT2_ET_EA_NO_SPACE:
+	case EXT2_ET_INLINE_DATA_NO_SPACE:
+	case EXT2_ET_DIR_NO_SPACE_FOR_CSUM:
+		return -ENOSPC;
 	case EXT2_ET_SHORT_READ:
 	case EXT2_ET_SHORT_WRITE:
 	default:
+		/*
+		 * Everything else is -EIO, which says little: whoever
+		 * converts keeps error_message(ret) too (e4_err_ext2 does).
+		 */
 		return -EIO;
 	}
 }

@@ -30,7 +30,13 @@ int e4_err_sys(struct e4_err *err, int code, const char *fmt, ...)
 int e4_err_ext2(struct e4_err *err, errcode_t ret, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
-/* -errno for an errcode_t (system errors pass through; others map). */
+/*
+ * -errno for an errcode_t: system errors pass through; allocation
+ * failures (no block, no inode, no room in a directory or xattr area) are
+ * -ENOSPC; corruption and checksum codes -EUCLEAN; what has no errno of
+ * its own is -EIO, so whoever keeps only the errno must keep
+ * error_message(ret) beside it, or the cause is lost.
+ */
 int e4_errcode_to_errno(errcode_t ret);
 
 #endif
