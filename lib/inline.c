@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Inline-data inodes of an unmounted filesystem: finding them in one read
- * of the inode table, naming them in one pass over the directories,
- * converting them to block-mapped inodes with libext2fs, and clearing the
- * inline_data feature once none is left.  The mounted counterpart is in
- * lib/inline_online.c; the result set is shared and lives here.
+ * of the inode table and naming them in one pass over the directories.
+ * Converting them and clearing the feature is lib/inline_convert.c, the
+ * mounted counterpart lib/inline_online.c; the result set is shared and
+ * lives here.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -13,12 +13,6 @@
 #include <sys/stat.h>
 
 #include "inline_priv.h"
-
-/*
- * Exported by libext2fs since 1.43 but missing from the installed
- * ext2fs.h of some releases (1.47.0 among them).
- */
-errcode_t ext2fs_inline_data_expand(ext2_filsys fs, ext2_ino_t ino);
 
 /* Report scan progress this often (inodes); a power of two. */
 #define PROGRESS_EVERY 4096
@@ -221,11 +215,22 @@ static int scan_table(ext2_filsys fs, struct e4_inline_set *set,
 	for (;;) {
 		ret = ext2fs_get_next_inode_full(scan, &ino,
 						 (struct ext2_inode *)inode, isize);
-		/* Unreadable or garbage inodes are e2fsck's business. */
+		/*
+		 * Unreadable or garbage inodes are e2fsck's business, but one
+		 * in use might have inline data: count it, so that nobody
+		 * takes the scan for proof that none is left.
+		 */
 		if (ret == EXT2_ET_BAD_BLOCK_IN_INODE_TABLE ||
 		    ret == EXT2_ET_INODE_CSUM_INVALID ||
-		    ret == EXT2_ET_INODE_IS_GARBAGE)
+		    ret == EXT2_ET_INODE_IS_GARBAGE) {
+			if (ino && ino <= fs->super->s_inodes_count &&
+			    ext2fs_fast_test_inode_bitmap2(fs->inode_map, ino) &&
+			    !set->unreadable++) {
+				set->first_unreadable = ino;
+				set->unreadable_why = error_message(ret);
+			}
 			continue;
+		}
 		if (ret) {
 			rc = e4_err_ext2(err, ret, "while reading inode %u", ino);
 			goto out_scan;
@@ -410,9 +415,8 @@ static int name_inodes(ext2_filsys fs, struct e4_inline_set *set,
 	return 0;
 }
 
-static int scan(const struct e4_fs *efs, bool with_names,
-		const struct e4_job *job, struct e4_inline_set **out,
-		struct e4_err *err)
+int e4_inline_scan(const struct e4_fs *efs, const struct e4_job *job,
+		   struct e4_inline_set **out, struct e4_err *err)
 {
 	ext2_filsys fs = e4_fs_ext2(efs);
 	const char *name = e4_target_name(e4_fs_target(efs));
@@ -421,6 +425,7 @@ static int scan(const struct e4_fs *efs, bool with_names,
 	errcode_t ret;
 	int rc;
 
+	*out = NULL;
 	rc = e4_inline_set_new(&set, err);
 	if (rc)
 		return rc;
@@ -429,17 +434,15 @@ static int scan(const struct e4_fs *efs, bool with_names,
 		rc = e4_err_ext2(err, ret, "%s: while reading the inode bitmaps", name);
 		goto out_free;
 	}
-	if (with_names) {
-		ret = ext2fs_allocate_inode_bitmap(fs, "directories", &dirs);
-		if (!ret)
-			ret = ext2fs_allocate_inode_bitmap(fs, "inline inodes", &inl);
-		if (ret) {
-			rc = e4_err_ext2(err, ret, "%s: while scanning inodes", name);
-			goto out_free;
-		}
+	ret = ext2fs_allocate_inode_bitmap(fs, "directories", &dirs);
+	if (!ret)
+		ret = ext2fs_allocate_inode_bitmap(fs, "inline inodes", &inl);
+	if (ret) {
+		rc = e4_err_ext2(err, ret, "%s: while scanning inodes", name);
+		goto out_free;
 	}
 	rc = scan_table(fs, set, dirs, inl, job, err);
-	if (!rc && with_names && set->n)
+	if (!rc && set->n)
 		rc = name_inodes(fs, set, dirs, inl, err);
 	if (rc)
 		goto out_free;
@@ -452,13 +455,6 @@ out_free:
 		ext2fs_free_inode_bitmap(dirs);
 	e4_inline_set_free(set);
 	return rc;
-}
-
-int e4_inline_scan(const struct e4_fs *efs, const struct e4_job *job,
-		   struct e4_inline_set **out, struct e4_err *err)
-{
-	*out = NULL;
-	return scan(efs, true, job, out, err);
 }
 
 /* Whether any name of ino lies at or below directory top. */
@@ -540,230 +536,39 @@ out:
 	return rc;
 }
 
-/* Put back what libext2fs's conversion touches besides the data. */
-static void restore_times(struct ext2_inode_large *dst,
-			  const struct ext2_inode_large *src, int isize)
+int e4_inline_select_ino(struct e4_inline_set *set, uint64_t dir,
+			 char **dir_path, struct e4_err *err)
 {
-	dst->i_atime = src->i_atime;
-	dst->i_ctime = src->i_ctime;
-	dst->i_mtime = src->i_mtime;
-	if (isize <= EXT2_GOOD_OLD_INODE_SIZE)
-		return;
-#define HAS(f) ((size_t)EXT2_GOOD_OLD_INODE_SIZE + src->i_extra_isize >= \
-		offsetof(struct ext2_inode_large, f) + sizeof(src->f))
-	if (HAS(i_ctime_extra))
-		dst->i_ctime_extra = src->i_ctime_extra;
-	if (HAS(i_mtime_extra))
-		dst->i_mtime_extra = src->i_mtime_extra;
-	if (HAS(i_atime_extra))
-		dst->i_atime_extra = src->i_atime_extra;
-	if (HAS(i_crtime))
-		dst->i_crtime = src->i_crtime;
-	if (HAS(i_crtime_extra))
-		dst->i_crtime_extra = src->i_crtime_extra;
-#undef HAS
-}
+	const struct name_rec *r;
+	size_t i, keep = 0;
 
-static void fail(struct e4_inline_ent *e, errcode_t ret, const char *why)
-{
-	e->status = E4_INLINE_FAILED;
-	e->error = e4_errcode_to_errno(ret);
-	e->why = why;
-}
-
-/* Whether e can be converted; if not, its status says why. */
-static bool convertible(ext2_filsys fs, struct e4_inline_ent *e,
-			struct ext2_inode_large *before)
-{
-	errcode_t ret;
-
-	ret = ext2fs_read_inode_full(fs, e->ino, (struct ext2_inode *)before,
-				     EXT2_INODE_SIZE(fs->super));
-	if (ret) {
-		fail(e, ret, "while reading the inode");
-		return false;
-	}
-	e->status = E4_INLINE_SKIPPED;
-	if (!(before->i_flags & EXT4_INLINE_DATA_FL)) {
-		e->why = "no longer has inline data";
-		return false;
-	}
-	if (!LINUX_S_ISREG(before->i_mode) && !LINUX_S_ISDIR(before->i_mode) &&
-	    !LINUX_S_ISLNK(before->i_mode)) {
-		e->why = "not a file, directory or symlink";
-		return false;
-	}
-	/*
-	 * A symlink shorter than i_block would be a fast symlink; giving it
-	 * a block makes an inode that e2fsck and the kernel disagree about.
-	 */
-	if (LINUX_S_ISLNK(before->i_mode) &&
-	    EXT2_I_SIZE((struct ext2_inode *)before) < sizeof(before->i_block)) {
-		e->why = "short symlink: would have to become a fast symlink";
-		return false;
-	}
-	e->status = E4_INLINE_FOUND;
-	return true;
-}
-
-static void convert_one(ext2_filsys fs, struct e4_inline_ent *e,
-			const struct ext2_inode_large *before,
-			struct ext2_inode_large *after)
-{
-	int isize = EXT2_INODE_SIZE(fs->super);
-	ext2_file_t file;
-	errcode_t ret, ret2;
-
-	ret = ext2fs_inline_data_expand(fs, e->ino);
-	if (ret)
-		return fail(e, ret, "while moving the inline data to a block");
-	/*
-	 * libext2fs writes the whole inline area (60 bytes and up) to the
-	 * new block and sets the size to match; cut it back to what the file
-	 * had.  Directories legitimately become one block long.
-	 */
-	if (!LINUX_S_ISDIR(before->i_mode)) {
-		ret = ext2fs_file_open(fs, e->ino, EXT2_FILE_WRITE, &file);
-		if (!ret) {
-			ret = ext2fs_file_set_size2(file,
-					EXT2_I_SIZE((const struct ext2_inode *)before));
-			ret2 = ext2fs_file_close(file);
-			if (!ret)
-				ret = ret2;
-		}
-		if (ret)
-			return fail(e, ret, "while restoring the size");
-	}
-	ret = ext2fs_read_inode_full(fs, e->ino, (struct ext2_inode *)after, isize);
-	if (!ret) {
-		restore_times(after, before, isize);
-		ret = ext2fs_write_inode_full(fs, e->ino, (struct ext2_inode *)after,
-					      isize);
-	}
-	if (ret)
-		return fail(e, ret, "while restoring the times");
-	e->status = E4_INLINE_CONVERTED;
-}
-
-/* Bitmaps and inodes to disk first, then the superblock with state. */
-static int flush_all(ext2_filsys fs, const char *name, struct e4_err *err)
-{
-	errcode_t ret;
-
-	ret = ext2fs_write_bitmaps(fs);
-	if (!ret)
-		ret = io_channel_flush(fs->io);
-	if (!ret) {
-		ext2fs_mark_super_dirty(fs);
-		ret = ext2fs_flush(fs);
-	}
-	return ret ? e4_err_ext2(err, ret, "%s: while writing the filesystem", name) : 0;
-}
-
-int e4_inline_convert(struct e4_fs *efs, struct e4_inline_set *set,
-		      unsigned int flags, const struct e4_job *job,
-		      struct e4_err *err)
-{
-	ext2_filsys fs = e4_fs_ext2(efs);
-	const char *name = e4_target_name(e4_fs_target(efs));
-	bool dry = flags & E4_INLINE_DRY_RUN;
-	int isize = EXT2_INODE_SIZE(fs->super);
-	struct ext2_inode_large *before, *after;
-	uint16_t state = fs->super->s_state;
-	bool marked = false;
-	errcode_t ret;
-	size_t i;
-	int rc = 0;
-
+	if (dir_path)
+		*dir_path = NULL;
 	if (!set->n)
 		return 0;
-	if (!dry && !(fs->flags & EXT2_FLAG_RW))
-		return e4_err_set(err, -EROFS, "%s: opened read-only", name);
-	before = malloc(isize);
-	after = malloc(isize);
-	if (!before || !after) {
-		rc = e4_err_sys(err, -ENOMEM, "%s: while converting", name);
-		goto out_free;
+	if (dir > UINT32_MAX || !set->names)
+		return e4_err_set(err, -ENOENT, "inode %llu: not a directory of the filesystem",
+				  (unsigned long long)dir);
+	if (dir != EXT2_ROOT_INO) {
+		r = name_of(set->names, dir);
+		if (!r)
+			return e4_err_set(err, -ENOENT,
+					  "inode %llu: no directory of that number found",
+					  (unsigned long long)dir);
+		if (dir_path && !(*dir_path = build_path(set->names, r)))
+			return e4_err_sys(err, -ENOMEM, "while naming inode %llu",
+					  (unsigned long long)dir);
+	} else if (dir_path && !(*dir_path = strdup("/"))) {
+		return e4_err_sys(err, -ENOMEM, "while selecting inodes");
 	}
 	for (i = 0; i < set->n; i++) {
 		struct e4_inline_ent *e = &set->ents[i];
 
-		if (e4_job_cancelled(job)) {
-			for (; i < set->n; i++)
-				set->ents[i].status = E4_INLINE_NOT_REACHED;
-			rc = e4_err_set(err, -EINTR,
-					"%s: interrupted; every inode is either converted or untouched",
-					name);
-			break;
-		}
-		if (!convertible(fs, e, before))
-			goto next;
-		if (dry) {
-			e->status = E4_INLINE_WOULD_CONVERT;
-			goto next;
-		}
-		if (!marked) {
-			ret = ext2fs_read_bitmaps(fs);
-			if (ret) {
-				rc = e4_err_ext2(err, ret, "%s: while reading the bitmaps",
-						 name);
-				break;
-			}
-			/* A crash from here on must send the fs to e2fsck. */
-			fs->super->s_state &= ~EXT2_VALID_FS;
-			rc = flush_all(fs, name, err);
-			if (rc)
-				break;
-			marked = true;
-		}
-		convert_one(fs, e, before, after);
-next:
-		e4_job_progress(job, i + 1, set->n);
+		if (below(set->names, e->ino, dir))
+			set->ents[keep++] = *e;
+		else
+			free(e->path);
 	}
-	if (marked) {
-		int rc2;
-
-		fs->super->s_state = state;
-		rc2 = flush_all(fs, name, rc ? NULL : err);
-		if (!rc)
-			rc = rc2;
-	}
-out_free:
-	free(before);
-	free(after);
-	return rc;
-}
-
-int e4_inline_disable(struct e4_fs *efs, const struct e4_job *job,
-		      struct e4_err *err)
-{
-	ext2_filsys fs = e4_fs_ext2(efs);
-	const char *name = e4_target_name(e4_fs_target(efs));
-	struct e4_inline_set *left = NULL;
-	errcode_t ret;
-	int rc;
-
-	if (!(fs->flags & EXT2_FLAG_RW))
-		return e4_err_set(err, -EROFS, "%s: opened read-only", name);
-	if (!ext2fs_has_feature_inline_data(fs->super))
-		return 0;
-	rc = scan(efs, false, job, &left, err);
-	if (rc)
-		return rc;
-	if (left->n) {
-		rc = e4_err_set(err, -EBUSY,
-				"%s: %zu inode%s still ha%s inline data (inode %llu first); not clearing inline_data",
-				name, left->n, left->n == 1 ? "" : "s",
-				left->n == 1 ? "s" : "ve",
-				(unsigned long long)left->ents[0].ino);
-		goto out;
-	}
-	ext2fs_clear_feature_inline_data(fs->super);
-	ext2fs_mark_super_dirty(fs);
-	ret = ext2fs_flush(fs);
-	if (ret)
-		rc = e4_err_ext2(err, ret, "%s: while writing the superblock", name);
-out:
-	e4_inline_set_free(left);
-	return rc;
+	set->n = keep;
+	return 0;
 }

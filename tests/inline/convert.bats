@@ -73,8 +73,9 @@ offline_convert_keeps_everything() {
 	[ "$status" -eq 0 ]
 	[ "${#lines[@]}" -gt 3 ]
 	run "$E4CTL" inline list "$IMG" --raw --noheadings -o PATH
-	! grep -qx "/f1" <<<"$output"
-	! grep -q "^/deep" <<<"$output"
+	[ "$status" -eq 0 ]
+	[ -z "$(grep -x "/f1" <<<"$output")" ]
+	[ -z "$(grep "^/deep" <<<"$output")" ]
 	grep -qx "/f59" <<<"$output"
 	grep -qx "/small" <<<"$output"
 	e2fsck -fn "$IMG"
@@ -121,7 +122,9 @@ new_files_after_disable() {
 	echo "$output"
 	[ "$status" -eq 0 ]
 	[[ $output == *"inline_data cleared on $IMG"* ]]
-	! dumpe2fs -h "$IMG" 2>/dev/null | grep '^Filesystem features:' | grep -qw inline_data
+	features=$(dumpe2fs_field "$IMG" "Filesystem features")
+	[[ " $features " == *" extent "* ]]
+	[[ " $features " != *" inline_data "* ]]
 	run e2fsck -fn "$IMG"
 	[ "$status" -eq 0 ]
 	run in_private_ns new_files_after_disable "$IMG"
@@ -243,9 +246,9 @@ online_case() {
 	# lsattr: what still carries N is a directory, and so is what e4ctl
 	# still lists
 	[ -s "$o/still" ]
-	! grep -v "^$m\(/small\|/big\|/deep\|/deep/a\|/deep/a/b\)\?$" "$o/still"
+	[ -z "$(grep -v "^$m\(/small\|/big\|/deep\|/deep/a\|/deep/a/b\)\?$" "$o/still")" ]
 	[ -s "$o/left-types" ]
-	! grep -vx d "$o/left-types"
+	[ -z "$(grep -vx d "$o/left-types")" ]
 	diff "$o/before" "$o/after"
 	run e2fsck -fn "$IMG"
 	[ "$status" -eq 0 ]

@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The offline half of lib/inline.c on small images made by mke2fs and
- * debugfs: the scan and its paths, PATH selection, conversion keeping size
- * and content, cancellation before the first inode, and clearing the
- * feature.  Plus the seen-set the mounted walk uses for hard links.
+ * The offline half (lib/inline.c, lib/inline_convert.c) on small images
+ * made by mke2fs and debugfs: the scan and its paths, PATH selection,
+ * conversion keeping size and content, cancellation before the first
+ * inode, clearing the feature; and what must never lose data: a full
+ * filesystem (refused by the plan), blocks running out in the middle
+ * (stops before the inode), libext2fs failing inside the conversion (the
+ * inode put back), an unreadable inode (no proof, feature kept).  Plus
+ * the seen-set the mounted walk uses for hard links.
  */
 #include <errno.h>
 #include <limits.h>
@@ -244,6 +248,285 @@ static void test_convert_and_disable(void **state)
 	assert_int_equal(run("e2fsck -fn %s >/dev/null 2>&1", img), 0);
 }
 
+/* Fill every free block of the image with a file (debugfs's write). */
+static int fill_image(void **state)
+{
+	if (make_image(state))
+		return -1;
+	return run("cd %s && bs=$(dumpe2fs -h fs.img 2>/dev/null | sed -n 's/^Block size: *//p') && "
+		   "free=$(dumpe2fs -h fs.img 2>/dev/null | sed -n 's/^Free blocks: *//p') && "
+		   "head -c $((free * bs)) /dev/zero | tr '\\0' f >fill && "
+		   "debugfs -w -R 'write fill fill' fs.img >/dev/null 2>&1; "
+		   "e2fsck -fn fs.img >/dev/null 2>&1 && "
+		   "dumpe2fs -h fs.img 2>/dev/null | grep -q '^Free blocks: *0$'", dir) ? -1 : 0;
+}
+
+static void img_sum(char *out, size_t len)
+{
+	char cmd[PATH_MAX + 64];
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), "sha256sum <%s", img);
+	f = popen(cmd, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(out, (int)len, f));
+	pclose(f);
+}
+
+/* The inline data of path: i_block and system.data, as libext2fs has it. */
+static size_t inline_bytes(struct e4_fs *fs, const char *path, char *buf)
+{
+	ext2_filsys xfs = e4_fs_ext2(fs);
+	ext2_ino_t ino;
+	size_t len = 0;
+
+	assert_int_equal(ext2fs_namei(xfs, EXT2_ROOT_INO, EXT2_ROOT_INO, path, &ino), 0);
+	assert_int_equal(ext2fs_inline_data_size(xfs, ino, &len), 0);
+	assert_true(len <= 1024);
+	assert_int_equal(ext2fs_inline_data_get(xfs, ino, NULL, buf, &len), 0);
+	return len;
+}
+
+static void assert_untouched(void)
+{
+	struct e4_inline_set *set = NULL;
+	struct e4_target *t;
+	struct e4_fs *fs;
+	char buf[1024];
+
+	open_fs(0, &t, &fs);
+	assert_int_equal(e4_inline_scan(fs, NULL, &set, NULL), 0);
+	assert_int_equal(set->n, 3);
+	assert_int_equal(inline_bytes(fs, "h", buf), 60);
+	assert_memory_equal(buf, "hello", 5);
+	e4_inline_set_free(set);
+	close_fs(t, fs);
+	assert_int_equal(run("e2fsck -fn %s >/dev/null 2>&1", img), 0);
+}
+
+/* Not one free block: the plan refuses, and not a byte is written. */
+static void test_full_refused_by_plan(void **state)
+{
+	struct e4_inline_set *set = NULL;
+	struct e4_err err = { 0 };
+	char h0[128], h1[128];
+	struct e4_target *t;
+	struct e4_fs *fs;
+	size_t i;
+
+	(void)state;
+	img_sum(h0, sizeof(h0));
+	open_fs(E4_FS_WRITE, &t, &fs);
+	assert_int_equal(e4_inline_scan(fs, NULL, &set, NULL), 0);
+	assert_int_equal(e4_inline_convert(fs, set, E4_INLINE_DRY_RUN, NULL, &err),
+			 -ENOSPC);
+	assert_int_equal(e4_inline_convert(fs, set, 0, NULL, &err), -ENOSPC);
+	assert_non_null(strstr(err.msg, "no free blocks for inode"));
+	assert_non_null(strstr(err.msg, "needs 3 free blocks, the filesystem has 0; nothing was changed"));
+	for (i = 0; i < set->n; i++)
+		assert_int_equal(set->ents[i].status, E4_INLINE_NOT_REACHED);
+	e4_inline_set_free(set);
+	close_fs(t, fs);
+	img_sum(h1, sizeof(h1));
+	assert_string_equal(h0, h1);
+	assert_untouched();
+}
+
+/* The progress callback: after the first inode, nothing is free any more. */
+struct eat {
+	ext2_filsys fs;
+	ext2fs_block_bitmap saved;
+};
+
+static void eat_free_blocks(void *arg, uint64_t done, uint64_t total)
+{
+	struct eat *a = arg;
+	blk64_t b;
+
+	(void)total;
+	if (done != 1 || a->saved)
+		return;
+	assert_int_equal(ext2fs_copy_bitmap(a->fs->block_map, &a->saved), 0);
+	for (b = a->fs->super->s_first_data_block;
+	     b < ext2fs_blocks_count(a->fs->super); b++)
+		ext2fs_fast_mark_block_bitmap2(a->fs->block_map, b);
+}
+
+/* Blocks gone between the plan and an inode: stop before it, untouched. */
+static void test_enospc_mid_run(void **state)
+{
+	struct e4_inline_set *set = NULL;
+	struct e4_err err = { 0 };
+	struct e4_target *t;
+	struct e4_fs *fs;
+	struct eat a = { 0 };
+	struct e4_job job = { .progress = eat_free_blocks, .progress_arg = &a };
+	char buf[1024];
+
+	(void)state;
+	open_fs(E4_FS_WRITE, &t, &fs);
+	a.fs = e4_fs_ext2(fs);
+	assert_int_equal(e4_inline_scan(fs, NULL, &set, NULL), 0);
+	assert_int_equal(set->n, 3);
+	assert_int_equal(e4_inline_convert(fs, set, 0, &job, &err), -ENOSPC);
+	assert_non_null(strstr(err.msg, "no free blocks for inode"));
+	assert_non_null(strstr(err.msg, "the run stopped before it"));
+	assert_int_equal(set->ents[0].status, E4_INLINE_CONVERTED);
+	assert_int_equal(set->ents[1].status, E4_INLINE_FAILED);
+	assert_int_equal(set->ents[1].error, -ENOSPC);
+	assert_int_equal(set->ents[2].status, E4_INLINE_NOT_REACHED);
+	/* nothing failed half-way: clean again, no errors recorded */
+	assert_true(a.fs->super->s_state & EXT2_VALID_FS);
+	assert_false(a.fs->super->s_state & EXT2_ERROR_FS);
+	/* the real bitmap back, for e2fsck */
+	assert_non_null(a.saved);
+	ext2fs_free_block_bitmap(a.fs->block_map);
+	a.fs->block_map = a.saved;
+	ext2fs_mark_bb_dirty(a.fs);
+	e4_inline_set_free(set);
+	close_fs(t, fs);
+	assert_int_equal(run("e2fsck -fn %s >/dev/null 2>&1", img), 0);
+
+	/* the first converted, the other two as they were */
+	open_fs(0, &t, &fs);
+	assert_int_equal(e4_inline_scan(fs, NULL, &set, NULL), 0);
+	assert_int_equal(set->n, 2);
+	assert_non_null(find(set, "/sparse"));
+	assert_non_null(find(set, "/d"));
+	assert_int_equal(inline_bytes(fs, "sparse", buf), 60);
+	e4_inline_set_free(set);
+	close_fs(t, fs);
+}
+
+static errcode_t no_block(ext2_filsys fs, blk64_t goal, blk64_t *ret)
+{
+	(void)fs;
+	(void)goal;
+	(void)ret;
+	return EXT2_ET_BLOCK_ALLOC_FAIL;
+}
+
+/*
+ * libext2fs fails inside ext2fs_inline_data_expand(), after it emptied
+ * the inode, where the plan saw room: the inode must come back as it was,
+ * the run stop there, and the filesystem be left for e2fsck to confirm.
+ */
+static void restore_case(const char *keep, const char *path, size_t len,
+			 const char *start)
+{
+	struct e4_inline_set *set = NULL;
+	struct e4_err err = { 0 };
+	struct e4_target *t;
+	struct e4_fs *fs;
+	char before[1024], buf[1024];
+	size_t i, n = 0;
+
+	open_fs(0, &t, &fs);
+	assert_int_equal(inline_bytes(fs, path, before), len);
+	close_fs(t, fs);
+
+	open_fs(E4_FS_WRITE, &t, &fs);
+	assert_int_equal(e4_inline_scan(fs, NULL, &set, NULL), 0);
+	for (i = 0; i < set->n; i++)
+		if (!strcmp(set->ents[i].path, keep))
+			set->ents[n++] = set->ents[i];
+		else
+			free(set->ents[i].path);
+	set->n = n;
+	assert_int_equal(n, 1);
+	ext2fs_set_alloc_block_callback(e4_fs_ext2(fs), no_block, NULL);
+	assert_int_equal(e4_inline_convert(fs, set, 0, NULL, &err), -ENOSPC);
+	assert_int_equal(set->ents[0].status, E4_INLINE_FAILED);
+	assert_int_equal(set->ents[0].error, -ENOSPC);
+	assert_string_equal(set->ents[0].why,
+			    "while moving the inline data to a block; the inode was put back as it was");
+	assert_string_equal(set->ents[0].detail, error_message(EXT2_ET_BLOCK_ALLOC_FAIL));
+	assert_non_null(strstr(err.msg, "Could not allocate block"));
+	assert_non_null(strstr(err.msg, "run 'e2fsck -f"));
+	assert_true(e4_fs_ext2(fs)->super->s_state & EXT2_ERROR_FS);
+	e4_inline_set_free(set);
+	close_fs(t, fs);
+
+	/* the same bytes, inline again, and nothing else for e2fsck */
+	open_fs(0, &t, &fs);
+	assert_int_equal(inline_bytes(fs, path, buf), len);
+	assert_memory_equal(buf, before, len);
+	assert_memory_equal(buf, start, strlen(start));
+	assert_int_equal(e4_inline_scan(fs, NULL, &set, NULL), 0);
+	assert_int_equal(set->n, 3);
+	e4_inline_set_free(set);
+	close_fs(t, fs);
+	assert_int_equal(run("e2fsck -fn %s >/dev/null 2>&1", img), 0);
+}
+
+static void test_restore_file(void **state)
+{
+	(void)state;
+	restore_case("/sparse", "sparse", 60, "");
+	restore_case("/h", "h", 60, "hello");
+}
+
+static void test_restore_dir(void **state)
+{
+	(void)state;
+	restore_case("/d", "d", 60, "");
+}
+
+/*
+ * An in-use inode the scan cannot read (here: its inode table block on
+ * the bad block list) might have inline data; clearing the feature would
+ * then be a guess.
+ */
+static void test_disable_refuses_unreadable(void **state)
+{
+	struct e4_inline_set *set = NULL;
+	struct e4_err err = { 0 };
+	ext2_badblocks_list bb;
+	struct e4_target *t;
+	struct e4_fs *fs;
+	ext2_filsys xfs;
+	ext2_ino_t ino;
+	size_t i, n = 0;
+	blk64_t blk;
+
+	(void)state;
+	open_fs(E4_FS_WRITE, &t, &fs);
+	xfs = e4_fs_ext2(fs);
+	/* everything but /h converted */
+	assert_int_equal(e4_inline_scan(fs, NULL, &set, NULL), 0);
+	for (i = 0; i < set->n; i++)
+		if (strcmp(set->ents[i].path, "/h") && strcmp(set->ents[i].path, "/d/h2"))
+			set->ents[n++] = set->ents[i];
+		else
+			free(set->ents[i].path);
+	set->n = n;
+	assert_int_equal(n, 2);
+	assert_int_equal(e4_inline_convert(fs, set, 0, NULL, &err), 0);
+	e4_inline_set_free(set);
+
+	assert_int_equal(ext2fs_namei(xfs, EXT2_ROOT_INO, EXT2_ROOT_INO, "h", &ino), 0);
+	blk = ext2fs_inode_table_loc(xfs, 0) +
+	      (ino - 1) * (blk64_t)EXT2_INODE_SIZE(xfs->super) / xfs->blocksize;
+	if (!xfs->badblocks)
+		assert_int_equal(ext2fs_badblocks_list_create(&xfs->badblocks, 1), 0);
+	bb = xfs->badblocks;
+	assert_int_equal(ext2fs_badblocks_list_add(bb, blk), 0);
+
+	assert_int_equal(e4_inline_scan(fs, NULL, &set, NULL), 0);
+	assert_int_equal(set->n, 0);
+	assert_true(set->unreadable >= 1);
+	e4_inline_set_free(set);
+	assert_int_equal(e4_inline_disable(fs, NULL, &err), -EUCLEAN);
+	assert_non_null(strstr(err.msg, "could not be read"));
+	assert_non_null(strstr(err.msg, "not clearing inline_data"));
+	assert_true(ext2fs_has_feature_inline_data(xfs->super));
+	close_fs(t, fs);
+
+	open_fs(0, &t, &fs);
+	assert_true(ext2fs_has_feature_inline_data(e4_fs_ext2(fs)->super));
+	close_fs(t, fs);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -255,6 +538,16 @@ int main(void)
 						remove_image),
 		cmocka_unit_test_setup_teardown(test_convert_and_disable, make_image,
 						remove_image),
+		cmocka_unit_test_setup_teardown(test_full_refused_by_plan, fill_image,
+						remove_image),
+		cmocka_unit_test_setup_teardown(test_enospc_mid_run, make_image,
+						remove_image),
+		cmocka_unit_test_setup_teardown(test_restore_file, make_image,
+						remove_image),
+		cmocka_unit_test_setup_teardown(test_restore_dir, make_image,
+						remove_image),
+		cmocka_unit_test_setup_teardown(test_disable_refuses_unreadable,
+						make_image, remove_image),
 	};
 
 	add_error_table(&et_ext2_error_table);
