@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,7 @@ struct grow_progress {
 	uint32_t first_data_block;
 	unsigned int calls;	/* one per ioctl that went through */
 	struct e4_gdt_table *gdt;	/* refreshed after each online step */
+	unsigned long sigint_at;	/* tests: raise SIGINT at this call */
 	char label[96];
 };
 
@@ -73,6 +75,12 @@ static void on_progress(void *arg, uint64_t done, uint64_t total)
 	char h[32];
 
 	g->calls++;
+	/*
+	 * For the tests: E4_TEST_SIGINT_AFTER=N interrupts the run at its
+	 * Nth progress report, through the real handler, deterministically.
+	 */
+	if (g->sigint_at && g->calls == g->sigint_at)
+		raise(SIGINT);
 	if (!groups)
 		groups = (reached - g->first_data_block + g->blocks_per_group - 1) /
 			 g->blocks_per_group;
@@ -94,9 +102,13 @@ static int grow(struct e4_cli *cli, const struct resize_opts *o,
 	};
 	struct e4_job job = { on_progress, &gp, NULL };
 	struct e4_err err = { 0 };
+	const char *at = getenv("E4_TEST_SIGINT_AFTER");
 	uint64_t reached = 0;
 	char h[32];
 	int rc;
+
+	if (at)
+		gp.sigint_at = strtoul(at, NULL, 10);
 
 	e4_progress_init(&gp.p, "resize", "blocks", o->progress);
 	job.cancel = e4_catch_signals();
@@ -160,35 +172,41 @@ static int refusals(const struct e4_cli *cli, const struct e4_target *t,
 }
 
 /*
- * Mounted: read-only, for the plan; the kernel does the writing.
- * Unmounted: read-write (with the undo file if asked) behind the safety
- * gates, except for a dry run, which only reads.
+ * Read-only in both cases, for the plan: mounted, the kernel does the
+ * writing; unmounted, the handle becomes read-write (and the undo file is
+ * created) only once the plan, the safety gates and every other refusal
+ * have passed, so a refused command writes nothing anywhere, not even
+ * the MMP block.
  */
 static int open_fs(const struct resize_opts *o, const struct e4_target *t,
 		   struct e4_fs **fs, uint64_t *cur, struct e4_err *err)
 {
-	unsigned int flags = o->force ? E4_FS_FORCE : 0;
 	int rc;
 
 	if (t->mounted) {
 		rc = e4_fs_open(t, 0, fs, err);
 		return rc ? rc : e4_resize_live_blocks(t, cur, err);
 	}
-	if (o->dry_run)
-		rc = e4_fs_open(t, flags, fs, err);
-	else if (o->undo)
-		rc = e4_fs_open_undo(t, flags | E4_FS_WRITE, o->undo, fs, err);
-	else
-		rc = e4_fs_open(t, flags | E4_FS_WRITE, fs, err);
+	rc = e4_fs_open(t, o->force ? E4_FS_FORCE : 0, fs, err);
 	if (rc)
 		return rc;
-	if (!o->force) {
-		rc = e4_fs_gates(e4_fs_ext2(*fs), e4_target_name(t), err);
-		if (rc)
-			return rc;
-	}
 	*cur = ext2fs_blocks_count(e4_fs_ext2(*fs)->super);
 	return 0;
+}
+
+/*
+ * e2undo writes back every block the grow overwrote, but the image file
+ * keeps the length the grow gave it; say what restores that too.
+ */
+static void undo_note(const struct e4_cli *cli, const struct resize_opts *o,
+		      const struct e4_target *t, const struct e4_resize_plan *p)
+{
+	if (p->online || !o->undo || t->is_blockdev ||
+	    p->new_blocks * (uint64_t)p->block_size <= t->size)
+		return;
+	fprintf(stderr, "%s: %s: the image was extended from %llu bytes; to undo the grow, run 'e2undo %s %s', then 'truncate -s %llu %s'\n",
+		cli->prog, e4_target_name(t), (unsigned long long)t->size,
+		o->undo, t->device, (unsigned long long)t->size, t->device);
 }
 
 int cmd_resize(struct e4_cli *cli)
@@ -266,6 +284,8 @@ int cmd_resize(struct e4_cli *cli)
 		rc = e4_resize_plan_online(fs, want, step, o.sysroot, &plan, &err);
 	else
 		rc = e4_resize_plan_offline(fs, want, &plan, &err);
+	if (!rc && !t->mounted && !o.force)
+		e4_resize_plan_gates(fs, &plan);
 	if (!rc && o.legacy)
 		e4_resize_plan_legacy(fs, &plan);
 	if (rc) {
@@ -293,7 +313,16 @@ int cmd_resize(struct e4_cli *cli)
 		rc = E4_EXIT_OK;
 		goto out;
 	}
+	if (!t->mounted) {
+		rc = e4_fs_reopen_write(fs, o.force ? E4_FS_FORCE : 0, o.undo, &err);
+		if (rc) {
+			rc = e4_cli_error(cli, &err);
+			goto out;
+		}
+	}
 	rc = grow(cli, &o, fs, &plan);
+	if (rc == E4_EXIT_OK)
+		undo_note(cli, &o, t, &plan);
 out:
 	e4_fs_close(fs);
 	e4_target_free(t);

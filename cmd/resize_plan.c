@@ -179,9 +179,15 @@ int e4_resize_print_plan(const struct e4_outopts *opts,
 	}
 	/* Refusals are a list in JSON. */
 	for (i = 0; opts->json && i < out.ncols; i++)
-		if (out.cols[i] == COL_REFUSALS)
-			scols_column_set_json_type(scols_table_get_column(out.tb, i),
-						   SCOLS_JSON_ARRAY_STRING);
+		if (out.cols[i] == COL_REFUSALS) {
+			struct libscols_column *cl = scols_table_get_column(out.tb, i);
+
+			scols_column_set_json_type(cl, SCOLS_JSON_ARRAY_STRING);
+			/* One element per line: libsmartcols splits only a
+			 * column with a wrap function. */
+			scols_column_set_wrapfunc(cl, scols_wrapnl_chunksize,
+						  scols_wrapnl_nextchunk, NULL);
+		}
 	fill(&out, t, p);
 	ret = opts->json ? print_json_object(&out) : e4_out_print(&out);
 	if (!ret && out.record) {

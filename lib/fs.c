@@ -5,6 +5,7 @@
  * and with O_DIRECT.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,9 +88,10 @@ int e4_fs_open(const struct e4_target *t, unsigned int flags,
 	return fs_open(t, flags, unix_io_manager, out, err);
 }
 
-int e4_fs_open_undo(const struct e4_target *t, unsigned int flags,
-		    const char *undo_file, struct e4_fs **out,
-		    struct e4_err *err)
+/* Through the undo I/O manager, recording into undo_file (replaced). */
+static int fs_open_undo(const struct e4_target *t, unsigned int flags,
+			const char *undo_file, struct e4_fs **out,
+			struct e4_err *err)
 {
 	errcode_t ret;
 
@@ -103,6 +105,55 @@ int e4_fs_open_undo(const struct e4_target *t, unsigned int flags,
 		return e4_err_ext2(err, ret, "%s: while setting up the undo file",
 				   undo_file);
 	return fs_open(t, flags | E4_FS_WRITE, undo_io_manager, out, err);
+}
+
+int e4_fs_open_undo(const struct e4_target *t, unsigned int flags,
+		    const char *undo_file, struct e4_fs **out,
+		    struct e4_err *err)
+{
+	return fs_open_undo(t, flags, undo_file, out, err);
+}
+
+/*
+ * The fields that say what the filesystem is and what state it is in.
+ * Opening read-write changes none of them in memory (MMP lives in its
+ * own block), so any difference is a change made by someone else.
+ */
+static bool same_super(const struct ext2_super_block *a,
+		       const struct ext2_super_block *b)
+{
+	return !memcmp(a, b, offsetof(struct ext2_super_block, s_checksum));
+}
+
+int e4_fs_reopen_write(struct e4_fs *efs, unsigned int flags,
+		       const char *undo_file, struct e4_err *err)
+{
+	const struct e4_target *t = efs->target;
+	struct ext2_super_block seen;
+	struct e4_fs *rw;
+	int rc;
+
+	if (efs->fs->flags & EXT2_FLAG_RW)
+		return 0;
+	memcpy(&seen, efs->fs->super, sizeof(seen));
+	ext2fs_close_free(&efs->fs);
+	if (undo_file)
+		rc = fs_open_undo(t, flags | E4_FS_WRITE, undo_file, &rw, err);
+	else
+		rc = fs_open(t, flags | E4_FS_WRITE, unix_io_manager, &rw, err);
+	if (rc)
+		return rc;
+	efs->fs = rw->fs;
+	free(rw);
+	if (!same_super(&seen, efs->fs->super)) {
+		/* Nothing was written yet: close without a flush. */
+		efs->fs->flags &= ~(EXT2_FLAG_DIRTY | EXT2_FLAG_BB_DIRTY |
+				    EXT2_FLAG_IB_DIRTY);
+		return e4_err_set(err, -ESTALE,
+				  "%s: the superblock changed since it was checked; run the command again",
+				  e4_target_name(t));
+	}
+	return 0;
 }
 
 void e4_fs_close(struct e4_fs *fs)

@@ -38,7 +38,15 @@ struct layout {
 	bool to_meta_bg;		/* this grow converts */
 	uint32_t first_meta_bg;
 	uint32_t backup_bgs[2];		/* sparse_super2 */
-	bool move_backup;		/* sparse_super2 backup to the new last group */
+	/*
+	 * Old groups whose sparse_super2 backup goes away (its superblock
+	 * and descriptor blocks freed, a meta_bg descriptor copy moved to
+	 * the group's first block), and old groups that would gain one,
+	 * which nothing here can make room for.
+	 */
+	dgrp_t dropped[2];
+	int ndropped;
+	bool gains_backup;
 	uint64_t inodes;
 };
 
@@ -55,12 +63,50 @@ static uint64_t groups_for(ext2_filsys fs, uint64_t blocks)
 	return (blocks - fs->super->s_first_data_block + bpg - 1) / bpg;
 }
 
+static bool has_super_after(ext2_filsys fs, const struct layout *l,
+			    dgrp_t group);
+
+/*
+ * Where the two sparse_super2 backups go when the group count grows.  As
+ * resize2fs: a one-group filesystem gets its first backup in group 1, the
+ * second backup follows the last group (and a filesystem of fewer than
+ * three groups gets one there).  Unlike resize2fs, mke2fs's pair {0, 1}
+ * of a two-group filesystem becomes {1, last}, as mke2fs would make it:
+ * group 1 keeps the backup it has instead of losing it.  New backups are
+ * only ever put in new groups; an old group that loses one is recorded,
+ * for the engine to free its blocks.
+ */
+static void sparse_super2_backups(ext2_filsys fs, struct layout *l)
+{
+	const struct ext2_super_block *sb = fs->super;
+	dgrp_t old_n = fs->group_desc_count, last = l->groups - 1;
+	int i;
+
+	if (old_n == 1)
+		l->backup_bgs[0] = 1;
+	else if (old_n == 2 && sb->s_backup_bgs[0] == 0 &&
+		 sb->s_backup_bgs[1] == 1 && l->groups > 2)
+		l->backup_bgs[0] = 1;
+	if ((old_n < 3 && l->groups > 2) || sb->s_backup_bgs[1])
+		l->backup_bgs[1] = last;
+
+	for (i = 0; i < 2; i++) {
+		dgrp_t was = sb->s_backup_bgs[i], now = l->backup_bgs[i];
+
+		if (was && was < old_n && ext2fs_bg_has_super(fs, was) &&
+		    !has_super_after(fs, l, was) &&
+		    (l->ndropped == 0 || l->dropped[0] != was))
+			l->dropped[l->ndropped++] = was;
+		if (now && now < old_n && !ext2fs_bg_has_super(fs, now))
+			l->gains_backup = true;
+	}
+}
+
 static void layout_for(ext2_filsys fs, uint64_t blocks, struct layout *l)
 {
 	struct ext2_super_block *sb = fs->super;
 	uint64_t dpb = EXT2_DESC_PER_BLOCK(sb), groups = groups_for(fs, blocks);
 	uint64_t o_desc = fs->desc_blocks, rsv = sb->s_reserved_gdt_blocks;
-	dgrp_t old_last = fs->group_desc_count - 1;
 
 	memset(l, 0, sizeof(*l));
 	l->blocks = blocks;
@@ -88,12 +134,8 @@ static void layout_for(ext2_filsys fs, uint64_t blocks, struct layout *l)
 	}
 	l->backup_bgs[0] = sb->s_backup_bgs[0];
 	l->backup_bgs[1] = sb->s_backup_bgs[1];
-	/* The second sparse_super2 backup lives in the last group. */
-	if (ext2fs_has_feature_sparse_super2(sb) && old_last > 0 &&
-	    sb->s_backup_bgs[1] == old_last && l->groups - 1 > old_last) {
-		l->backup_bgs[1] = l->groups - 1;
-		l->move_backup = true;
-	}
+	if (ext2fs_has_feature_sparse_super2(sb) && l->groups > fs->group_desc_count)
+		sparse_super2_backups(fs, l);
 }
 
 static bool has_super_after(ext2_filsys fs, const struct layout *l,
@@ -219,10 +261,25 @@ int e4_resize_plan_offline(const struct e4_fs *efs, uint64_t new_blocks,
 	 * Moving a backup out of a bigalloc cluster that other metadata
 	 * may share needs care this engine does not take yet.
 	 */
-	if (l.move_backup && ratio > 1)
+	if (l.ndropped && ratio > 1)
 		refuse(plan, -EOPNOTSUPP,
 		       "moving the sparse_super2 backup of a bigalloc filesystem is not supported");
+	if (l.gains_backup)
+		refuse(plan, -EOPNOTSUPP,
+		       "a sparse_super2 backup would have to go into a group in use (backup groups %u and %u)",
+		       l.backup_bgs[0], l.backup_bgs[1]);
 	return 0;
+}
+
+void e4_resize_plan_gates(const struct e4_fs *efs, struct e4_resize_plan *plan)
+{
+	const char *name = e4_target_name(e4_fs_target(efs));
+	struct e4_err e = { 0 };
+	unsigned int i;
+
+	for (i = 0; i < E4_FS_NGATES; i++)
+		if (e4_fs_gate(e4_fs_ext2(efs), i, name, &e))
+			refuse(plan, -EUCLEAN, "%s", e.msg);
 }
 
 /* The state of one grow, from preparation to commit. */
@@ -390,21 +447,45 @@ static uint64_t used_total(ext2_filsys fs)
 }
 
 /*
- * The old last group's sparse_super2 backup goes away (the new last group
- * gets one through ext2fs_reserve_super_and_bgd).  Called with the old
- * geometry still in place.
+ * An old group's sparse_super2 backup goes away: free its superblock and
+ * every descriptor block it held, as the old geometry (still in place
+ * when this is called) has them.  A meta_bg descriptor copy stays in the
+ * group but moves from the block after the superblock to the group's
+ * first block; reserve_dropped marks it again in the new geometry.
  */
-static void drop_old_backup(struct grow *g)
+static void unmark_dropped(struct grow *g)
 {
 	ext2_filsys fs = g->fs;
-	dgrp_t group = g->old_groups - 1;
-	blk64_t super = ext2fs_group_first_block2(fs, group);
-	uint64_t n = 1 + (ext2fs_has_feature_meta_bg(fs->super) ?
-			  fs->super->s_first_meta_bg :
-			  fs->desc_blocks + fs->super->s_reserved_gdt_blocks);
+	blk64_t super, old_desc, new_desc;
+	blk_t used;
+	int i;
 
-	ext2fs_unmark_block_bitmap_range2(fs->block_map, super, n);
-	g->touched[group] = 1;
+	for (i = 0; i < g->l.ndropped; i++) {
+		dgrp_t group = g->l.dropped[i];
+		uint64_t n = ext2fs_has_feature_meta_bg(fs->super) ?
+			     fs->super->s_first_meta_bg :
+			     fs->desc_blocks + fs->super->s_reserved_gdt_blocks;
+
+		ext2fs_super_and_bgd_loc2(fs, group, &super, &old_desc,
+					  &new_desc, &used);
+		if (super)
+			ext2fs_unmark_block_bitmap2(fs->block_map, super);
+		if (old_desc)
+			ext2fs_unmark_block_bitmap_range2(fs->block_map, old_desc, n);
+		if (new_desc)
+			ext2fs_unmark_block_bitmap2(fs->block_map, new_desc);
+		g->touched[group] = 1;
+	}
+}
+
+/* What the groups unmark_dropped cleared hold in the new geometry. */
+static void reserve_dropped(struct grow *g)
+{
+	int i;
+
+	for (i = 0; i < g->l.ndropped; i++)
+		ext2fs_reserve_super_and_bgd(g->fs, g->l.dropped[i],
+					     g->fs->block_map);
 }
 
 /* The reserved blocks keep their share of the filesystem. */
@@ -426,9 +507,9 @@ static int set_geometry(struct grow *g, struct e4_err *err)
 	unsigned long old_len = g->old_desc_blocks * fs->blocksize;
 	unsigned long new_len = l->desc_blocks * fs->blocksize;
 	errcode_t ret;
+	dgrp_t group;
 
-	if (l->move_backup)
-		drop_old_backup(g);
+	unmark_dropped(g);
 	if (l->to_meta_bg && ext2fs_has_feature_resize_inode(sb)) {
 		struct ext2_inode inode;
 
@@ -474,6 +555,14 @@ static int set_geometry(struct grow *g, struct e4_err *err)
 						  fs->inode_map);
 	if (ret)
 		return e4_err_ext2(err, ret, "%s: while resizing the bitmaps", g->name);
+	reserve_dropped(g);
+	/*
+	 * Every new group's superblock and descriptor blocks are taken
+	 * before any group's tables are placed: with flex_bg the library
+	 * may put a group's tables in a later group of its flex group.
+	 */
+	for (group = g->old_groups; group < l->groups; group++)
+		ext2fs_reserve_super_and_bgd(fs, group, fs->block_map);
 	/* The old last group may have grown, and is no longer last. */
 	g->touched[g->old_groups - 1] = 1;
 	return 0;
@@ -499,7 +588,6 @@ static int add_group(struct grow *g, dgrp_t group, struct e4_err *err)
 			ext2fs_bg_flags_set(fs, group, EXT2_BG_BLOCK_UNINIT);
 		ext2fs_bg_itable_unused_set(fs, group, ipg);
 	}
-	ext2fs_reserve_super_and_bgd(fs, group, fs->block_map);
 	ret = ext2fs_allocate_group_table(fs, group, fs->block_map);
 	if (ret)
 		return e4_err_ext2(err, ret, "%s: while allocating the tables of group %u",
@@ -527,6 +615,27 @@ static int add_group(struct grow *g, dgrp_t group, struct e4_err *err)
 	}
 	ext2fs_group_desc_csum_set(fs, group);
 	return 0;
+}
+
+/*
+ * One block of zeros, written through the I/O channel like every other
+ * write.  Not ext2fs_zero_blocks2: that tries io_channel_zeroout first,
+ * which the unix manager does with fallocate beneath its block cache;
+ * under the undo I/O manager (which reads each block before it is first
+ * overwritten, to save it) the rebuilt resize inode then came out
+ * invalid ("Resize inode not valid", e2fsck) on every grow with --undo.
+ */
+static errcode_t zero_block(ext2_filsys fs, blk64_t blk)
+{
+	char *buf;
+	errcode_t ret;
+
+	ret = ext2fs_get_memzero(fs->blocksize, &buf);
+	if (ret)
+		return ret;
+	ret = io_channel_write_blk64(fs->io, blk, 1, buf);
+	ext2fs_free_mem(&buf);
+	return ret;
 }
 
 /* Rebuild the resize inode's list of reserved GDT blocks and backups. */
@@ -563,8 +672,7 @@ static int update_resize_inode(struct grow *g, struct e4_err *err)
 	if (!ret)
 		ret = ext2fs_write_inode(fs, EXT2_RESIZE_INO, &inode);
 	if (!ret)
-		ret = ext2fs_zero_blocks2(fs, inode.i_block[EXT2_DIND_BLOCK], 1,
-					  NULL, NULL);
+		ret = zero_block(fs, inode.i_block[EXT2_DIND_BLOCK]);
 	if (!ret)
 		ret = ext2fs_create_resize_inode(fs);
 	if (!ret)
@@ -824,10 +932,16 @@ out_failed:
 	if (err) {
 		size_t n = strlen(err->msg);
 
+		char len[96] = "";
+
+		if (g.image_size >= 0)
+			snprintf(len, sizeof(len), " (then 'truncate -s %lld %s')",
+				 (long long)g.image_size, g.t->device);
 		snprintf(err->msg + n, sizeof(err->msg) - n,
-			 "; the grow did not complete and the filesystem is marked as having errors: run 'e2fsck -f %s'%s",
+			 "; the grow did not complete and the filesystem is marked as having errors: run 'e2fsck -f %s'%s%s",
 			 g.name, fs->io->manager == undo_io_manager ?
-			 ", or restore it with e2undo and the undo file" : "");
+			 ", or restore it with e2undo and the undo file" : "",
+			 fs->io->manager == undo_io_manager ? len : "");
 	}
 out_free:
 	ext2fs_free_mem(&g.saved_desc);

@@ -29,13 +29,41 @@ int e4_fs_open(const struct e4_target *t, unsigned int flags,
  * As e4_fs_open with E4_FS_WRITE, recording every block it overwrites in
  * undo_file (libext2fs's undo I/O manager; an existing file is replaced),
  * so that `e2undo undo_file device` restores the original bit for bit.
+ * The file is replaced at once: a command that may still refuse should
+ * open read-only and call e4_fs_reopen_write instead.
  */
 int e4_fs_open_undo(const struct e4_target *t, unsigned int flags,
 		    const char *undo_file, struct e4_fs **out,
 		    struct e4_err *err);
+/*
+ * Make a handle opened read-only (e4_fs_open without E4_FS_WRITE) a
+ * read-write one on the same target, through the undo I/O manager when
+ * undo_file is not NULL.  Call it only once every check that may refuse
+ * has passed: before it, nothing is written to the target (no MMP
+ * update either: read-only handles skip MMP) and undo_file is left as it
+ * was; it is replaced here.  flags as for e4_fs_open (E4_FS_WRITE
+ * implied).  -ESTALE when the superblock read now differs from the one
+ * the checks saw.  On failure the handle may be closed (e4_fs_ext2 gives
+ * NULL); e4_fs_close still frees it.  A handle that is already
+ * read-write is left alone.  Pointers from e4_fs_ext2 taken before the
+ * call are stale after it.
+ */
+int e4_fs_reopen_write(struct e4_fs *fs, unsigned int flags,
+		       const char *undo_file, struct e4_err *err);
 void e4_fs_close(struct e4_fs *fs);
 ext2_filsys e4_fs_ext2(const struct e4_fs *fs);
 const struct e4_target *e4_fs_target(const struct e4_fs *fs);
+
+/*
+ * The safety gates of lib/gate.c (see e4/gate.h) one at a time, for a
+ * caller that lists every refusal: gate i (0 .. E4_FS_NGATES-1) gives 0
+ * or -EUCLEAN with a message that does not start with name ("the journal
+ * needs recovery; run 'e2fsck -f NAME' first, or use --force"); -ENOENT
+ * past the last gate.
+ */
+#define E4_FS_NGATES 5
+int e4_fs_gate(ext2_filsys fs, unsigned int i, const char *name,
+	       struct e4_err *err);
 
 /* Why the filesystem cannot grow online past max_blocks. */
 enum e4_grow_limit {

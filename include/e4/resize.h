@@ -69,10 +69,16 @@ void e4_resize_plan_legacy(const struct e4_fs *fs,
 			   struct e4_resize_plan *plan);
 int e4_resize_plan_offline(const struct e4_fs *fs, uint64_t new_blocks,
 			   struct e4_resize_plan *plan, struct e4_err *err);
+/*
+ * Add a refusal to an offline plan for every safety gate (lib/gate.c)
+ * the filesystem fails; --force is the caller's reason not to call it.
+ */
+void e4_resize_plan_gates(const struct e4_fs *fs, struct e4_resize_plan *plan);
 
 /*
- * Offline grow of an fs opened with E4_FS_WRITE (optionally through
- * e4_fs_open_undo).  Marks the filesystem "resize in progress" (error
+ * Offline grow of an fs opened with E4_FS_WRITE (or made writable with
+ * e4_fs_reopen_write once the plan and the gates passed, optionally with
+ * an undo file).  Marks the filesystem "resize in progress" (error
  * state) first and clears it only on success.  job->cancel is honoured
  * at safe points: -EINTR with the filesystem consistent (either grown to
  * a group boundary that is recorded in the message, or untouched).

@@ -3,6 +3,7 @@
 # end.  The full feature matrix runs in tests/unit/test_resize_offline.c;
 # here: a grow per family, the gates, refusals leaving the image alone,
 # --undo with e2undo, and SIGINT.
+bats_require_minimum_version 1.5.0
 load ../lib
 
 HELPER=$BATS_TEST_DIRNAME/../unit/resize_offline_helper.sh
@@ -39,8 +40,9 @@ grow_and_verify() {
 
 @test "ext2, 1k blocks, beyond the reserved GDT blocks: converts to meta_bg" {
 	GROW_TO=200M grow_and_verify 16M -t ext2 -b 1024 -g 1024 -N 1024 -E resize=40000
-	dumpe2fs -h "$IMG" 2>/dev/null | grep -q '^Filesystem features:.*meta_bg'
-	! dumpe2fs -h "$IMG" 2>/dev/null | grep -q '^Filesystem features:.*resize_inode'
+	features=$(dumpe2fs_field "$IMG" 'Filesystem features')
+	[[ $features == *meta_bg* ]]
+	[[ $features != *resize_inode* ]]
 }
 
 @test "ext3 grown within its last group" {
@@ -110,26 +112,62 @@ grow_and_verify() {
 	[ "$(img_hash "$IMG")" = "$before" ]
 }
 
-@test "SIGINT mid-way: exit 3 and not a byte changed, or grown; e2fsck clean either way" {
+@test "SIGINT mid-way (at the 20th group): exit 3, image unchanged; e2undo leaves it so" {
 	"$HELPER" mk "$IMG" 4G -t ext2 -b 1024 --blocks=65536
 	"$HELPER" populate "$IMG"
 	old=$(dumpe2fs_field "$IMG" 'Block count')
 	before=$(img_hash "$IMG")
-	"$E4CTL" resize --quiet "$IMG" 4G &
-	pid=$!
-	sleep 0.05
-	kill -INT "$pid" 2>/dev/null || true
-	status=0
-	wait "$pid" || status=$?
-	now=$(dumpe2fs_field "$IMG" 'Block count')
-	if [ "$status" -eq 3 ]; then
-		[ "$now" -eq "$old" ]
-		[ "$(img_hash "$IMG")" = "$before" ]
-	else
-		[ "$status" -eq 0 ]
-		[ "$now" -eq $((4 * 1024 * 1024)) ]
-	fi
+	# The hook raises a real SIGINT at the 20th progress report (one a
+	# group here), so the run is interrupted mid-way every time.
+	run --separate-stderr env E4_TEST_SIGINT_AFTER=20 "$E4CTL" resize --quiet \
+		--undo "$BATS_TEST_TMPDIR/u.e2undo" "$IMG" 1G
+	[ "$status" -eq 3 ]
+	[[ $stderr == *"interrupted before the grow was committed; the filesystem is unchanged ($old blocks)"* ]]
+	[ "$(dumpe2fs_field "$IMG" 'Block count')" -eq "$old" ]
+	[ "$(img_hash "$IMG")" = "$before" ]
+	e2undo "$BATS_TEST_TMPDIR/u.e2undo" "$IMG"
+	[ "$(img_hash "$IMG")" = "$before" ]
 	"$HELPER" verify "$IMG" --ro
+}
+
+@test "SIGINT on an image the grow extended: the length is put back too" {
+	"$HELPER" mk "$IMG" 64M -t ext2 -b 1024
+	before=$(img_hash "$IMG")
+	run env E4_TEST_SIGINT_AFTER=5 "$E4CTL" resize --quiet "$IMG" 1G
+	[ "$status" -eq 3 ]
+	[ "$(stat -c %s "$IMG")" -eq $((64 << 20)) ]
+	[ "$(img_hash "$IMG")" = "$before" ]
+}
+
+@test "--undo on an image the grow extends: e2undo plus the truncate it names give the original" {
+	"$HELPER" mk "$IMG" 64M -t ext4
+	"$HELPER" populate "$IMG"
+	before=$(img_hash "$IMG")
+	run --separate-stderr "$E4CTL" resize --quiet --undo "$BATS_TEST_TMPDIR/u.e2undo" "$IMG" 1G
+	[ "$status" -eq 0 ]
+	want="then 'truncate -s $((64 << 20)) $IMG'"
+	[[ $stderr == *"the image was extended from $((64 << 20)) bytes"*"$want"* ]]
+	"$HELPER" verify "$IMG" --ro
+	e2undo "$BATS_TEST_TMPDIR/u.e2undo" "$IMG"
+	# e2undo writes the blocks back but leaves the file's length.
+	[ "$(stat -c %s "$IMG")" -eq $((1 << 30)) ]
+	truncate -s $((64 << 20)) "$IMG"
+	[ "$(img_hash "$IMG")" = "$before" ]
+}
+
+@test "--progress: offline progress lines on stderr, ending at 100%" {
+	"$HELPER" mk "$IMG" 64M -t ext4
+	run --separate-stderr "$E4CTL" resize --quiet --progress "$IMG" 1G
+	[ "$status" -eq 0 ]
+	[[ $stderr == *"resize: "*" groups:"*"%"*"blocks"* ]]
+	last=$(grep 'resize: ' <<<"$stderr" | tail -1)
+	[[ $last == "resize: 1.0 GiB, 128/128 groups: 100.0% 983040/983040 blocks"* ]]
+	# Without --progress and without a terminal: no progress lines.
+	"$HELPER" mk "$IMG" 64M -t ext4
+	run --separate-stderr "$E4CTL" resize --quiet "$IMG" 1G
+	[ "$status" -eq 0 ]
+	[[ $stderr != *"%"* ]]
+	e2fsck -fn "$IMG"
 }
 
 @test "--undo across a meta_bg conversion: e2undo gives the original back" {
