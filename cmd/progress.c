@@ -77,14 +77,20 @@ static void on_signal(int sig)
 
 const volatile sig_atomic_t *e4_catch_signals(void)
 {
-	struct sigaction sa;
+	struct sigaction sa, old;
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
 	/* No SA_RESTART: a blocking call should return EINTR and let the
-	 * engine look at the flag. */
+	 * engine look at the flag.  SIGHUP (the terminal went away) and
+	 * SIGQUIT end a run as surely as SIGINT: they too must stop it at a
+	 * safe point rather than kill it mid-step.  An ignored SIGHUP stays
+	 * ignored: that is what nohup asked for, and it kills nothing. */
+	if (sigaction(SIGHUP, NULL, &old) || old.sa_handler != SIG_IGN)
+		sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGQUIT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	return &stop_flag;
 }

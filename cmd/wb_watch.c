@@ -3,11 +3,13 @@
  * e4ctl wb watch TARGET: the contexts of `wb show` every interval, redrawn
  * in place on a terminal, as one JSON object per line with --json, and
  * with --events the writeback cgroup tracepoints of the bdi as they come.
- * Ends on SIGINT or SIGTERM (or after --count frames) and always removes
- * its trace instance first.
+ * Ends on SIGHUP, SIGINT, SIGQUIT, SIGTERM or any other signal that would
+ * kill it (or after --count frames) and always removes its trace instance
+ * first.
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,6 +200,39 @@ out:
 	return rc;
 }
 
+/*
+ * The other signals whose default action ends the process: each would
+ * leave the trace instance behind, so each stops the watch as SIGTERM
+ * does (e4_catch_signals handles SIGTERM).  Left alone: SIGKILL, which
+ * cannot be caught, and the crashes (SIGSEGV, SIGBUS, SIGILL, SIGFPE,
+ * SIGABRT, SIGTRAP, SIGSYS), after which nothing can be trusted.  SIGPIPE
+ * is ignored by main(): a closed output is a write error.
+ */
+static void on_other_signal(int sig)
+{
+	(void)sig;
+	raise(SIGTERM);
+}
+
+static void catch_other_signals(void)
+{
+	static const int sigs[] = {
+		SIGALRM, SIGUSR1, SIGUSR2, SIGVTALRM, SIGPROF, SIGXCPU, SIGXFSZ,
+		SIGIO, SIGPWR, SIGSTKFLT,
+	};
+	struct sigaction sa;
+	size_t i;
+	int sig;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_other_signal;
+	sigemptyset(&sa.sa_mask);
+	for (i = 0; i < ARRAY_SIZE(sigs); i++)
+		sigaction(sigs[i], &sa, NULL);
+	for (sig = SIGRTMIN; sig <= SIGRTMAX; sig++)
+		sigaction(sig, &sa, NULL);
+}
+
 /* Sleep s seconds unless a signal ends the wait first. */
 static void wait_interval(double s, const volatile sig_atomic_t *stop)
 {
@@ -252,6 +287,7 @@ int cmd_wb_watch(struct e4_cli *cli)
 
 	/* Before the trace instance exists, so no signal can orphan it. */
 	stop = e4_catch_signals();
+	catch_other_signals();
 	rc = e4_wb_open(cli->args[0], o.sysroot, &wb, &err);
 	if (!rc && o.events)
 		rc = e4_wb_events_start(wb, &err);

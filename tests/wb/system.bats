@@ -2,7 +2,8 @@
 # e4ctl wb on this machine's kernel: a loop-mounted ext4, the explanation
 # of why cgroup writeback is inactive here (hybrid cgroups: memory and io
 # on v1), and that neither the private debugfs mount nor the tracefs
-# instance outlives the command, also when it is stopped by a signal.
+# instance outlives the command, also when it is stopped by a signal
+# (any that can be caught: SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1...).
 
 load ../lib
 bats_require_minimum_version 1.5.0
@@ -16,7 +17,14 @@ setup() {
 }
 
 teardown() {
-	[[ -z ${WATCH_PID:-} ]] || kill -KILL "$WATCH_PID" 2>/dev/null || true
+	if [[ -n ${WATCH_PID:-} ]]; then
+		kill -KILL "$WATCH_PID" 2>/dev/null || true
+		wait "$WATCH_PID" 2>/dev/null || true
+	fi
+	# what a failed test left in the kernel's tracefs: ours only
+	[[ -z ${LEFT_INSTANCES:-} ]] || unshare -m --propagation private sh -c \
+		'mount -t tracefs none /sys/kernel/tracing && cd /sys/kernel/tracing/instances && rmdir "$@"' \
+		sh $LEFT_INSTANCES 2>/dev/null || true
 	e4_teardown
 }
 
@@ -100,6 +108,7 @@ trace_instances() {
 start_watch() {
 	"$E4CTL" wb watch --events --interval 0.2 "$MNT" >"$BATS_TEST_TMPDIR/out" 2>&1 &
 	WATCH_PID=$!
+	LEFT_INSTANCES+=" e4ctl-$WATCH_PID"
 	for _ in $(seq 100); do
 		if grep -q ' - tracefs ' "/proc/$WATCH_PID/mountinfo" 2>/dev/null &&
 			trace_instances | grep -qx "e4ctl-$WATCH_PID"; then
@@ -115,6 +124,15 @@ start_watch() {
 stop_watch() {
 	local sig=$1 pid=$WATCH_PID
 	kill "-$sig" "$pid"
+	# bounded: a watch that ignores the signal is a failure, not a hang
+	for _ in $(seq 200); do
+		[ -n "$(ps -o stat= -p "$pid" | grep -v Z)" ] || break
+		sleep 0.1
+	done
+	if [ -n "$(ps -o stat= -p "$pid" | grep -v Z)" ]; then
+		echo "watch still running 20 s after SIG$sig" >&2
+		kill -KILL "$pid"
+	fi
 	rc=0
 	wait "$pid" || rc=$?
 	WATCH_PID=
@@ -142,6 +160,30 @@ stop_watch() {
 	[ -z "$(system_debug_mounts)" ] || skip "debugfs or tracefs is mounted on this system: nothing private to check"
 	start_watch
 	stop_watch INT
+}
+
+# A closed terminal (SIGHUP) and SIGQUIT end a watch as SIGTERM does; so
+# does any other signal that would kill it, such as SIGUSR1: only SIGKILL
+# (and a crash) can leave the instance behind.
+@test "watch --events: trace instance and private mounts gone after SIGHUP" {
+	[ -z "$(system_debug_mounts)" ] || skip "debugfs or tracefs is mounted on this system: nothing private to check"
+	# under nohup the watch keeps SIGHUP ignored, as it should
+	(( !(0x$(awk '$1 == "SigIgn:" { print $2 }' /proc/self/status) & 1) )) ||
+		skip "SIGHUP is ignored here (nohup?): the watch rightly ignores it too"
+	start_watch
+	stop_watch HUP
+}
+
+@test "watch --events: trace instance and private mounts gone after SIGQUIT" {
+	[ -z "$(system_debug_mounts)" ] || skip "debugfs or tracefs is mounted on this system: nothing private to check"
+	start_watch
+	stop_watch QUIT
+}
+
+@test "watch --events: trace instance and private mounts gone after SIGUSR1" {
+	[ -z "$(system_debug_mounts)" ] || skip "debugfs or tracefs is mounted on this system: nothing private to check"
+	start_watch
+	stop_watch USR1
 }
 
 @test "watch --events --count: the instance is removed on a normal exit" {
