@@ -129,6 +129,19 @@ check_cgroup2() {
 	[ "$status" -eq 2 ]
 }
 
+@test "a missing prerequisite skips (77), or fails (125) under E4_REQUIRE_VM=1, without booting" {
+	# No qemu on this PATH: the harness stops before building anything.
+	mkdir -p "$BATS_TEST_TMPDIR/bin"
+	ln -s "$(command -v bash)" "$BATS_TEST_TMPDIR/bin/bash"
+	ln -s "$(command -v dirname)" "$BATS_TEST_TMPDIR/bin/dirname"
+	run env -u E4_REQUIRE_VM PATH="$BATS_TEST_TMPDIR/bin" "$E4_VM_RUNNER" -- true
+	[ "$status" -eq 77 ]
+	[[ $output == *"tests/vm/run: SKIP: qemu-system-x86_64 not installed"* ]]
+	run env E4_REQUIRE_VM=1 PATH="$BATS_TEST_TMPDIR/bin" "$E4_VM_RUNNER" -- true
+	[ "$status" -eq 125 ]
+	[[ $output == *"cannot run, and E4_REQUIRE_VM=1: qemu-system-x86_64 not installed"* ]]
+}
+
 @test "6.1: root with CAP_SYS_RESOURCE, host cwd, only E4_* env passed" {
 	check_basics 6.1
 }

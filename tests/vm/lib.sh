@@ -22,14 +22,24 @@
 
 E4_VM_RUNNER=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)/run
 
+# A prerequisite of the VM is missing: skip the test, or, under
+# E4_REQUIRE_VM=1 (.ci/run, after make deps installed everything), fail it.
+vm_missing() {
+	if [[ ${E4_REQUIRE_VM:-} == 1 ]]; then
+		echo "E4_REQUIRE_VM=1, and the VM cannot run: $*" >&2
+		return 1
+	fi
+	skip "$*"
+}
+
 # Skip the current test unless a VM on each given kernel series (default
 # 6.12) can be started: qemu, busybox-static and the kernel must be there.
 # "make deps" installs them, so normally nothing is skipped.
 vm_require() {
 	local series b static=
-	((EUID == 0)) || skip "the VM harness needs root"
+	((EUID == 0)) || vm_missing "the VM harness needs root" || return
 	command -v qemu-system-x86_64 >/dev/null ||
-		skip "qemu-system-x86_64 not installed (make deps)"
+		vm_missing "qemu-system-x86_64 not installed (make deps)" || return
 	for b in /bin/busybox /usr/bin/busybox; do
 		# ldd fails on a static executable.
 		if [[ -x $b ]] && ! ldd "$b" >/dev/null 2>&1; then
@@ -37,11 +47,12 @@ vm_require() {
 			break
 		fi
 	done
-	[[ -n $static ]] || skip "no statically linked busybox (make deps: busybox-static)"
+	[[ -n $static ]] ||
+		vm_missing "no statically linked busybox (make deps: busybox-static)" || return
 	(($#)) || set -- 6.12
 	for series; do
 		compgen -G "/boot/vmlinuz-$series.*" >/dev/null ||
-			skip "no kernel /boot/vmlinuz-$series.* (make deps)"
+			vm_missing "no kernel /boot/vmlinuz-$series.* (make deps)" || return
 	done
 }
 
