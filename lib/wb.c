@@ -224,6 +224,8 @@ static int find_bdi(struct e4_wb *wb, struct e4_err *err)
 	if (ret || !realpath(p, real))
 		return e4_err_sys(err, ret ? ret : -errno, "%s: no %s in sysfs",
 				  in->device, link);
+	slash = strrchr(real, '/');
+	wb_pathf(in->name, sizeof(in->name), "%s", slash ? slash + 1 : real);
 	wb_pathf(p, sizeof(p), "%s/partition", real);
 	if (access(p, F_OK) == 0) {
 		in->partition = true;
@@ -250,6 +252,28 @@ static int find_bdi(struct e4_wb *wb, struct e4_err *err)
 				  "%s: cannot find the bdi of disk %s", in->device, in->disk);
 	wb_pathf(in->bdi, sizeof(in->bdi), "%s", buf);
 	return 0;
+}
+
+/*
+ * data=journal as the superblock's default mount option (tune2fs -o
+ * journal_data) does not show in mountinfo, which lists data= only when it
+ * differs from the default; ext4's own options file always names the data
+ * mode.  No file (not the ext4 driver): mountinfo's word stands.
+ */
+static bool ext4_data_journal(const struct e4_wb *wb)
+{
+	char rel[128], path[PATH_MAX], *buf, *line, *save = NULL;
+	bool journal = false;
+
+	if (wb_pathf(rel, sizeof(rel), "/proc/fs/ext4/%s/options", wb->info.name) ||
+	    e4_sysfs_path(wb->sysroot, rel, path, sizeof(path)) ||
+	    wb_read_file(path, &buf, NULL))
+		return false;
+	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		if (!strcmp(line, "data=journal"))
+			journal = true;
+	free(buf);
+	return journal;
 }
 
 /* Find or mount debugfs; fill wb->debugfs with the bdi's directory. */
@@ -326,6 +350,7 @@ int e4_wb_open(const char *target, const char *sysroot, struct e4_wb **out,
 		ret = open_debugfs(wb, err);
 	if (ret)
 		goto out_target;
+	data_journal = data_journal || ext4_data_journal(wb);
 	wb_detect_mode(wb, data_journal);
 	e4_target_free(t);
 	*out = wb;
@@ -457,12 +482,17 @@ int e4_wb_read(struct e4_wb *wb, const char *cgroup, struct e4_wb_snap **out,
 		if (ret)
 			goto out_free;
 	}
-	if (active) {
-		ret = wb_cgroup_scan(wb, err);
-		if (ret)
-			goto out_free;
+	/* The map names contexts also when cgroup writeback is inactive for
+	 * this filesystem: the bdi may hold other filesystems' contexts. */
+	ret = wb_cgroup_scan(wb, err);
+	if (ret)
+		goto out_free;
+	if (sel && !wb->cgroot[0]) {
+		ret = e4_err_set(err, -ENOENT, "no cgroup %s: no cgroup2 filesystem is mounted",
+				 sel);
+		goto out_free;
 	}
-	if (sel && wb->cgroot[0]) {
+	if (sel) {
 		struct e4_wb_ctx probe = { 0 };
 		struct stat st;
 
@@ -476,30 +506,33 @@ int e4_wb_read(struct e4_wb *wb, const char *cgroup, struct e4_wb_snap **out,
 		sel_dying = probe.nr_dying;
 	}
 
-	if (!in->has_wb_stats || !active) {
+	if (!in->has_wb_stats) {
 		/* One context as far as we can tell: the root. */
-		if (!in->has_wb_stats) {
-			all = malloc(sizeof(*all));
-			if (!all) {
-				ret = e4_err_sys(err, -ENOMEM, "while reading writeback state");
-				goto out_free;
-			}
-			all[0] = root;
-			nall = 1;
-			/* stats does not name its cgroup: the root, of course */
-			for (i = 0; i < wb->ncg; i++)
-				if (!strcmp(wb->cg[i].path, "/"))
-					all[0].cg_ino = wb->cg[i].ino;
+		all = malloc(sizeof(*all));
+		if (!all) {
+			ret = e4_err_sys(err, -ENOMEM, "while reading writeback state");
+			goto out_free;
 		}
-		for (i = 0; i < nall; i++)
+		all[0] = root;
+		nall = 1;
+		/* stats does not name its cgroup: the root, of course */
+		for (i = 0; i < wb->ncg; i++)
+			if (!strcmp(wb->cg[i].path, "/"))
+				all[0].cg_ino = wb->cg[i].ino;
+	}
+	for (i = 0; i < nall; i++) {
+		all[i].path = (char *)wb_cgroup_path(wb, all[i].cg_ino);
+		if (all[i].path)
+			continue;
+		/* The bdi's own context comes first (the kernel lists it
+		 * before any cgroup's) and is the root cgroup's, whatever
+		 * hierarchy numbered it -- unless the cgroup2 mount shows a
+		 * subtree, whose "/" is not the root. */
+		if (i == 0 && !wb->cg_partial)
 			all[i].path = "/";
-	} else {
-		for (i = 0; i < nall; i++) {
-			all[i].path = (char *)wb_cgroup_path(wb, all[i].cg_ino);
-			if (!all[i].path)
-				all[i].cg_state = wb->cg_partial ? E4_WB_CG_HIDDEN :
-						  E4_WB_CG_DYING;
-		}
+		else
+			all[i].cg_state = wb->cg_partial || !wb->cgroot[0] ?
+					  E4_WB_CG_HIDDEN : E4_WB_CG_DYING;
 	}
 
 	for (i = 0; i < nall; i++) {

@@ -218,8 +218,12 @@ void wb_detect_mode(struct e4_wb *wb, bool data_journal)
 				    in->cgroup2);
 		if (!in->has_wb_stats)
 			append_note(in, "per-cgroup writeback contexts need Linux 6.10 (no wb_stats in debugfs): "
-				    "the root context is shown with the cgroups' memory and io figures");
+				    "the root context is shown with the cgroups' memory and io figures "
+				    "(FILE_DIRTY and FILE_WRITEBACK of every device, IO_WBYTES of this disk)");
 	}
+	/* Reasons after the first still matter: fixing one may not do. */
+	if (data_journal && in->mode != E4_WB_INACTIVE_DATA_JOURNAL)
+		append_note(in, "the filesystem is mounted data=journal: that alone keeps cgroup writeback off for it");
 	if (in->partition)
 		append_note(in, "bdi %s belongs to the whole disk %s: its figures cover every partition on it",
 			    in->bdi, in->disk);

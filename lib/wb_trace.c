@@ -251,8 +251,7 @@ static void on_record(void *arg, uint64_t ts, const unsigned char *rec,
 		/* Only this bdi: every one of the four names its bdi. */
 		if (f->is_str && !strcmp(f->name, "name") && strcmp(f->str, wb->info.bdi))
 			return;
-		if (!f->is_str && ends_with(f->name, "cgroup_ino") &&
-		    wb->info.mode == E4_WB_ACTIVE) {
+		if (!f->is_str && ends_with(f->name, "cgroup_ino") && wb->cgroot[0]) {
 			f->cgroup = wb_cgroup_path(wb, f->val);
 			f->dying = !f->cgroup && !wb->cg_partial;
 		}
@@ -290,7 +289,7 @@ int e4_wb_events_read(struct e4_wb *wb, e4_wb_event_fn fn, void *arg,
 
 	if (!wb->page)
 		return e4_err_set(err, -EINVAL, "events not started");
-	if (!wb->ncg && wb->info.mode == E4_WB_ACTIVE) {
+	if (!wb->ncg && wb->cgroot[0]) {
 		ret = wb_cgroup_scan(wb, err);
 		if (ret)
 			return ret;

@@ -71,6 +71,7 @@ struct e4_wb_info {
 	char mountpoint[1024];
 	char devno[32];		/* MAJ:MIN of the device */
 	char bdi[32];		/* MAJ:MIN of the bdi (the whole disk) */
+	char name[64];		/* the device's kernel name, "vda1", "dm-0" */
 	char disk[64];		/* the disk's name, "vda", "loop0" */
 	bool partition;		/* the device is a partition of disk */
 	char cgroup2[1024];	/* cgroup2 mount point, "" if none */
@@ -96,11 +97,15 @@ void e4_wb_close(struct e4_wb *wb);
 const struct e4_wb_info *e4_wb_info(const struct e4_wb *wb);
 
 /*
- * Read the contexts now.  cgroup, when not NULL, keeps only the contexts
- * of that cgroup2 path and its descendants (dying contexts stay while the
- * subtree reports dying descendants: they cannot be placed).  Before 6.10
- * the rows are the root context (from stats) plus every cgroup with dirty,
- * writeback or written figures for the device.
+ * Read the contexts now.  Each is named by its cgroup whether or not
+ * cgroup writeback is active (the bdi may hold contexts of other
+ * filesystems, or of an earlier mount); the first one is the bdi's own,
+ * the root cgroup's.  cgroup, when not NULL, keeps only the contexts of
+ * that cgroup2 path and its descendants (dying contexts stay while the
+ * subtree reports dying descendants: they cannot be placed); it needs a
+ * cgroup2 mount.  Before 6.10 the rows are the root context (from stats)
+ * plus every cgroup with dirty or writeback pages (on any device: memory.stat
+ * does not split them) or bytes written to this disk (io.stat).
  */
 int e4_wb_read(struct e4_wb *wb, const char *cgroup, struct e4_wb_snap **out,
 	       struct e4_err *err);

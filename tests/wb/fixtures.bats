@@ -149,12 +149,77 @@ make_hybrid() {
 	[ "$(jq -r .mode <<<"$output")" = data-journal ]
 }
 
+# data=journal turns cgroup writeback off for this filesystem only: the
+# bdi's contexts (other filesystems', an earlier mount's) keep their cgroups.
+@test "show: inactive for data=journal, each context still named by its cgroup" {
+	sed -i 's|\(/mnt/data rw,relatime - ext4 /dev/loop0 rw\)$|\1,data=journal|' "$ROOT/proc/self/mountinfo"
+	grep -q 'loop0 rw,data=journal$' "$ROOT/proc/self/mountinfo"
+	run --separate-stderr wb show /mnt/data -r --bytes -o cgroup,dirty,ino
+	[ "$status" -eq 0 ]
+	[ "$stderr" = "e4ctl wb show: cgroup writeback is inactive for this filesystem: it is mounted data=journal" ]
+	[ "${lines[1]}" = "/b 33488896 $(ino /b)" ]
+	[ "${lines[2]}" = "/a 15532032 $(ino /a)" ]
+	[ "${lines[3]}" = '(dying)\x20ino\x204000000110 8388608 4000000110' ]
+	[ "${lines[4]}" = "/b/b1 4194304 $(ino /b/b1)" ]
+	[ "${lines[5]}" = "/ 0 $(ino /)" ]
+	[ "${#lines[@]}" -eq 6 ]
+	# --cgroup selects by the same map
+	run --separate-stderr wb show /mnt/data -r --noheadings -o cgroup --cgroup /a
+	[ "$status" -eq 0 ]
+	[ "$output" = /a ]
+}
+
+# The superblock's default mount options (tune2fs -o journal_data) make
+# data=journal without mountinfo saying so; ext4's options file always does.
+@test "show: data=journal from /proc/fs/ext4/DEV/options, not only from mountinfo" {
+	opts=$ROOT/proc/fs/ext4/loop0/options
+	sed -i 's/^data=ordered$/data=journal/' "$opts"
+	grep -qx data=journal "$opts"
+	[ -z "$(grep journal "$ROOT/proc/self/mountinfo")" ]
+	run --separate-stderr wb show /mnt/data --json
+	[ "$status" -eq 0 ]
+	[ "$(jq -c '[.cgroup_writeback, .mode, .reason]' <<<"$output")" = \
+		'[false,"data-journal","cgroup writeback is inactive for this filesystem: it is mounted data=journal"]' ]
+	# another reason first: data=journal is still said
+	make_hybrid
+	run --separate-stderr wb show /mnt/data --json
+	[ "$(jq -r .mode <<<"$output")" = cgroup-v1 ]
+	[ "$(jq -c .notes <<<"$output")" = '["the filesystem is mounted data=journal: that alone keeps cgroup writeback off for it"]' ]
+	# the partition's own options file, not its disk's
+	sed -i 's/^data=journal$/data=ordered/' "$opts"
+	sed -i 's/^data=ordered$/data=journal/' "$ROOT/proc/fs/ext4/nvme0n1p1/options"
+	run --separate-stderr wb show /mnt/data --json
+	[ "$(jq -c .notes <<<"$output")" = '[]' ]
+	run --separate-stderr wb show /mnt/part --json
+	[ "$(jq -r .notes[0] <<<"$output")" = "the filesystem is mounted data=journal: that alone keeps cgroup writeback off for it" ]
+}
+
+@test "show --cgroup without a cgroup2 mount is an error; unmapped contexts are not visible" {
+	sed -i '/cgroup2/d' "$ROOT/proc/self/mountinfo"
+	run wb show /mnt/data --cgroup /a
+	[ "$status" -eq 1 ]
+	[ "$output" = "e4ctl wb show: no cgroup /a: no cgroup2 filesystem is mounted" ]
+	run wb show /mnt/data --cgroup /
+	[ "$status" -eq 1 ]
+	# without a tree to look in, only the bdi's own context (listed first
+	# by the kernel) has a name: the root's
+	run --separate-stderr wb show /mnt/data -r --bytes -o cgroup,dirty
+	[ "$status" -eq 0 ]
+	[ "$output" = 'CGROUP DIRTY
+(not\x20visible)\x20ino\x20'"$(ino /b)"' 33488896
+(not\x20visible)\x20ino\x20'"$(ino /a)"' 15532032
+(not\x20visible)\x20ino\x204000000110 8388608
+(not\x20visible)\x20ino\x20'"$(ino /b/b1)"' 4194304
+/ 0' ]
+}
+
 @test "show: before 6.10 (no wb_stats) the root context and the cgroups' own figures" {
 	rm "$ROOT/sys/kernel/debug/bdi/7:0/wb_stats"
 	cp "$FIX/stats-6.1" "$ROOT/sys/kernel/debug/bdi/7:0/stats"
 	run --separate-stderr wb show /mnt/data -r --bytes -o cgroup,dirty,bandwidth,file_dirty,io_wbytes
 	[ "$status" -eq 0 ]
-	[ "$stderr" = "e4ctl wb show: note: per-cgroup writeback contexts need Linux 6.10 (no wb_stats in debugfs): the root context is shown with the cgroups' memory and io figures" ]
+	# memory.stat does not split by device, io.stat does: said so
+	[ "$stderr" = "e4ctl wb show: note: per-cgroup writeback contexts need Linux 6.10 (no wb_stats in debugfs): the root context is shown with the cgroups' memory and io figures (FILE_DIRTY and FILE_WRITEBACK of every device, IO_WBYTES of this disk)" ]
 	[ "$output" = "CGROUP DIRTY BANDWIDTH FILE_DIRTY IO_WBYTES
 /b   37748736 0
 /a   15532032 1245184

@@ -89,6 +89,21 @@ trace_instances() {
 	[ "$(jq '.contexts[0].written' <<<"$output")" -ge $((8 << 20)) ]
 }
 
+# mountinfo lists data= only when it is not the superblock's default:
+# tune2fs -o journal_data makes data=journal without saying so there.
+@test "show: data=journal as the superblock's default mount option is seen" {
+	umount_all
+	tune2fs -o journal_data "$IMG" >/dev/null
+	mount_img "$IMG" "$MNT"
+	[ -z "$(findmnt -no OPTIONS "$MNT" | grep data=journal)" ]
+	run --separate-stderr "$E4CTL" wb show --json "$MNT"
+	[ "$status" -eq 0 ]
+	echo "$output" | jq -c '[.mode, .notes]'
+	# the reason, or (memory and io on v1 here) a note after it
+	run jq -e '.mode == "data-journal" or (.notes | index("the filesystem is mounted data=journal: that alone keeps cgroup writeback off for it")) != null' <<<"$output"
+	[ "$status" -eq 0 ]
+}
+
 @test "show: an unmounted image is refused" {
 	umount_all
 	run "$E4CTL" wb show "$IMG"
