@@ -277,6 +277,14 @@ int e4_wb_parse_wb_stats(const char *text, const char *name,
 		if (ret)
 			goto out_free;
 	}
+	/* The bdi's own context is always listed: nothing at all means a
+	 * file cut short (or not wb_stats), never "no contexts". */
+	if (!n) {
+		ret = e4_err_set(err, -EBADMSG,
+				 "%s: no writeback context in it (empty or blank), not even the root's",
+				 name);
+		goto out_free;
+	}
 	*ctx = v;
 	*nctx = n;
 	return 0;
@@ -323,12 +331,19 @@ static int parse_field_line(const char *line, struct e4_trace_field *f)
 	f->size = size;
 	f->is_signed = sgn;
 
-	/* The name: the last identifier, before any "[N]". */
-	end = strchr(decl, '[');
-	if (!end)
-		end = decl + dlen;
-	while (end > decl && end[-1] == ' ')
-		end--;
+	/* The name: the last identifier, once any "[N]" after it is gone
+	 * ("char name[32]"); "__data_loc char[] name" has its brackets in
+	 * the type, before the name. */
+	end = decl + dlen;
+	for (;;) {
+		while (end > decl && end[-1] == ' ')
+			end--;
+		if (end == decl || end[-1] != ']')
+			break;
+		end = memrchr(decl, '[', end - decl);
+		if (!end)
+			return -EBADMSG;
+	}
 	name = end;
 	while (name > decl && (name[-1] == '_' || (name[-1] >= 'a' && name[-1] <= 'z') ||
 			       (name[-1] >= 'A' && name[-1] <= 'Z') ||
@@ -340,6 +355,8 @@ static int parse_field_line(const char *line, struct e4_trace_field *f)
 
 	if (!strncmp(decl, "__data_loc ", 11) && strstr(decl, "char") && size == 4)
 		f->kind = E4_TF_DATA_LOC;
+	else if (!strncmp(decl, "__rel_loc ", 10) && strstr(decl, "char") && size == 4)
+		f->kind = E4_TF_REL_LOC;
 	else if (strchr(decl, '[') && strstr(decl, "char"))
 		f->kind = E4_TF_CHARS;
 	else if (!strchr(decl, '[') && !strchr(decl, '*') &&
@@ -578,14 +595,20 @@ int e4_trace_decode(const struct e4_trace_format *fmt,
 			const unsigned char *s = rec + f->offset;
 			size_t n = f->size, k;
 
-			if (f->kind == E4_TF_DATA_LOC) {
-				/* offset in the low 16 bits, length high */
+			if (f->kind == E4_TF_DATA_LOC || f->kind == E4_TF_REL_LOC) {
+				/* Offset in the low 16 bits, length (with the
+				 * NUL) in the high ones; the offset is from the
+				 * record's start, or for __rel_loc from the end
+				 * of the field itself. */
 				uint32_t loc = (uint32_t)get_uint(s, 4);
+				size_t at = loc & 0xffff;
 
-				if ((size_t)(loc & 0xffff) + (loc >> 16) > len)
-					return -EBADMSG;
-				s = rec + (loc & 0xffff);
+				if (f->kind == E4_TF_REL_LOC)
+					at += (size_t)f->offset + f->size;
 				n = loc >> 16;
+				if (at > len || n > len - at)
+					return -EBADMSG;
+				s = rec + at;
 			}
 			o->is_str = true;
 			for (k = 0; k < n && k + 1 < sizeof(o->str) && s[k]; k++)

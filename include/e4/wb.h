@@ -167,7 +167,13 @@ struct e4_trace_field {
 	char name[64];
 	unsigned int offset, size;
 	bool is_signed;
-	enum { E4_TF_INT, E4_TF_CHARS, E4_TF_DATA_LOC, E4_TF_OTHER } kind;
+	enum {
+		E4_TF_INT,
+		E4_TF_CHARS,	/* char name[N] */
+		E4_TF_DATA_LOC,	/* __data_loc char[] name: a __string() */
+		E4_TF_REL_LOC,	/* __rel_loc char[] name: offset from the field's end */
+		E4_TF_OTHER,
+	} kind;
 };
 
 #define E4_TRACE_MAX_FIELDS 24

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The writeback parsers on fixture files: debugfs stats (every kernel) and
- * wb_stats (6.10 and later), tracefs format files of two kernels, and
+ * wb_stats (6.10 and later), tracefs format files of two kernels and of
+ * the __string() layout of the bdi name, and
  * ring-buffer pages built here; then malformed input of each kind, which
  * must give a clear error and never a crash or a read out of bounds
  * (these tests also run under ASan/UBSan).
@@ -83,9 +84,45 @@ static void test_stats_61(void **state)
 	(void)state;
 	assert_int_equal(e4_wb_parse_stats(text, "stats", &root, &th, &bg, &err), 0);
 	assert_true(root.has_wb);
+	/* stats does not name a cgroup */
 	assert_int_equal(root.cg_ino, 0);
-	assert_true(th > bg);
+	/* an idle 6.1 bdi: every figure as the file has it, in bytes */
+	assert_int_equal(root.reclaimable, 0);
+	assert_int_equal(root.writeback, 0);
+	assert_int_equal(root.thresh, 0);
+	assert_int_equal(root.dirtied, 0);
+	assert_int_equal(root.written, 0);
+	assert_int_equal(th, 376256 * KB);
+	assert_int_equal(bg, 187896 * KB);
 	assert_int_equal(root.bandwidth, 102400 * KB);
+	assert_int_equal(root.b_dirty + root.b_io + root.b_more_io + root.b_dirty_time, 0);
+	assert_int_equal(root.state, 0x1);
+	free(text);
+}
+
+/* The same layout with every figure different, so each is told apart. */
+static void test_stats_61_dirty(void **state)
+{
+	struct e4_err err = { 0 };
+	struct e4_wb_ctx root;
+	uint64_t th, bg;
+	char *text = fixture("stats-6.1-dirty");
+
+	(void)state;
+	assert_int_equal(e4_wb_parse_stats(text, "stats", &root, &th, &bg, &err), 0);
+	assert_int_equal(root.writeback, 1536 * KB);
+	assert_int_equal(root.reclaimable, 48128 * KB);
+	assert_int_equal(root.thresh, 91244 * KB);
+	assert_int_equal(th, 376256 * KB);
+	assert_int_equal(bg, 187896 * KB);
+	assert_int_equal(root.dirtied, 65536 * KB);
+	assert_int_equal(root.written, 15872 * KB);
+	assert_int_equal(root.bandwidth, 87040 * KB);
+	assert_int_equal(root.b_dirty, 3);
+	assert_int_equal(root.b_io, 1);
+	assert_int_equal(root.b_more_io, 2);
+	assert_int_equal(root.b_dirty_time, 5);
+	assert_int_equal(root.state, 0x7);
 	free(text);
 }
 
@@ -159,6 +196,16 @@ static void test_wb_stats_garbage(void **state)
 			"line 3: field 'WbWriteback' repeated");
 	expect_wb_error("malformed/wb_stats-no-cgino", -EBADMSG,
 			"line 1: a block must start with WbCgIno");
+}
+
+/* The root context is always there: an empty or blank file is an error. */
+static void test_wb_stats_empty(void **state)
+{
+	(void)state;
+	expect_wb_error("malformed/wb_stats-empty", -EBADMSG,
+			"malformed/wb_stats-empty: no writeback context in it (empty or blank), not even the root's");
+	expect_wb_error("malformed/wb_stats-blank", -EBADMSG,
+			"malformed/wb_stats-blank: no writeback context in it");
 }
 
 static void test_stats_errors(void **state)
@@ -239,10 +286,17 @@ static void test_formats(void **state)
 		load_format(p, &f);
 		assert_string_equal(f.name, "inode_switch_wbs");
 		assert_int_equal(f.nfields, 4);	/* common_* left out */
+		/* the names, in order, as the kernel spells them */
+		assert_string_equal(f.field[0].name, "name");
+		assert_string_equal(f.field[1].name, "ino");
+		assert_string_equal(f.field[2].name, "old_cgroup_ino");
+		assert_string_equal(f.field[3].name, "new_cgroup_ino");
 		assert_int_equal(field(&f, "name")->kind, E4_TF_CHARS);
 		assert_int_equal(field(&f, "name")->size, 32);
+		assert_int_equal(field(&f, "name")->offset, 8);
 		assert_int_equal(field(&f, "old_cgroup_ino")->kind, E4_TF_INT);
 		assert_int_equal(field(&f, "old_cgroup_ino")->size, 8);
+		assert_int_equal(field(&f, "old_cgroup_ino")->offset, 48);
 		snprintf(p, sizeof(p), "%s/track_foreign_dirty.format", kernels[k]);
 		load_format(p, &f);
 		assert_int_equal(field(&f, "memcg_id")->size, 4);
@@ -253,6 +307,69 @@ static void test_formats(void **state)
 	k = f.id;
 	load_format("trace-6.18/inode_switch_wbs.format", &f);
 	assert_int_not_equal(k, f.id);
+}
+
+/*
+ * The bdi name as a __string(): "__data_loc char[] name", a 32-bit
+ * offset/length word in place of the 32-byte array, and so every later
+ * field at another offset.  The name is the identifier after the type's
+ * brackets, not the "char" before them.
+ */
+static void test_format_data_loc(void **state)
+{
+	struct e4_trace_format f, old;
+	struct e4_wb_event ev;
+	unsigned char rec[64] = { 0 };
+	uint16_t id;
+	uint32_t loc;
+	uint64_t v;
+
+	(void)state;
+	load_format("trace-string/inode_switch_wbs.format", &f);
+	load_format("trace-6.18/inode_switch_wbs.format", &old);
+	assert_int_equal(f.nfields, 4);
+	assert_string_equal(f.field[0].name, "name");
+	assert_int_equal(f.field[0].kind, E4_TF_DATA_LOC);
+	assert_int_equal(f.field[0].size, 4);
+	assert_string_equal(f.field[1].name, "ino");
+	assert_string_equal(f.field[2].name, "old_cgroup_ino");
+	assert_string_equal(f.field[3].name, "new_cgroup_ino");
+	/* types differ between kernels: the same field, elsewhere */
+	assert_int_not_equal(field(&f, "name")->size, field(&old, "name")->size);
+	assert_int_not_equal(field(&f, "ino")->offset, field(&old, "ino")->offset);
+	assert_int_equal(field(&f, "old_cgroup_ino")->offset, 24);
+	assert_int_equal(field(&f, "new_cgroup_ino")->offset, 32);
+
+	/* a record as such a kernel writes it: the string after the fields */
+	id = (uint16_t)f.id;
+	memcpy(rec, &id, 2);
+	loc = (4u << 16) | 40;	/* "7:0" and its NUL at 40 */
+	memcpy(rec + 8, &loc, 4);
+	v = 12;
+	memcpy(rec + 16, &v, 8);
+	v = 4000000110ULL;
+	memcpy(rec + 24, &v, 8);
+	v = 1;
+	memcpy(rec + 32, &v, 8);
+	memcpy(rec + 40, "7:0", 4);
+	assert_int_equal(e4_trace_decode(&f, rec, 44, &ev), 0);
+	assert_string_equal(ev.name, "inode_switch_wbs");
+	assert_int_equal(ev.nfields, 4);
+	assert_string_equal(ev.field[0].name, "name");
+	assert_true(ev.field[0].is_str);
+	assert_string_equal(ev.field[0].str, "7:0");
+	assert_string_equal(ev.field[1].name, "ino");
+	assert_int_equal(ev.field[1].val, 12);
+	assert_string_equal(ev.field[2].name, "old_cgroup_ino");
+	assert_int_equal(ev.field[2].val, 4000000110ULL);
+	assert_int_equal(ev.field[3].val, 1);
+	/* the string must lie inside the record, NUL included */
+	assert_int_equal(e4_trace_decode(&f, rec, 43, &ev), -EBADMSG);
+
+	load_format("trace-string/track_foreign_dirty.format", &f);
+	assert_string_equal(f.field[0].name, "name");
+	assert_int_equal(field(&f, "memcg_id")->offset, 12);
+	assert_int_equal(field(&f, "page_cgroup_ino")->offset, 40);
 }
 
 static void test_format_errors(void **state)
@@ -449,7 +566,10 @@ static void test_decode_kinds(void **state)
 
 	(void)state;
 	assert_int_equal(e4_trace_parse_format(fmt_text, &fmt, NULL), 0);
+	assert_string_equal(fmt.field[0].name, "delta");
+	assert_string_equal(fmt.field[1].name, "dev");
 	assert_int_equal(fmt.field[1].kind, E4_TF_DATA_LOC);
+	assert_string_equal(fmt.field[2].name, "small");
 	memcpy(rec + 8, &d, 4);
 	memcpy(rec + 12, &loc, 4);
 	rec[16] = 200;
@@ -466,11 +586,41 @@ static void test_decode_kinds(void **state)
 	assert_int_equal(e4_trace_decode(&fmt, rec, 10, &ev), -EBADMSG);
 }
 
+/* __rel_loc: the offset counts from the end of the field itself. */
+static void test_decode_rel_loc(void **state)
+{
+	static const char fmt_text[] =
+		"name: t\nID: 6\nformat:\n"
+		"\tfield:__rel_loc char[] msg;\toffset:8;\tsize:4;\tsigned:0;\n"
+		"\tfield:unsigned long long big[2];\toffset:12;\tsize:16;\tsigned:0;\n";
+	struct e4_trace_format fmt;
+	struct e4_wb_event ev;
+	unsigned char rec[48] = { 0 };
+	uint32_t loc = (6u << 16) | 20;	/* 12 + 20 = 32 */
+
+	(void)state;
+	assert_int_equal(e4_trace_parse_format(fmt_text, &fmt, NULL), 0);
+	assert_string_equal(fmt.field[0].name, "msg");
+	assert_int_equal(fmt.field[0].kind, E4_TF_REL_LOC);
+	/* an array of numbers: named, not decoded */
+	assert_string_equal(fmt.field[1].name, "big");
+	assert_int_equal(fmt.field[1].kind, E4_TF_OTHER);
+	memcpy(rec + 8, &loc, 4);
+	memcpy(rec + 32, "hello", 6);
+	assert_int_equal(e4_trace_decode(&fmt, rec, sizeof(rec), &ev), 0);
+	assert_int_equal(ev.nfields, 1);
+	assert_string_equal(ev.field[0].name, "msg");
+	assert_string_equal(ev.field[0].str, "hello");
+	assert_int_equal(e4_trace_decode(&fmt, rec, 37, &ev), -EBADMSG);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_wb_stats_612),
 		cmocka_unit_test(test_stats_61),
+		cmocka_unit_test(test_stats_61_dirty),
+		cmocka_unit_test(test_wb_stats_empty),
 		cmocka_unit_test(test_stats_612),
 		cmocka_unit_test(test_wb_stats_truncated),
 		cmocka_unit_test(test_wb_stats_unknown_field),
@@ -479,10 +629,12 @@ int main(void)
 		cmocka_unit_test(test_stats_errors),
 		cmocka_unit_test(test_every_prefix),
 		cmocka_unit_test(test_formats),
+		cmocka_unit_test(test_format_data_loc),
 		cmocka_unit_test(test_format_errors),
 		cmocka_unit_test(test_page),
 		cmocka_unit_test(test_page_malformed),
 		cmocka_unit_test(test_decode_kinds),
+		cmocka_unit_test(test_decode_rel_loc),
 	};
 
 	return cmocka_run_group_tests_name("wb", tests, NULL, NULL);
