@@ -378,10 +378,12 @@ static void err_append(struct e4_err *err, const char *what)
 }
 
 /*
- * Offline: look (read-only), open for writing (with --undo), gates, scan,
- * select, plan, convert, disable.  *nothing: no inline_data feature, and
- * nothing was opened for writing.  A refusal before anything was written
- * leaves *setp NULL.
+ * Offline.  Everything that can refuse runs on a read-only handle first
+ * (the feature, the gates, the scan, the plan), so that a refusal writes
+ * nothing, not even the --undo file; only then is the filesystem opened
+ * for writing (with --undo) and converted, the plan made again on it.
+ * *nothing: no inline_data feature.  A refusal before anything was
+ * written leaves *setp NULL.
  */
 static int convert_offline(const struct e4_cli *cli, const struct inline_opts *o,
 			   const struct e4_target *t, struct e4_fs **fsp,
@@ -389,31 +391,16 @@ static int convert_offline(const struct e4_cli *cli, const struct inline_opts *o
 			   const struct e4_job *job, struct e4_err *err)
 {
 	unsigned int flags = o->force ? E4_FS_FORCE : 0;
-	bool has;
 	size_t i;
 	int rc;
 
-	/* Without the feature there is nothing to write, not even --undo. */
 	rc = e4_fs_open(t, flags, fsp, err);
 	if (rc)
 		return rc;
-	has = ext2fs_has_feature_inline_data(e4_fs_ext2(*fsp)->super);
-	if (!has || !o->dry_run) {
-		e4_fs_close(*fsp);
-		*fsp = NULL;
-	}
-	if (!has) {
+	if (!ext2fs_has_feature_inline_data(e4_fs_ext2(*fsp)->super)) {
 		*nothing = true;
 		return 0;
 	}
-	if (o->dry_run)
-		rc = 0;
-	else if (o->undo)
-		rc = e4_fs_open_undo(t, flags | E4_FS_WRITE, o->undo, fsp, err);
-	else
-		rc = e4_fs_open(t, flags | E4_FS_WRITE, fsp, err);
-	if (rc)
-		return rc;
 	if (!o->force) {
 		rc = e4_fs_gates(e4_fs_ext2(*fsp), e4_target_name(t), err);
 		if (rc)
@@ -434,6 +421,17 @@ static int convert_offline(const struct e4_cli *cli, const struct inline_opts *o
 		goto out_refused;
 	if (o->dry_run)
 		return 0;
+
+	e4_fs_close(*fsp);
+	*fsp = NULL;
+	if (o->undo)
+		rc = e4_fs_open_undo(t, flags | E4_FS_WRITE, o->undo, fsp, err);
+	else
+		rc = e4_fs_open(t, flags | E4_FS_WRITE, fsp, err);
+	if (!rc && !o->force)
+		rc = e4_fs_gates(e4_fs_ext2(*fsp), e4_target_name(t), err);
+	if (rc)
+		goto out_refused;
 	rc = e4_inline_convert(*fsp, *setp, 0, job, err);
 	if (!o->disable_feature)
 		return rc;

@@ -230,18 +230,77 @@ static uint64_t count_free(ext2_filsys fs, blk64_t from, uint64_t want,
 }
 
 /*
+ * References left on the shared xattr blocks the plan has met: the first
+ * inode that copies a block drops one, and the last holder of a block
+ * rewrites it in place.  Open addressing on the block number.
+ */
+struct ea_refs {
+	blk64_t *blk;
+	__u32 *left;
+	size_t mask, n;
+};
+
+static void ea_refs_free(struct ea_refs *m)
+{
+	free(m->blk);
+	free(m->left);
+}
+
+/* The slot of blk (left 0 when new), or NULL on ENOMEM. */
+static __u32 *ea_refs_slot(struct ea_refs *m, blk64_t blk)
+{
+	size_t i;
+
+	if ((m->n + 1) * 2 > m->mask) {
+		size_t nmask = m->mask ? m->mask * 2 + 1 : 63, j;
+		blk64_t *nb = calloc(nmask + 1, sizeof(*nb));
+		__u32 *nl = calloc(nmask + 1, sizeof(*nl));
+
+		if (!nb || !nl) {
+			free(nb);
+			free(nl);
+			return NULL;
+		}
+		for (i = 0; m->blk && i <= m->mask; i++) {
+			if (!m->blk[i])
+				continue;
+			for (j = (m->blk[i] * 0x9E3779B97F4A7C15ULL >> 17) & nmask;
+			     nb[j]; j = (j + 1) & nmask)
+				;
+			nb[j] = m->blk[i];
+			nl[j] = m->left[i];
+		}
+		ea_refs_free(m);
+		m->blk = nb;
+		m->left = nl;
+		m->mask = nmask;
+	}
+	for (i = (blk * 0x9E3779B97F4A7C15ULL >> 17) & m->mask; m->blk[i];
+	     i = (i + 1) & m->mask)
+		if (m->blk[i] == blk)
+			return &m->left[i];
+	m->blk[i] = blk;
+	m->n++;
+	return &m->left[i];
+}
+
+/*
  * The plan: judge every entry, and count what the run needs at its peak
- * (inodes in order; an empty file gives its block back) against the free
+ * (inodes in order; an empty file gives its block back; of the holders of
+ * a shared xattr block all but the last copy it) against the free
  * blocks.  Writes nothing.  Entries end WOULD_CONVERT or SKIPPED.
  */
 static int plan(struct conv *c, struct e4_inline_set *set,
 		struct e4_err *err)
 {
 	uint64_t used = 0, peak = 0, have;
+	struct ea_refs refs = { 0 };
 	unsigned int need, net;
 	size_t i, todo = 0;
 	unsigned char *nd;
 	errcode_t ret;
+	__u32 *left;
+	blk64_t acl;
 	int rc = 0;
 
 	nd = calloc(set->n, 2);
@@ -268,6 +327,24 @@ static int plan(struct conv *c, struct e4_inline_set *set,
 					 c->name, (unsigned long long)e->ino, sp(e),
 					 pathof(e));
 			goto out;
+		}
+		/* A shared block is copied only while others still hold it. */
+		acl = ext2fs_file_acl_block(c->fs, (struct ext2_inode *)c->before);
+		if (acl && c->ea_refs > 1) {
+			left = ea_refs_slot(&refs, acl);
+			if (!left) {
+				rc = e4_err_sys(err, -ENOMEM, "%s: while planning the conversion",
+						c->name);
+				goto out;
+			}
+			if (!*left)
+				*left = c->ea_refs;
+			if (*left > 1) {
+				(*left)--;
+			} else {
+				need--;
+				net--;
+			}
 		}
 		nd[2 * i] = need;
 		nd[2 * i + 1] = net;
@@ -303,6 +380,7 @@ out:
 		for (i = 0; i < set->n; i++)
 			if (set->ents[i].status != E4_INLINE_FAILED)
 				set->ents[i].status = E4_INLINE_NOT_REACHED;
+	ea_refs_free(&refs);
 	free(nd);
 	return rc;
 }

@@ -91,7 +91,8 @@ static int read_all(int fd, char *buf, size_t size)
  * the block on disk is what it was before.  The file's page cache still
  * has the data if it was cached; if not, or once it is evicted, a read
  * goes to the disk and returns that old block, zeros mostly (seen on 6.18
- * with posix_fadvise(DONTNEED) after the fallocate; sync makes it right).
+ * with posix_fadvise(DONTNEED) after the fallocate, every time; sync makes
+ * it right; not seen on 6.1 or 6.12, where the same check reads right).
  * So the data is read just before (which also caches it, from the inode)
  * and read back after; a difference means the cache was lost and holds
  * the stale block now: syncfs writes the new block in place, DONTNEED
@@ -100,7 +101,8 @@ static int read_all(int fd, char *buf, size_t size)
  *
  * fallocate also counts as a modification: since Linux 5.18 ext4's
  * fallocate calls file_modified(), which sets mtime and ctime to now,
- * KEEP_SIZE or not (so on 6.1 and 6.12; seen on 6.18 too).  Putting the
+ * KEEP_SIZE or not (seen on 6.1, 6.12 and 6.18: so dropping the restore is
+ * no option).  Putting the
  * old mtime back is right only if nobody else wrote in the meantime, and
  * mtime cannot tell: a write just before fallocate ends up with
  * fallocate's time anyway, one just after our fstat would be undone by

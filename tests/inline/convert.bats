@@ -182,6 +182,16 @@ new_files_after_disable() {
 	[ "$status" -eq 1 ]
 	[[ $output == *"not clean"*"run 'e2fsck -f $IMG' first, or use --force"* ]]
 	[ "$(img_hash "$IMG")" = "$h" ]
+	# refused before anything is opened for writing: an undo file is
+	# neither made nor replaced
+	run "$E4CTL" inline convert "$IMG" --all --undo "$BATS_TEST_TMPDIR/new.e2undo"
+	[ "$status" -eq 1 ]
+	[ ! -e "$BATS_TEST_TMPDIR/new.e2undo" ]
+	printf keep >"$BATS_TEST_TMPDIR/old.e2undo"
+	run "$E4CTL" inline convert "$IMG" --all --undo "$BATS_TEST_TMPDIR/old.e2undo"
+	[ "$status" -eq 1 ]
+	[ "$(cat "$BATS_TEST_TMPDIR/old.e2undo")" = keep ]
+	[ "$(img_hash "$IMG")" = "$h" ]
 }
 
 @test "refused: mounted, for --disable-feature and --undo, and read-only; the image is unchanged" {

@@ -89,6 +89,8 @@ contents() {
 	[ "$status" -eq 1 ]
 	[ "$output" = "e4ctl inline convert: $IMG: no free blocks for inode $p /p: converting 2 inodes needs 2 free blocks, the filesystem has 0; nothing was changed; inline_data stays set" ]
 	[ "$(img_hash "$IMG")" = "$h" ]
+	# refused before the filesystem was opened for writing: no undo file
+	[ ! -e "$BATS_TEST_TMPDIR/u" ]
 	[ "$(contents "$IMG")" = "$want" ]
 	dumpe2fs -h "$IMG" 2>/dev/null | grep '^Filesystem features:' | grep -qw inline_data
 	run e2fsck -fn "$IMG"
@@ -124,6 +126,73 @@ contents() {
 	run e2fsck -fn "$IMG"
 	[ "$status" -eq 0 ]
 	[ "$(dumpe2fs_field "$IMG" "Free blocks")" -eq 0 ]
+}
+
+# shared_populate IMG DIR: /a and /b, inline, with the same 300-byte
+# xattr, which does not fit the inode: the kernel shares one xattr block.
+shared_populate() {
+	local f v
+	v=$(printf 'v%.0s' $(seq 1 300))
+	mkdir -p "$2"
+	mount -o loop "$1" "$2" || return
+	for f in a b; do
+		printf "data-$f" >"$2/$f"
+		setfattr -n user.big -v "$v" "$2/$f"
+	done
+	umount "$2"
+}
+
+shared_snapshot() {
+	local m=$BATS_TEST_TMPDIR/c f
+	mkdir -p "$m"
+	mount -o loop,ro,noatime "$1" "$m" || return
+	for f in a b; do
+		echo "$f $(cat "$m/$f") $(getfattr -n user.big --only-values "$m/$f" | sha256sum)"
+	done
+	umount "$m"
+}
+
+# shared_image IMG LEAVE: that, checked, with LEAVE free blocks left.
+shared_image() {
+	local img=$1 free
+	mkimg "$img" 8M -t ext4 -b 1024 -O inline_data
+	in_private_ns shared_populate "$img" "$BATS_TEST_TMPDIR/m"
+	e2fsck -fy "$img" >/dev/null 2>&1 || true
+	e2fsck -fn "$img" >/dev/null
+	local a b
+	a=$(debugfs -R "stat /a" "$img" 2>/dev/null | sed -n 's/.*File ACL: \([0-9]*\).*/\1/p')
+	b=$(debugfs -R "stat /b" "$img" 2>/dev/null | sed -n 's/.*File ACL: \([0-9]*\).*/\1/p')
+	[ "$a" -gt 0 ] && [ "$a" = "$b" ]
+	free=$(dumpe2fs_field "$img" "Free blocks")
+	head -c $(((free - $2) * 1024)) /dev/zero | tr '\0' f >"$BATS_TEST_TMPDIR/filler"
+	debugfs -w -R "write $BATS_TEST_TMPDIR/filler filler" "$img" >/dev/null 2>&1
+	[ "$(dumpe2fs_field "$img" "Free blocks")" -eq "$2" ]
+	e2fsck -fn "$img" >/dev/null 2>&1
+}
+
+@test "a shared xattr block: the first holder's copy is counted, the last holder's is not" {
+	# a: data block + its copy of the shared block; b: data block only
+	shared_image "$IMG" 2
+	a=$(ino_of "$IMG" /a) b=$(ino_of "$IMG" /b)
+	want=$(in_private_ns shared_snapshot "$IMG")
+	h=$(img_hash "$IMG")
+	run "$E4CTL" inline convert "$IMG" --all
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[ "$output" = "e4ctl inline convert: $IMG: no free blocks for inode $b /b: converting 2 inodes needs 3 free blocks, the filesystem has 2; nothing was changed" ]
+	[ "$(img_hash "$IMG")" = "$h" ]
+
+	shared_image "$IMG" 3
+	run "$E4CTL" inline convert "$IMG" --all
+	echo "$output"
+	[ "$status" -eq 0 ]
+	run e2fsck -fn "$IMG"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ -z "$(e4_inline_inodes "$IMG")" ]
+	[ "$(dumpe2fs_field "$IMG" "Free blocks")" -eq 0 ]
+	[ "$(in_private_ns shared_snapshot "$IMG")" = "$want" ]
+	grep -q "^a data-a " <<<"$want"
 }
 
 # spill_populate IMG DIR: a directory whose 40 entries the kernel keeps
