@@ -5,6 +5,7 @@
  * an array.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -139,11 +140,14 @@ static void fill(struct e4_out *out, const struct e4_target *t,
 
 /*
  * The plan as one JSON object: libsmartcols prints {"plan": [ {...} ]},
- * and the plan is a single record, so only the element is kept.
+ * and the plan is a single record, so only the element is kept, moved
+ * out to the left margin.  libsmartcols writes an empty array cell as
+ * [null]; no refusal is the empty list.
  */
-static int print_json_object(struct e4_out *out)
+static int print_json_object(struct e4_out *out, bool no_refusals)
 {
-	char *s = NULL, *open, *close;
+	char *s = NULL, *open, *close, *line, *next, *key;
+	size_t indent;
 	int ret = scols_print_table_to_string(out->tb, &s);
 
 	if (ret)
@@ -154,10 +158,32 @@ static int print_json_object(struct e4_out *out)
 		free(s);
 		return -EINVAL;
 	}
-	*close = '\0';
 	open = strchr(open, '{');
-	fputs(open ? open : "{}", stdout);
-	fputc('\n', stdout);
+	close = open ? memrchr(open, '}', close - open) : NULL;
+	if (!close) {
+		free(s);
+		fputs("{}\n", stdout);
+		return 0;
+	}
+	close[1] = '\0';
+	/* The closing brace's indentation is the element's. */
+	for (indent = 0; close - indent - 1 > open && close[-1 - (ptrdiff_t)indent] == ' ';)
+		indent++;
+	key = no_refusals ? strstr(open, "\"refusals\": [") : NULL;
+	if (key) {
+		char *from = strchr(key, '[') + 1, *end = strchr(from, ']');
+
+		if (end)
+			memmove(from, end, strlen(end) + 1);
+	}
+	for (line = open; line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (line != open && strspn(line, " ") >= indent)
+			line += indent;
+		puts(line);
+	}
 	free(s);
 	return 0;
 }
@@ -189,7 +215,7 @@ int e4_resize_print_plan(const struct e4_outopts *opts,
 						  scols_wrapnl_nextchunk, NULL);
 		}
 	fill(&out, t, p);
-	ret = opts->json ? print_json_object(&out) : e4_out_print(&out);
+	ret = opts->json ? print_json_object(&out, !p->nrefusals) : e4_out_print(&out);
 	if (!ret && out.record) {
 		if (p->rounded_to_cluster)
 			printf("Note: %llu blocks rounded down to %llu, a cluster boundary (bigalloc).\n",

@@ -227,3 +227,15 @@ blocks_of() {
 	[ "$status" -eq 2 ]
 	[[ $output == *"missing TARGET"* ]]
 }
+
+@test "JSON plan: one object at the left margin, refusals a list, [] when there are none" {
+	mkimg "$IMG" 64M -t ext4 -b 4096
+	run plan "$IMG" 128M
+	[ "$(jq -c .refusals <<<"$output")" = "[]" ]
+	[ "${lines[0]}" = "{" ]
+	[ "${lines[-1]}" = "}" ]
+	[[ ${lines[1]} == '   "device": '* ]]
+	run plan "$IMG" 32M
+	[ "$(jq -r '.refusals | length' <<<"$output")" -eq 1 ]
+	[[ $(jq -r '.refusals[0]' <<<"$output") == "shrinking an unmounted filesystem is not supported yet"* ]]
+}
