@@ -273,8 +273,12 @@ static int cg_walk(int dfd, const char *rel, dev_t dev, struct cg_vec *cv,
 	struct dirent *de;
 	int ret = 0;
 
-	if (depth > 64)
+	/* Deeper cgroups stay unmapped (and look dying): the recursion
+	 * must stay small.  dfd is ours to close either way. */
+	if (depth > 64) {
+		close(dfd);
 		return 0;
+	}
 	d = fdopendir(dfd);
 	if (!d) {
 		close(dfd);

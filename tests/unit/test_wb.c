@@ -18,6 +18,11 @@
 
 #include <cmocka.h>
 
+#include <dirent.h>
+#include <ftw.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "e4/wb.h"
 
 #define KB 1024ULL
@@ -614,6 +619,97 @@ static void test_decode_rel_loc(void **state)
 	assert_int_equal(e4_trace_decode(&fmt, rec, 37, &ev), -EBADMSG);
 }
 
+/* ------------------------------------------------------------ handle */
+
+/* root + rel, with every missing directory on the way made. */
+static void put_file(const char *root, const char *rel, const char *text)
+{
+	char p[4096], *s;
+	FILE *f;
+
+	snprintf(p, sizeof(p), "%s%s", root, rel);
+	for (s = p + strlen(root) + 1; (s = strchr(s, '/')); s++) {
+		*s = '\0';
+		mkdir(p, 0755);
+		*s = '/';
+	}
+	f = fopen(p, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	assert_int_equal(fclose(f), 0);
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path);
+}
+
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((de = readdir(d)))
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/*
+ * A cgroup tree deeper than the walk descends (64 levels): each read must
+ * close every directory it opened, or a long `wb watch` runs out of
+ * descriptors one frame at a time.  A minimal sysroot of a loop device.
+ */
+static void test_read_deep_cgroups_no_fd_leak(void **state)
+{
+	char root[] = "/tmp/test_wb.XXXXXX", p[4096], *stats, *wbs;
+	struct e4_err err = { 0 };
+	struct e4_wb_snap *snap;
+	struct e4_wb *wb;
+	int i, before;
+	size_t n;
+
+	(void)state;
+	assert_non_null(mkdtemp(root));
+	put_file(root, "/proc/self/mountinfo",
+		 "22 1 254:0 / / rw,relatime - ext4 /dev/vda rw\n"
+		 "25 22 0:26 / /sys/fs/cgroup rw,relatime - cgroup2 cgroup2 rw\n"
+		 "40 22 7:0 / /mnt/data rw,relatime - ext4 /dev/loop0 rw\n");
+	put_file(root, "/sys/devices/virtual/block/loop0/dev", "7:0\n");
+	put_file(root, "/sys/dev/block/.keep", "");
+	snprintf(p, sizeof(p), "%s/sys/dev/block/7:0", root);
+	assert_int_equal(symlink("../../devices/virtual/block/loop0", p), 0);
+	stats = fixture("stats-6.12");
+	wbs = fixture("wb_stats-6.12");
+	put_file(root, "/sys/kernel/debug/bdi/7:0/stats", stats);
+	put_file(root, "/sys/kernel/debug/bdi/7:0/wb_stats", wbs);
+	free(stats);
+	free(wbs);
+	n = snprintf(p, sizeof(p), "/sys/fs/cgroup");
+	for (i = 0; i < 70; i++)
+		n += snprintf(p + n, sizeof(p) - n, "/d");
+	snprintf(p + n, sizeof(p) - n, "/cgroup.stat");
+	put_file(root, p, "nr_dying_descendants 0\n");
+
+	assert_int_equal(e4_wb_open("/mnt/data", root, &wb, &err), 0);
+	assert_int_equal(e4_wb_info(wb)->mode, E4_WB_ACTIVE);
+	assert_int_equal(e4_wb_read(wb, NULL, &snap, &err), 0);
+	e4_wb_snap_free(snap);
+	before = count_fds();
+	for (i = 0; i < 20; i++) {
+		assert_int_equal(e4_wb_read(wb, NULL, &snap, &err), 0);
+		e4_wb_snap_free(snap);
+	}
+	assert_int_equal(count_fds(), before);
+	e4_wb_close(wb);
+	nftw(root, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -635,6 +731,7 @@ int main(void)
 		cmocka_unit_test(test_page_malformed),
 		cmocka_unit_test(test_decode_kinds),
 		cmocka_unit_test(test_decode_rel_loc),
+		cmocka_unit_test(test_read_deep_cgroups_no_fd_leak),
 	};
 
 	return cmocka_run_group_tests_name("wb", tests, NULL, NULL);
