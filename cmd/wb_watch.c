@@ -83,17 +83,22 @@ static void on_event(void *arg, const struct e4_wb_event *ev)
 		e->failed = true;
 		return;
 	}
-	if (e->json)
-		fprintf(f, "{\"time\":%" PRIu64 ".%09" PRIu64 ",\"cpu\":%d,\"event\":\"%s\"",
-			ev->ts / 1000000000, ev->ts % 1000000000, ev->cpu, ev->name);
-	else
+	/* The names come from the kernel's format files: escaped like any
+	 * other string. */
+	if (e->json) {
+		fprintf(f, "{\"time\":%" PRIu64 ".%09" PRIu64 ",\"cpu\":%d,\"event\":",
+			ev->ts / 1000000000, ev->ts % 1000000000, ev->cpu);
+		wb_json_str(f, ev->name);
+	} else
 		fprintf(f, "%6" PRIu64 ".%06" PRIu64 " cpu%d %s:", ev->ts / 1000000000,
 			ev->ts % 1000000000 / 1000, ev->cpu, ev->name);
 	for (i = 0; i < ev->nfields; i++) {
 		const struct e4_wb_event_field *fl = &ev->field[i];
 
 		if (e->json) {
-			fprintf(f, ",\"%s\":", fl->name);
+			fputc(',', f);
+			wb_json_str(f, fl->name);
+			fputc(':', f);
 			if (fl->is_str)
 				wb_json_str(f, fl->str);
 			else if (fl->is_signed)
@@ -102,7 +107,9 @@ static void on_event(void *arg, const struct e4_wb_event *ev)
 				fprintf(f, "%" PRIu64, fl->val);
 			if (fl->cgroup || fl->dying) {
 				cg_key(fl->name, key, sizeof(key));
-				fprintf(f, ",\"%s\":", key);
+				fputc(',', f);
+				wb_json_str(f, key);
+				fputc(':', f);
 				if (fl->cgroup)
 					wb_json_str(f, fl->cgroup);
 				else

@@ -351,6 +351,18 @@ make_page_string() {
 		'["cpu","event","ino","name","new_cgroup","new_cgroup_ino","old_cgroup","old_cgroup_ino","time"]' ]
 }
 
+# Names come from the kernel's format files: JSON must escape them.
+@test "watch --events --json: event names are escaped" {
+	F=$ROOT/sys/kernel/tracing/events/writeback/inode_switch_wbs/format
+	sed -i 's/^name: inode_switch_wbs$/name: inode_"switch"\\wbs/' "$F"
+	grep -qF 'name: inode_"switch"\wbs' "$F"
+	make_page "$ROOT/sys/kernel/tracing/per_cpu/cpu0/trace_pipe_raw" 7:0 14 1 1
+	run --separate-stderr wb watch /mnt/data --events --json --count 1 --interval 0.01
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '.events[0].event' <<<"$output")" = 'inode_"switch"\wbs' ]
+	[ "$(jq -c '.events[0] | [.name, .ino]' <<<"$output")" = '["7:0",14]' ]
+}
+
 @test "watch --events: a corrupt trace page is an error, not a crash" {
 	T=$ROOT/sys/kernel/tracing/per_cpu
 	make_page "$T/cpu0/trace_pipe_raw" 7:0 14 1 1
