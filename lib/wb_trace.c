@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -111,6 +112,42 @@ static int open_cpus(struct e4_wb *wb, const char *base, struct e4_err *err)
 	return ret;
 }
 
+/*
+ * Our own instance, made by an exclusive mkdir: e4ctl-<pid>, or when that
+ * exists e4ctl-<pid>-<random>.  An existing one is never removed or used:
+ * a process of the same pid in another pid namespace that shares this
+ * tracefs may own it (or one that was SIGKILLed left it: rmdir is the
+ * admin's call).  wb->instance is set only once the directory is ours.
+ */
+static int make_instance(struct e4_wb *wb, struct e4_err *err)
+{
+	char path[PATH_MAX];
+	unsigned int tries, suffix;
+	int ret;
+
+	for (tries = 0; tries < 16; tries++) {
+		if (!tries)
+			ret = wb_pathf(path, sizeof(path), "%s/instances/e4ctl-%d",
+				       wb->tracefs, (int)getpid());
+		else if (getrandom(&suffix, sizeof(suffix), 0) != sizeof(suffix))
+			return e4_err_sys(err, -errno, "cannot pick a trace instance name");
+		else
+			ret = wb_pathf(path, sizeof(path), "%s/instances/e4ctl-%d-%08x",
+				       wb->tracefs, (int)getpid(), suffix);
+		if (ret)
+			return e4_err_set(err, ret, "tracefs path too long: %s", wb->tracefs);
+		if (!mkdir(path, 0700)) {
+			memcpy(wb->instance, path, sizeof(wb->instance));
+			return 0;
+		}
+		if (errno != EEXIST)
+			return e4_err_sys(err, -errno, "cannot create the trace instance %s", path);
+	}
+	return e4_err_set(err, -EEXIST,
+			  "cannot create a trace instance: %s/instances/e4ctl-%d and 15 others exist",
+			  wb->tracefs, (int)getpid());
+}
+
 int e4_wb_events_start(struct e4_wb *wb, struct e4_err *err)
 {
 	char p[PATH_MAX + 128], *buf;
@@ -125,17 +162,9 @@ int e4_wb_events_start(struct e4_wb *wb, struct e4_err *err)
 		return ret;
 	base = wb->tracefs;
 	if (!wb->sysroot) {
-		wb_pathf(wb->instance, sizeof(wb->instance), "%s/instances/e4ctl-%d",
-			 wb->tracefs, (int)getpid());
-		/* Left by an earlier process of our pid that was SIGKILLed. */
-		if (mkdir(wb->instance, 0700) && errno == EEXIST)
-			rmdir(wb->instance);
-		if (access(wb->instance, F_OK) && mkdir(wb->instance, 0700)) {
-			ret = e4_err_sys(err, -errno, "cannot create the trace instance %s",
-					 wb->instance);
-			wb->instance[0] = '\0';
+		ret = make_instance(wb, err);
+		if (ret)
 			return ret;
-		}
 		base = wb->instance;
 		/* A small buffer: a few events per interval at most. */
 		wb_pathf(p, sizeof(p), "%s/buffer_size_kb", base);

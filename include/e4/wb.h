@@ -133,12 +133,15 @@ typedef void (*e4_wb_event_fn)(void *arg, const struct e4_wb_event *ev);
 
 /*
  * Stream inode_switch_wbs, inode_foreign_history, track_foreign_dirty and
- * flush_foreign of this bdi through a private tracefs instance
- * (instances/e4ctl-<pid>), leaving the global buffer alone.  Events are
- * decoded with the kernel's own format files.  e4_wb_events_read hands
- * over what is buffered and never blocks.  The instance is removed by
- * e4_wb_events_stop (and e4_wb_close); a caller that catches SIGINT and
- * SIGTERM and then closes the handle leaves nothing behind.
+ * flush_foreign of this bdi through a private tracefs instance, leaving
+ * the global buffer alone.  The instance is instances/e4ctl-<pid>, or
+ * e4ctl-<pid>-<random hex> when that name is taken (made exclusively: an
+ * existing instance, maybe another pid namespace's, is never reused or
+ * removed).  Events are decoded with the kernel's own format files.
+ * e4_wb_events_read hands over what is buffered and never blocks.  The
+ * instance is removed by e4_wb_events_stop (and e4_wb_close); a caller
+ * that catches the signals that would kill it and then closes the handle
+ * leaves nothing behind.
  * With a sysroot the fixture's top-level per_cpu/cpuN/trace_pipe_raw
  * files are read instead and nothing is created.
  */

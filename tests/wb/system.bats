@@ -201,6 +201,43 @@ stop_watch() {
 	stop_watch USR1
 }
 
+# Pid namespaces sharing one tracefs can hand out the same pid: an
+# instance named e4ctl-<our pid> may be another watcher's, and must be
+# neither taken over nor removed.  The watch makes a name of its own.
+@test "watch --events: an existing instance of its name is left alone; it makes another" {
+	cat >"$BATS_TEST_TMPDIR/t.sh" <<-'EOS'
+	mount -t tracefs none /sys/kernel/tracing || exit 99
+	I=/sys/kernel/tracing/instances
+	# the child takes the name first (its own pid), then becomes e4ctl
+	sh -c 'mkdir "$1/e4ctl-$$" && exec "$2" wb watch --events --interval 0.1 "$3"' \
+		sh "$I" "$E4CTL" "$MNT" >"$BATS_TEST_TMPDIR/out" 2>&1 &
+	pid=$!
+	echo "pid $pid"
+	for _ in $(seq 100); do
+		[ -n "$(ls "$I" | grep "^e4ctl-$pid-")" ] && break
+		sleep 0.1
+	done
+	echo "running $(ls "$I" | grep "^e4ctl-$pid" | tr '\n' ' ')"
+	kill -TERM "$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	echo "rc $rc"
+	echo "after $(ls "$I" | grep "^e4ctl-$pid" | tr '\n' ' ')"
+	rmdir "$I/e4ctl-$pid"
+	EOS
+	run --separate-stderr env E4CTL="$E4CTL" MNT="$MNT" BATS_TEST_TMPDIR="$BATS_TEST_TMPDIR" \
+		unshare -m --propagation private sh "$BATS_TEST_TMPDIR/t.sh"
+	echo "$output"
+	cat "$BATS_TEST_TMPDIR/out"
+	[ "$status" -eq 0 ]
+	pid=$(sed -n 's/^pid //p' <<<"$output")
+	# while it ran: the other's instance and its own, e4ctl-PID-XXXXXXXX
+	[[ $(sed -n 's/^running //p' <<<"$output") =~ ^e4ctl-$pid\ e4ctl-$pid-[0-9a-f]{8}\ $ ]]
+	[ "$(sed -n 's/^rc //p' <<<"$output")" -eq 0 ]
+	# after: the other's is still there, its own is gone
+	[ "$(sed -n 's/^after //p' <<<"$output")" = "e4ctl-$pid " ]
+}
+
 @test "watch --events --count: the instance is removed on a normal exit" {
 	before=$(trace_instances | grep '^e4ctl-' || true)
 	run --separate-stderr "$E4CTL" wb watch --events --json --count 2 --interval 0.05 "$MNT"
