@@ -151,6 +151,35 @@ int e4_inline_convert(struct e4_fs *fs, struct e4_inline_set *set,
 int e4_inline_disable(struct e4_fs *fs, const struct e4_job *job,
 		      struct e4_err *err);
 
+/* What e4_inline_convert_offline is asked to do. */
+struct e4_inline_offline {
+	const char *const *paths;	/* NULL: every inline inode */
+	int npaths;
+	bool dry_run;		/* the plan only, on the read-only handle */
+	bool disable_feature;	/* then clear inline_data (with every inode) */
+	bool force;		/* skip the safety gates of e4/gate.h */
+	const char *undo;	/* NULL, or the undo file for e2undo */
+};
+
+/*
+ * inline convert on an unmounted target t, every refusal before the first
+ * write: open read-only; no inline_data feature: *nothing, 0, nothing
+ * done.  Then the safety gates (unless force), the scan, the selection of
+ * paths, the plan of e4_inline_convert and, with disable_feature, the
+ * proof that every inode can go; a refusal there returns its -errno with
+ * *setp NULL and nothing written, not even the undo file.  Then the
+ * handle is made read-write (e4_fs_reopen_write, with undo), the inodes
+ * are converted (job: progress and cancel) and, if every one was, the
+ * feature is cleared.  After the plan, *setp holds every entry with its
+ * status, also when the run then failed or was interrupted (-EINTR).
+ * *fsp is the caller's to close in every case.
+ */
+int e4_inline_convert_offline(const struct e4_target *t,
+			      const struct e4_inline_offline *o,
+			      const struct e4_job *job, struct e4_fs **fsp,
+			      struct e4_inline_set **setp, bool *nothing,
+			      struct e4_err *err);
+
 /*
  * Mounted: walk the tree at path with openat()/fstatat(), never following
  * symlinks and never leaving the filesystem whose st_dev is dev (0: the
