@@ -39,7 +39,8 @@ struct e4_wb_ctx {
 	enum e4_wb_cg {
 		E4_WB_CG_LIVE,		/* path is its directory */
 		E4_WB_CG_DYING,		/* removed, still pinned by inodes */
-		E4_WB_CG_HIDDEN,	/* outside the visible cgroup2 subtree */
+		E4_WB_CG_HIDDEN,	/* outside the visible cgroup2 subtree,
+					 * or no cgroup2 mount to look in */
 	} cg_state;
 	char *path;		/* "/", "/a/b"; NULL unless live */
 	bool has_mem, has_io, has_cgstat;

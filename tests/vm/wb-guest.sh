@@ -5,10 +5,12 @@
 # per line:
 #   @@ino NAME N        inode number of cgroup directory NAME
 #   @@TAG {json}        e4ctl output (compact), TAG names the step
-#   @@events_none WHY   the kernel did not switch inodes in the bounded wait
+#   @@event {json}      an inode_switch_wbs event that the watch printed
+#   @@events_none WHY   the watch printed no inode_switch_wbs event
 #   @@mounts N          debugfs/tracefs mounts left in the guest's namespace
 #   @@instances LIST    tracefs instances left after the watch
 #   @@watch_rc N        exit status of the watch after SIGTERM
+#   @@watch_stderr L    each line the watch wrote to stderr
 #   @@part_* @@dm_*     the bdi of a loop partition and of a dm device
 # The guest starts without debugfs and tracefs, so every e4ctl run here
 # mounts them in a private namespace of its own.
@@ -35,11 +37,13 @@ debug_mounts() {
 	awk '{ for (i = 7; $i != "-"; i++) ; if ($(i + 1) == "debugfs" || $(i + 1) == "tracefs") n++ } END { print n + 0 }' /proc/self/mountinfo
 }
 
-# No periodic or age-based flushing while the figures are read: only the
-# kernel's per-context throttling may start writeback early, and what it
-# writes shows up as WRITEBACK or WRITTEN.
+# No periodic or age-based flushing while the figures are read, and
+# thresholds far above the 56 MiB dirtied here, so that nothing is written
+# before the sync: each cgroup's DIRTY (+ WRITEBACK) is what it wrote.
 echo 0 >/proc/sys/vm/dirty_writeback_centisecs
 echo 360000 >/proc/sys/vm/dirty_expire_centisecs
+echo 80 >/proc/sys/vm/dirty_ratio
+echo 50 >/proc/sys/vm/dirty_background_ratio
 
 truncate -s 512M "$dir/img"
 mke2fs -q -F -t ext4 "$dir/img"
@@ -122,29 +126,31 @@ echo "@@watch_mounts $(awk '{ for (i = 7; $i != "-"; i++) ; if ($(i + 1) == "deb
 sync
 mkdir "$CG/d"
 rmdir "$CG/d"
-seen=0
-for _ in $(seq 60); do
-	if jq -c '.events[]' "$dir/ev" 2>/dev/null | grep -q '"event":"inode_switch_wbs"'; then
-		seen=1
-		break
-	fi
-	sleep 0.5
-done
-# The dying context goes once its last inode is switched and the context
-# is released (RCU, a work item): bounded wait.
-for _ in $(seq 60); do
+# The dying context goes once its last inode is switched (the event) and
+# the context is released (RCU, a work item): bounded wait.
+for _ in $(seq 120); do
 	"$E4CTL" wb show --json "$mnt" | jq -e '[.contexts[].cgroup | select(startswith("(dying)"))] | length == 0' >/dev/null && break
 	sleep 0.5
 done
 show switched -o +ino,dying_descendants
+# Two more frames of the watch, so that it has read every event up to now
+# (it drains the buffer once a frame; SIGTERM drops what came since).
+frames=$(wc -l <"$dir/ev")
+for _ in $(seq 40); do
+	(($(wc -l <"$dir/ev") >= frames + 2)) && break
+	sleep 0.25
+done
 kill -TERM "$watch"
 rc=0
 wait "$watch" || rc=$?
 echo "@@watch_rc $rc"
-if ((seen)); then
-	jq -c '.events[] | select(.event == "inode_switch_wbs")' "$dir/ev" | sed 's/^/@@event /'
+# (no pipe into grep -q here: pipefail would count jq's SIGPIPE)
+events=$(jq -c '.events[] | select(.event == "inode_switch_wbs")' "$dir/ev" 2>"$dir/jq.err") ||
+	echo "@@watch_stderr not JSON: $(cat "$dir/jq.err")"
+if [[ -n $events ]]; then
+	sed 's/^/@@event /' <<<"$events"
 else
-	echo "@@events_none no inode_switch_wbs within 30 s of the cleanup trigger"
+	echo "@@events_none no inode_switch_wbs in $(wc -l <"$dir/ev") frames of the watch"
 fi
 sed 's/^/@@watch_stderr /' "$dir/ev.err"
 echo "@@mounts $(debug_mounts)"

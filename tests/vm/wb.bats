@@ -4,16 +4,24 @@
 # tests/vm/wb-guest.sh drives the scenario in the guest and prints each
 # step's JSON; the assertions are here.
 #
-# Tolerance: a cgroup that wrote N MiB must show DIRTIED within 1 MiB of
-# N, and DIRTY + WRITEBACK + WRITTEN within 1 MiB of N (pages the kernel
-# started writing early move from DIRTY to WRITEBACK/WRITTEN).  The slack
-# covers the kernel's per-cpu counter batching (wb_stat reads are
-# approximate by up to a batch per cpu) and lazily flushed memcg stats;
-# "drained" likewise means zero within that tolerance.
+# Tolerances.  TOL, 1 MiB, is the counters' slack: the kernel's per-cpu
+# batching (wb_stat reads are approximate by up to 8 * (1 + log2 ncpu)
+# pages per cpu, 128 KiB with 2 vCPUs), memcg stats flushed lazily (up to
+# 64 pages per cpu, 512 KiB) and the few metadata pages ext4 dirties with
+# the data; "drained" means zero within TOL.  EARLY, 2 MiB, is what the
+# kernel may already have written of a cgroup's pages before the sync,
+# although the guest turns periodic writeback off and sets the thresholds
+# far above what is dirtied: 6.12 guests were seen writing 1216 KiB of one
+# of the two cgroups early (not every run).  So a cgroup that wrote N MiB
+# shows, before the sync: DIRTIED within TOL of N; its own DIRTY +
+# WRITEBACK, and its memory.stat file_dirty + file_writeback, within EARLY
+# of N; and DIRTY + WRITEBACK + WRITTEN within TOL of N (what was written
+# early is counted as written).
 
 load ../lib
 
 TOL=$((1 << 20))
+EARLY=$((2 << 20))
 MIB=$((1 << 20))
 
 boot() { # series
@@ -46,11 +54,11 @@ ctx() { # TAG CGROUP FIELD
 	fact "$1" | jq -r --arg cg "$2" ".contexts[] | select(.cgroup == \$cg) | .$3"
 }
 
-within() { # VALUE WANT: |VALUE - WANT| <= TOL
-	local d=$(($1 - $2))
+within() { # VALUE WANT [SLACK]: |VALUE - WANT| <= SLACK (default TOL)
+	local d=$(($1 - $2)) slack=${3:-$TOL}
 	((d < 0)) && d=$((-d))
-	echo "got $1, want $2 +- $TOL" >&2
-	((d <= TOL))
+	echo "got $1, want $2 +- $slack" >&2
+	((d <= slack))
 }
 
 @test "vm 6.12: two cgroups' dirty data show as their own contexts, root present" {
@@ -60,12 +68,18 @@ within() { # VALUE WANT: |VALUE - WANT| <= TOL
 	[ "$(ctx dirty /a ino)" -eq "$(fact 'ino a')" ]
 	[ "$(ctx dirty /b ino)" -eq "$(fact 'ino b')" ]
 	[ "$(ctx dirty / ino)" -eq 1 ]
-	within "$(ctx dirty /a dirtied)" $((16 * MIB))
-	within "$(ctx dirty /b dirtied)" $((32 * MIB))
-	within $(($(ctx dirty /a dirty) + $(ctx dirty /a writeback) + $(ctx dirty /a written))) $((16 * MIB))
-	within $(($(ctx dirty /b dirty) + $(ctx dirty /b writeback) + $(ctx dirty /b written))) $((32 * MIB))
-	# memory.stat of each cgroup agrees
-	within $(($(ctx dirty /a file_dirty) + $(ctx dirty /a file_writeback) + $(ctx dirty /a io_wbytes))) $((16 * MIB))
+	# each cgroup on its own, not only as sums: what it wrote is still in
+	# memory, dirty (or already queued for writeback), in its own context
+	for cg in a:16 b:32; do
+		n=$((${cg#*:} * MIB))
+		cg=/${cg%:*}
+		echo "$cg: dirty $(ctx dirty "$cg" dirty) writeback $(ctx dirty "$cg" writeback) written $(ctx dirty "$cg" written)" >&2
+		within "$(ctx dirty "$cg" dirtied)" "$n"
+		within $(($(ctx dirty "$cg" dirty) + $(ctx dirty "$cg" writeback))) "$n" "$EARLY"
+		within $(($(ctx dirty "$cg" dirty) + $(ctx dirty "$cg" writeback) + $(ctx dirty "$cg" written))) "$n"
+		# memory.stat of the cgroup agrees
+		within $(($(ctx dirty "$cg" file_dirty) + $(ctx dirty "$cg" file_writeback))) "$n" "$EARLY"
+	done
 	# sorted by dirty: b first
 	[ "$(fact dirty | jq -r '.contexts[0].cgroup')" = /b ]
 }
@@ -99,14 +113,27 @@ within() { # VALUE WANT: |VALUE - WANT| <= TOL
 
 @test "vm 6.12: watch --events shows inode_switch_wbs from the dying cgroup to its parent" {
 	guest 6.12
-	if [ -n "$(fact events_none)" ]; then
-		skip "kernel did not reproduce it: $(fact events_none); tests/wb/fixtures.bats covers the display"
-	fi
+	# the watch itself, whatever the kernel did: ended by SIGTERM with
+	# status 0, nothing on stderr
+	[ "$(fact watch_rc)" -eq 0 ]
+	[ -z "$(sed -n 's/^@@watch_stderr //p' "$G")" ]
 	c=$(fact 'ino c')
-	ev=$(fact event)
+	[ -n "$c" ]
+	dying=$(fact switched | jq '[.contexts[].cgroup | select(startswith("(dying)"))] | length')
+	if [ -n "$(fact events_none)" ]; then
+		# The dying context is gone, so the kernel switched its inodes:
+		# the watch was running then and must have shown it.
+		if [ "$dying" -eq 0 ]; then
+			echo "the dying context was switched, but: $(fact events_none)" >&2
+			return 1
+		fi
+		skip "the kernel did not switch the dying cgroup's inodes in the bounded wait ($(fact events_none)); tests/wb/fixtures.bats covers the display"
+	fi
+	# one of the events is c's inode going to the root
+	ev=$(sed -n 's/^@@event //p' "$G" | jq -c --argjson c "$c" 'select(.old_cgroup_ino == $c)' | head -n 1)
+	[ -n "$ev" ]
 	[ "$(jq -c '[.event, .name, .old_cgroup_ino, .old_cgroup, .new_cgroup_ino, .new_cgroup]' <<<"$ev")" = \
 		"[\"inode_switch_wbs\",\"7:0\",$c,\"(dying) ino $c\",1,\"/\"]" ]
-	[ "$(fact watch_rc)" -eq 0 ]
 }
 
 @test "vm 6.12: debugfs and tracefs were mounted privately; nothing left behind" {
@@ -124,7 +151,7 @@ within() { # VALUE WANT: |VALUE - WANT| <= TOL
 	guest 6.1
 	[ "$(fact dirty | jq -c '[.wb_stats, .cgroup_writeback, .reason]')" = '[false,true,null]' ]
 	[ "$(fact dirty | jq -r '.notes[0]')" = \
-		"per-cgroup writeback contexts need Linux 6.10 (no wb_stats in debugfs): the root context is shown with the cgroups' memory and io figures" ]
+		"per-cgroup writeback contexts need Linux 6.10 (no wb_stats in debugfs): the root context is shown with the cgroups' memory and io figures (FILE_DIRTY and FILE_WRITEBACK of every device, IO_WBYTES of this disk)" ]
 	# the root context, from stats
 	[ "$(ctx dirty / bandwidth)" -gt 0 ]
 	# the cgroups: memory.stat and io.stat, no context figures
