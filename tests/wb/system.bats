@@ -119,14 +119,16 @@ trace_instances() {
 }
 
 # Start `wb watch --events` and wait until its private mounts and trace
-# instance exist (bounded: a failure to start is a failure, not a hang).
+# instance exist and it has drawn its first frame (bounded: a failure to
+# start is a failure, not a hang).
 start_watch() {
 	"$E4CTL" wb watch --events --interval 0.2 "$MNT" >"$BATS_TEST_TMPDIR/out" 2>&1 &
 	WATCH_PID=$!
 	LEFT_INSTANCES+=" e4ctl-$WATCH_PID"
 	for _ in $(seq 100); do
 		if grep -q ' - tracefs ' "/proc/$WATCH_PID/mountinfo" 2>/dev/null &&
-			trace_instances | grep -qx "e4ctl-$WATCH_PID"; then
+			trace_instances | grep -qx "e4ctl-$WATCH_PID" &&
+			grep -q "^events since the last frame:" "$BATS_TEST_TMPDIR/out"; then
 			return 0
 		fi
 		kill -0 "$WATCH_PID" 2>/dev/null || break
