@@ -30,9 +30,9 @@ void e4_progress_cb(void *arg, uint64_t done, uint64_t total);
 void e4_progress_done(struct e4_progress *p);
 
 /*
- * Catch SIGINT and SIGTERM: the first one sets the returned flag, for the
- * engine to stop at its next safe point; a second one of the same kind
- * gets the default action.  The flag is the only global: a signal handler
+ * Catch SIGHUP (unless ignored), SIGINT, SIGQUIT and SIGTERM: the first
+ * one sets the returned flag, for the engine to stop at its next safe
+ * point; a second one of the same kind gets the default action.  The flag is the only global: a signal handler
  * has nowhere else to write.
  */
 const volatile sig_atomic_t *e4_catch_signals(void);
