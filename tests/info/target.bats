@@ -13,11 +13,13 @@ setup() {
 teardown() {
 	[[ -n ${HOLDER:-} ]] && kill "$HOLDER" 2>/dev/null && wait "$HOLDER" 2>/dev/null
 	e4_teardown
-	[[ -n ${PUB:-} ]] && rm -rf "$PUB"
+	# Every loop device still on the image (attach runs in $(...), so it
+	# cannot remember them itself).
 	local l
-	for l in "${LOOPS[@]}"; do
+	for l in $(losetup -nO NAME -j "$IMG" 2>/dev/null); do
 		losetup -d "$l" 2>/dev/null
 	done
+	[[ -n ${PUB:-} ]] && rm -rf "$PUB"
 	return 0
 }
 
@@ -29,12 +31,8 @@ public_dir() {
 }
 
 # attach [losetup options...]: a loop device on $IMG, detached in teardown.
-LOOPS=()
 attach() {
-	local dev
-	dev=$(losetup -f --show "$@" "$IMG")
-	LOOPS+=("$dev")
-	echo "$dev"
+	losetup -f --show "$@" "$IMG"
 }
 
 field() {
