@@ -50,6 +50,19 @@ int e4_err_sys(struct e4_err *err, int code, const char *fmt, ...)
 	return code;
 }
 
+void e4_err_append(struct e4_err *err, const char *fmt, ...)
+{
+	size_t n;
+	va_list ap;
+
+	if (!err)
+		return;
+	n = strlen(err->msg);
+	va_start(ap, fmt);
+	vsnprintf(err->msg + n, sizeof(err->msg) - n, fmt, ap);
+	va_end(ap);
+}
+
 int e4_errcode_to_errno(errcode_t ret)
 {
 	/* com_err tables start far above errno values. */

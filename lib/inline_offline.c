@@ -15,14 +15,6 @@
 #include "e4/inline.h"
 #include "e4/target.h"
 
-/* Append to err's message, as far as it fits. */
-static void err_append(struct e4_err *err, const char *what)
-{
-	size_t n = strlen(err->msg);
-
-	snprintf(err->msg + n, sizeof(err->msg) - n, "%s", what);
-}
-
 /*
  * --disable-feature promises all or nothing: an inode that cannot be
  * converted, or one that cannot even be read, would leave the feature set
@@ -73,7 +65,7 @@ static int plan(struct e4_fs *fs, const struct e4_inline_offline *o,
 	/* Writes nothing; refuses when the blocks are not there. */
 	rc = e4_inline_convert(fs, *setp, E4_INLINE_DRY_RUN, NULL, err);
 	if (rc && o->disable_feature)
-		err_append(err, "; inline_data stays set");
+		e4_err_append(err, "; inline_data stays set");
 	if (!rc && o->disable_feature)
 		rc = precheck_disable(t, *setp, err);
 	return rc;

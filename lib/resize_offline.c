@@ -919,29 +919,18 @@ out_failed:
 		/* Nothing but new space was written: put the old one back. */
 		restore(&g);
 		if (!g.marked) {
-			if (err) {
-				size_t n = strlen(err->msg);
-
-				snprintf(err->msg + n, sizeof(err->msg) - n,
-					 "; the filesystem is unchanged");
-			}
+			e4_err_append(err, "; the filesystem is unchanged");
 			goto out_free;
 		}
 	}
 	fs->super->s_state |= EXT2_ERROR_FS;
-	if (err) {
-		size_t n = strlen(err->msg);
-
-		char len[96] = "";
-
+	e4_err_append(err, "; the grow did not complete and the filesystem is marked as having errors: run 'e2fsck -f %s'",
+		      g.name);
+	if (fs->io->manager == undo_io_manager) {
+		e4_err_append(err, ", or restore it with e2undo and the undo file");
 		if (g.image_size >= 0)
-			snprintf(len, sizeof(len), " (then 'truncate -s %lld %s')",
-				 (long long)g.image_size, g.t->device);
-		snprintf(err->msg + n, sizeof(err->msg) - n,
-			 "; the grow did not complete and the filesystem is marked as having errors: run 'e2fsck -f %s'%s%s",
-			 g.name, fs->io->manager == undo_io_manager ?
-			 ", or restore it with e2undo and the undo file" : "",
-			 fs->io->manager == undo_io_manager ? len : "");
+			e4_err_append(err, " (then 'truncate -s %lld %s')",
+				      (long long)g.image_size, g.t->device);
 	}
 out_free:
 	ext2fs_free_mem(&g.saved_desc);

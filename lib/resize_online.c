@@ -674,14 +674,10 @@ static int explain(struct run *r, int e, const char *what, uint64_t target,
 	}
 out:
 	/* A grow that failed part-way: where our steps had brought it. */
-	if (err && r->done != r->plan->old_blocks) {
-		size_t used = strlen(err->msg);
-
-		snprintf(err->msg + used, sizeof(err->msg) - used,
-			 " (grown from %llu to %llu blocks before that; the filesystem is consistent there)",
-			 (unsigned long long)r->plan->old_blocks,
-			 (unsigned long long)r->done);
-	}
+	if (r->done != r->plan->old_blocks)
+		e4_err_append(err, " (grown from %llu to %llu blocks before that; the filesystem is consistent there)",
+			      (unsigned long long)r->plan->old_blocks,
+			      (unsigned long long)r->done);
 	return ret;
 }
 

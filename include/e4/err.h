@@ -23,6 +23,10 @@ int e4_err_set(struct e4_err *err, int code, const char *fmt, ...)
 int e4_err_sys(struct e4_err *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* Append to the message as far as it fits (err may be NULL); the code stays. */
+void e4_err_append(struct e4_err *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 /*
  * The one boundary where libext2fs errcode_t becomes -errno.  The message
  * is fmt followed by ": " and com_err's text for ret.
