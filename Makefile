@@ -5,10 +5,12 @@
 #                       ASan/UBSan) + integration + VM tests
 # make demo             deps, then the build + a walk through e4ctl on a scratch image
 # make deps             install the Debian packages the build, tests and VM need
-# make install          PREFIX=/usr/local DESTDIR=
+# make install          PREFIX=/usr/local SBINDIR=$(PREFIX)/sbin DESTDIR=
+# make deb              deps, then the Debian package (dpkg-buildpackage) in $(BUILD)/deb
 # BUILD=dir             out-of-tree objects (several builds may share a checkout)
 
 PREFIX   ?= /usr/local
+SBINDIR  ?= $(PREFIX)/sbin
 BUILD    ?= build
 VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
@@ -33,7 +35,7 @@ SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 
 MAN_PAGES := $(wildcard man/*.8)
 
-.PHONY: all check unit demo deps install clean lint-man bench
+.PHONY: all check unit demo deps install clean lint-man bench deb
 all: $(BUILD)/e4ctl
 
 $(BUILD)/e4ctl: $(CMD_OBJ) $(BUILD)/libe4.a
@@ -92,9 +94,23 @@ lint-man:
 	@for m in $(MAN_PAGES); do groff -man -ww -z $$m || exit 1; done
 
 install: all
-	install -D -m 0755 $(BUILD)/e4ctl $(DESTDIR)$(PREFIX)/sbin/e4ctl
+	install -D -m 0755 $(BUILD)/e4ctl $(DESTDIR)$(SBINDIR)/e4ctl
 	for m in $(MAN_PAGES); do install -D -m 0644 $$m $(DESTDIR)$(PREFIX)/share/man/man8/$$(basename $$m); done
 	install -D -m 0644 completions/e4ctl $(DESTDIR)$(PREFIX)/share/bash-completion/completions/e4ctl
+
+# dpkg-buildpackage writes the .deb next to the source tree, so it runs
+# in a copy under $(BUILD)/deb and everything it writes stays there.  The
+# copy's own make must not inherit this one's BUILD (its `make clean'
+# would remove it) nor its command-line variables.
+DEB_DIR := $(BUILD)/deb
+DEB_SRC := Makefile VERSION README.md cmd lib include man completions contrib debian
+
+deb: deps
+	rm -rf $(DEB_DIR) && mkdir -p $(DEB_DIR)/e4ctl-$(VERSION)
+	cp -a $(DEB_SRC) $(DEB_DIR)/e4ctl-$(VERSION)/
+	cd $(DEB_DIR)/e4ctl-$(VERSION) && \
+		env -u BUILD -u MAKEFLAGS -u MFLAGS -u MAKELEVEL dpkg-buildpackage -us -uc -b
+	@ls $(DEB_DIR)/*.deb
 
 clean:
 	rm -rf $(BUILD)
