@@ -11,6 +11,8 @@
 #include <time.h>
 
 #include "cli.h"
+#include "metrics.h"
+#include "openmetrics.h"
 #include "output.h"
 #include "progress.h"
 #include "e4/check.h"
@@ -58,6 +60,7 @@ static const int sum_defaults[] = { SUM_DEVICE, SUM_MOUNTPOINT, SUM_GROUPS,
 
 struct check_opts {
 	struct e4_outopts out;
+	int openmetrics;
 	int freeze;
 	int timeout_ms;
 	int threads;
@@ -230,6 +233,7 @@ int cmd_check(struct e4_cli *cli)
 	struct check_opts o = { .timeout_ms = 5000 };
 	struct poptOption opts[] = {
 		E4_OUTPUT_OPTIONS(&o.out),
+		E4_OPENMETRICS_OPTION(&o.openmetrics),
 		{ "freeze", 'f', POPT_ARG_NONE, &o.freeze, 0,
 		  "freeze a mounted filesystem while reading it (FIFREEZE)", NULL },
 		{ "freeze-timeout", '\0', POPT_ARG_INT, &o.timeout_ms, 0,
@@ -252,7 +256,9 @@ int cmd_check(struct e4_cli *cli)
 	rc = e4_cli_parse(cli, opts);
 	if (rc)
 		goto out;
-	if (o.timeout_ms <= 0)
+	if (o.openmetrics && (o.out.json || o.out.raw))
+		rc = e4_cli_usage_error(cli, "--openmetrics excludes --json and --raw");
+	else if (o.timeout_ms <= 0)
 		rc = e4_cli_usage_error(cli, "--freeze-timeout must be a positive number of milliseconds");
 	else if (o.threads < 0 || o.threads > 256)
 		rc = e4_cli_usage_error(cli, "--threads must be 0 (one per CPU, the default) or 1 to 256");
@@ -282,7 +288,9 @@ int cmd_check(struct e4_cli *cli)
 	if (advisory)
 		e4_cli_warn(cli, "%s is mounted on %s: the on-disk metadata may lag the journal, so this result is advisory (use --freeze)",
 			    e4_target_name(t), t->mountpoint);
-	if (o.out.json)
+	if (o.openmetrics)
+		rc = e4_metrics_check(stdout, t, &res, advisory, frozen, time(NULL));
+	else if (o.out.json)
 		rc = print_json(&out, &o, t, &res, advisory, frozen);
 	else if (res.nfindings || o.out.raw)
 		rc = fill_findings(&out, &res, advisory) ?: e4_out_print(&out);
@@ -290,7 +298,7 @@ int cmd_check(struct e4_cli *cli)
 		rc = e4_cli_fail(cli);
 		goto out;
 	}
-	if (!o.out.json && !o.out.raw)
+	if (!o.out.json && !o.out.raw && !o.openmetrics)
 		printf("%s: %u groups, %llu free blocks, %llu free inodes: %s%s\n",
 		       e4_target_name(t), res.groups,
 		       (unsigned long long)res.free_blocks,

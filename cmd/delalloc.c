@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "metrics.h"
+#include "openmetrics.h"
 #include "output.h"
 #include "progress.h"
 #include "e4/delalloc.h"
@@ -108,6 +110,7 @@ static const char *const kind_names[] = {
 
 struct delalloc_opts {
 	struct e4_outopts out;
+	int openmetrics;
 	char *sysroot;
 	int sync;
 	int freeze;
@@ -293,6 +296,7 @@ int cmd_delalloc_audit(struct e4_cli *cli)
 				   .interval_ms = 100 };
 	struct poptOption opts[] = {
 		E4_OUTPUT_OPTIONS(&o.out),
+		E4_OPENMETRICS_OPTION(&o.openmetrics),
 		{ "sync", 's', POPT_ARG_NONE, &o.sync, 0,
 		  "syncfs first, then judge", NULL },
 		{ "freeze", 'f', POPT_ARG_NONE, &o.freeze, 0,
@@ -330,6 +334,8 @@ int cmd_delalloc_audit(struct e4_cli *cli)
 		goto out_opts;
 	if (o.sync && o.freeze)
 		rc = e4_cli_usage_error(cli, "--sync and --freeze exclude each other");
+	else if (o.openmetrics && (o.out.json || o.out.raw))
+		rc = e4_cli_usage_error(cli, "--openmetrics excludes --json and --raw");
 	else if (o.samples < 1 || o.samples >= E4_DA_MAX_SAMPLES)
 		rc = e4_cli_usage_error(cli, "--samples must be 1..%d",
 					E4_DA_MAX_SAMPLES - 1);
@@ -384,7 +390,9 @@ int cmd_delalloc_audit(struct e4_cli *cli)
 		rc = e4_cli_fail(cli);
 		goto out;
 	}
-	if (o.out.json) {
+	if (o.openmetrics) {
+		rc = e4_metrics_delalloc(stdout, t, r, time(NULL));
+	} else if (o.out.json) {
 		rc = e4_out_print_all(all, ARRAY_SIZE(all));
 	} else {
 		/* no empty table: the summary says how many files hold some */

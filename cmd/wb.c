@@ -12,6 +12,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include "metrics.h"
+#include "openmetrics.h"
 #include "wb.h"
 
 enum {
@@ -268,8 +270,10 @@ int wb_print_json(struct e4_out *out, const struct e4_wb_info *in,
 int cmd_wb_show(struct e4_cli *cli)
 {
 	struct wb_opts o = { 0 };
+	int openmetrics = 0;
 	struct poptOption opts[] = {
 		WB_COMMON_OPTIONS(&o),
+		E4_OPENMETRICS_OPTION(&openmetrics),
 		POPT_TABLEEND
 	};
 	struct e4_err err = { 0 };
@@ -283,6 +287,10 @@ int cmd_wb_show(struct e4_cli *cli)
 	rc = e4_cli_parse(cli, opts);
 	if (rc)
 		goto out_opts;
+	if (openmetrics && (o.out.json || o.out.raw)) {
+		rc = e4_cli_usage_error(cli, "--openmetrics excludes --json and --raw");
+		goto out;
+	}
 	if (wb_out_init(&out, &o, msg, sizeof(msg))) {
 		rc = e4_cli_usage_error(cli, "%s", msg);
 		goto out;
@@ -298,7 +306,11 @@ int cmd_wb_show(struct e4_cli *cli)
 		rc = e4_cli_fail(cli);
 		goto out;
 	}
-	if (o.out.json) {
+	if (openmetrics) {
+		/* On stderr, as for the table: the text stays parseable. */
+		wb_print_notes(stderr, cli->prog, e4_wb_info(wb));
+		rc = e4_metrics_wb(stdout, e4_wb_info(wb), snap);
+	} else if (o.out.json) {
 		rc = wb_print_json(&out, e4_wb_info(wb), snap, false, NULL, NULL);
 	} else {
 		/* On stderr: the table stays parseable. */

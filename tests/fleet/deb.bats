@@ -75,4 +75,7 @@ Version: $VER" ]
 	[[ ${lines[0]} == "Usage: e4ctl "* ]]
 	# the same command table as the tree's own build
 	[ "$("$bin" help --commands)" = "$("$E4CTL" help --commands)" ]
+	run "$bin" check --help
+	[ "$status" -eq 0 ]
+	[[ $output == *--openmetrics* ]]
 }
