@@ -220,7 +220,7 @@ YAML
 }
 
 @test "module_utils: records of either JSON shape, {name: [records]} and the bare plan object" {
-	run env PYTHONPATH="$REPO/contrib/ansible" /usr/bin/python3 - <<'PYEOF'
+	run env PYTHONDONTWRITEBYTECODE=1 PYTHONPATH="$REPO/contrib/ansible" /usr/bin/python3 - <<'PYEOF'
 from ansible_collections.e4ctl.ext4.plugins.module_utils.e4ctl import record, records
 bare = {"device": "/d", "old_blocks": 1, "refusals": ["no room"]}
 assert record(bare, "plan") == bare
