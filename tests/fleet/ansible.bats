@@ -231,7 +231,11 @@ assert record(doc, "filesystem") == {"verdict": "clean"}
 assert records(doc, "findings") == []
 assert record(doc, "plan") is None
 assert records({"findings": [{"group": 3}, {"group": 4}]}, "findings") == [{"group": 3}, {"group": 4}]
-assert records(None, "plan") == []
+assert records(None, "plan") == [] and records({}, "plan") == []
+# one array under another name: taken; several: none is guessed
+assert record({"filesystem": [{"device": "/d"}]}, "filesystems") == {"device": "/d"}
+assert record({"files": [{"path": "/a"}], "findings": [{"path": "/b"}]}, "filesystem") is None
+assert records({"findings": []}, "plan") == []
 print("ok")
 PYEOF
 	echo "$output"

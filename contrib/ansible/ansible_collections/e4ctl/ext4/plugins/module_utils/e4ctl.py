@@ -39,11 +39,12 @@ def run(module, args):
 def records(doc, name):
     """The records of member name: a list of dicts (maybe empty).
 
-    {"name": [{...}, ...]} gives the list; {"name": {...}} a list of one;
-    a bare record (an object with no array members, as the resize plan
-    was) is its own single record when name is absent.
+    {"name": [{...}, ...]} gives the list; {"name": {...}} a list of one.
+    When name is absent, a document with a single array gives that array
+    (a renamed member), and a bare record (an object with scalar members,
+    as the resize plan was) is its own single record.
     """
-    if not isinstance(doc, dict):
+    if not isinstance(doc, dict) or not doc:
         return []
     if name in doc:
         val = doc[name]
@@ -52,11 +53,12 @@ def records(doc, name):
         if isinstance(val, dict):
             return [val]
         return []
-    arrays = [k for k, v in doc.items() if isinstance(v, list) and v and
-              all(isinstance(r, dict) for r in v)]
-    if not arrays:
-        return [doc]
-    return []
+    # A document's members are all arrays; a record has scalar members.
+    if all(isinstance(v, list) for v in doc.values()):
+        if len(doc) == 1:
+            return [r for r in list(doc.values())[0] if isinstance(r, dict)]
+        return []
+    return [doc]
 
 
 def record(doc, name):
