@@ -449,6 +449,8 @@ r_main() {	# capability, size, sysfs errors_count, loop size, EBUSY
 	mkdir -p "$fake/sys/fs/ext4/${dev##*/}" "$fake/sys/fs/ext4/features"
 	echo 3 >"$fake/sys/fs/ext4/${dev##*/}/errors_count"
 	: >"$fake/sys/fs/ext4/features/meta_bg_resize"
+	# the sysroot's mountinfo is the one the plan reads (read-only, sb=)
+	mkdir -p "$fake/proc/self" && cat /proc/self/mountinfo >"$fake/proc/self/mountinfo"
 	refuse "errors_count in sysfs" m a.img 1 "has errors recorded (errors_count in /sys/fs/ext4)" \
 		"$E4CTL" resize -n --sysroot "$fake" m 1G
 	setup "truncate -s 2G a.img" truncate -s 2G a.img || return
