@@ -70,7 +70,7 @@ blocks() { dumpe2fs -h "$1" 2>/dev/null | sed -n 's/^Block count:[[:space:]]*//p
 lacks() { ! grep -qF "$1" <<<"$2"; }	# TEXT STRING
 features() { dumpe2fs -h "$1" 2>/dev/null | sed -n 's/^Filesystem features:[[:space:]]*//p'; }
 plan() { "$E4CTL" resize -n --json "$@" 2>/dev/null; }
-pj() { jq -r ".$2" <<<"$1"; }
+pj() { jq -r ".plan[0].$2" <<<"$1"; }
 
 # umount + e2fsck -fn, the end of every case.
 finish() {	# MNT IMG
