@@ -227,17 +227,14 @@ static int audit(const struct e4_cli *cli, const struct check_opts *o,
 
 int cmd_check(struct e4_cli *cli)
 {
-	struct check_opts o = { .timeout_ms = 5000 };
+	struct check_opts o = { .timeout_ms = E4_FREEZE_TIMEOUT_MS };
 	struct poptOption opts[] = {
 		E4_OUTPUT_OPTIONS(&o.out),
-		{ "freeze", 'f', POPT_ARG_NONE, &o.freeze, 0,
-		  "freeze a mounted filesystem while reading it (FIFREEZE)", NULL },
-		{ "freeze-timeout", '\0', POPT_ARG_INT, &o.timeout_ms, 0,
-		  "thaw after MS milliseconds at most (default 5000)", "MS" },
+		E4_FREEZE_OPTIONS(&o.freeze, &o.timeout_ms),
 		{ "threads", 'j', POPT_ARG_INT, &o.threads, 0,
 		  "scanner threads (default: one per CPU)", "N" },
-		{ "progress", 'p', POPT_ARG_NONE, &o.progress, 0,
-		  "show progress on stderr even when it is not a terminal", NULL },
+		E4_PROGRESS_OPTION(&o.progress),
+		E4_REFUSED_OPTION('f', "-f is --force in every command now; to freeze, use --freeze"),
 		POPT_TABLEEND
 	};
 	struct e4_check_result res = { 0 };

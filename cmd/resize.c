@@ -228,8 +228,7 @@ int cmd_resize(struct e4_cli *cli)
 		{ "undo", 'z', POPT_ARG_STRING, &o.undo, 0,
 		  "offline: save overwritten blocks for e2undo", "FILE" },
 		E4_OUTPUT_OPTIONS(&o.out),
-		{ "sysroot", '\0', POPT_ARG_STRING | POPT_ARGFLAG_DOC_HIDDEN, &o.sysroot, 0,
-		  "read /sys under DIR (for tests)", "DIR" },
+		E4_SYSROOT_OPTION(&o.sysroot),
 		POPT_TABLEEND
 	};
 	struct e4_target *t = NULL;

@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 
+#include "cli.h"
 #include "output.h"
 
 struct e4_cli;
@@ -30,9 +31,7 @@ struct wb_opts {
 	  "only this cgroup2 path and its descendants", "PATH" },              \
 	{ "bytes", 'b', POPT_ARG_NONE, &(o)->bytes, 0,                         \
 	  "print sizes in bytes rather than in a human-readable form", NULL }, \
-	{ "sysroot", '\0', POPT_ARG_STRING, &(o)->sysroot, 0,                  \
-	  "read /sys, /proc, debugfs and cgroups under DIR (for tests)",       \
-	  "DIR" }
+	E4_SYSROOT_OPTION(&(o)->sysroot)
 
 /* The strings that popt allocated for the options. */
 void wb_opts_free(struct wb_opts *o);

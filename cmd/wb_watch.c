@@ -311,8 +311,9 @@ int cmd_wb_watch(struct e4_cli *cli)
 		WB_COMMON_OPTIONS(&o),
 		{ "interval", 'i', POPT_ARG_DOUBLE, &o.interval, 0,
 		  "seconds between frames (default 2)", "S" },
-		{ "count", 'n', POPT_ARG_INT, &o.count, 0,
+		{ "count", 'c', POPT_ARG_INT, &o.count, 0,
 		  "stop after N frames (default: until interrupted)", "N" },
+		E4_REFUSED_OPTION('n', "-n is --dry-run in every command now; the frame count is -c/--count"),
 		{ "events", 'e', POPT_ARG_NONE, &o.events, 0,
 		  "also stream the writeback cgroup tracepoints of the bdi", NULL },
 		POPT_TABLEEND
