@@ -65,9 +65,9 @@ struct check_opts {
 };
 
 /*
- * Test hooks, not an interface (undocumented on purpose; the test suite
- * in tests/check needs them to signal e4ctl at a known point, which no
- * timing could guarantee):
+ * Test hooks (e4_test_hook, listed in HACKING.md), not an interface: the
+ * suite in tests/check needs them to signal e4ctl at a known point, which
+ * no timing could guarantee:
  *   E4_TEST_FREEZE_HOLD_MS=N  keep the filesystem frozen N ms after the
  *                             audit (to kill the process, or outlast
  *                             --freeze-timeout, while it is frozen);
@@ -77,13 +77,6 @@ struct check_opts {
  * Each says on stderr that it holds, and returns early when a signal sets
  * *cancel.
  */
-static long test_hook_ms(const char *name)
-{
-	const char *s = getenv(name);
-
-	return s ? strtol(s, NULL, 10) : 0;
-}
-
 static void test_hold(long ms, const char *what,
 		      const volatile sig_atomic_t *cancel)
 {
@@ -177,7 +170,7 @@ static int audit(const struct e4_cli *cli, const struct check_opts *o,
 {
 	const volatile sig_atomic_t *cancel = e4_catch_signals();
 	struct check_progress p = {
-		.scan_hold_ms = test_hook_ms("E4_TEST_SCAN_HOLD_MS"),
+		.scan_hold_ms = e4_test_hook_num("SCAN_HOLD_MS"),
 		.cancel = cancel,
 	};
 	struct e4_job job = { check_progress_cb, &p, cancel };
@@ -202,7 +195,7 @@ static int audit(const struct e4_cli *cli, const struct check_opts *o,
 	e4_fs_close(fs);
 	if (fz) {
 		if (!rc)
-			test_hold(test_hook_ms("E4_TEST_FREEZE_HOLD_MS"), "freeze",
+			test_hold(e4_test_hook_num("FREEZE_HOLD_MS"), "freeze",
 				  cancel);
 		trc = e4_thaw(fz, &err);
 		if (trc == -ETIMEDOUT) {

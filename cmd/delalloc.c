@@ -258,7 +258,7 @@ static void print_findings(const struct e4_da_report *r)
 }
 
 /*
- * Test hook, documented in e4ctl-delalloc(8): with E4CTL_TEST_FROZEN_FILE
+ * Test hook, documented in e4ctl-delalloc(8): with E4_TEST_FROZEN_FILE
  * set, create that file once the filesystem is frozen and stay frozen
  * until a signal arrives or the test removes the file, so that a test can
  * act at a known point without guessing how long anything takes.
@@ -360,9 +360,9 @@ int cmd_delalloc_audit(struct e4_cli *cli)
 	dopts.freeze_timeout_ms = o.freeze_timeout_ms;
 	dopts.all_files = o.all;
 	dopts.job = &job;
-	hook.file = getenv("E4CTL_TEST_FROZEN_FILE");
+	hook.file = e4_test_hook("FROZEN_FILE");
 	hook.stop = job.cancel;
-	if (hook.file && *hook.file) {
+	if (hook.file) {
 		dopts.frozen = frozen_hook;
 		dopts.frozen_arg = &hook;
 	}

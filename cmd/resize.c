@@ -102,13 +102,11 @@ static int grow(struct e4_cli *cli, const struct resize_opts *o,
 	};
 	struct e4_job job = { on_progress, &gp, NULL };
 	struct e4_err err = { 0 };
-	const char *at = getenv("E4_TEST_SIGINT_AFTER");
 	uint64_t reached = 0;
 	char h[32];
 	int rc;
 
-	if (at)
-		gp.sigint_at = strtoul(at, NULL, 10);
+	gp.sigint_at = e4_test_hook_num("SIGINT_AFTER");
 
 	e4_progress_init(&gp.p, "resize", "blocks", o->progress);
 	job.cancel = e4_catch_signals();
