@@ -257,6 +257,13 @@ static int convert_main(struct e4_cli *cli, struct inline_opts *o)
 		else
 			e4_cli_warn(cli, "%s has no inline_data feature; nothing to do",
 				    e4_target_name(t));
+		/* Still one document under --json: no inode. */
+		if (o->out.json) {
+			static const struct e4_inline_set none;
+
+			rc = inline_print_set(cli, o, &none, NULL,
+					      inline_convert_defaults, false);
+		}
 		goto out;
 	}
 	/*
