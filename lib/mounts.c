@@ -7,8 +7,10 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mount.h>
 
 #include <libmount/libmount.h>
 
@@ -103,4 +105,17 @@ int e4_mounts_find_type(const char *sysroot, const char *fstype, char *buf,
 out_table:
 	mnt_unref_table(tb);
 	return ret;
+}
+
+int e4_mounts_private_ns(bool *done, struct e4_err *err)
+{
+	if (*done)
+		return 0;
+	if (unshare(CLONE_NEWNS))
+		return e4_err_sys(err, -errno, "cannot enter a private mount namespace (needs root)");
+	/* Without this our mounts would propagate back to the system's. */
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
+		return e4_err_sys(err, -errno, "cannot make the private mount namespace private");
+	*done = true;
+	return 0;
 }

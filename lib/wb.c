@@ -10,7 +10,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,19 +25,6 @@
 #include "e4/sysfs.h"
 #include "e4/target.h"
 #include "wb_int.h"
-
-int wb_private_ns(struct e4_wb *wb, struct e4_err *err)
-{
-	if (wb->private_ns)
-		return 0;
-	if (unshare(CLONE_NEWNS))
-		return e4_err_sys(err, -errno, "cannot enter a private mount namespace (needs root)");
-	/* Without this our mounts would propagate back to the system's. */
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
-		return e4_err_sys(err, -errno, "cannot make the private mount namespace private");
-	wb->private_ns = true;
-	return 0;
-}
 
 static bool is_ext(const char *type)
 {
@@ -179,7 +165,7 @@ static int open_debugfs(struct e4_wb *wb, struct e4_err *err)
 		if (ret)
 			return e4_err_sys(err, ret, "sysroot");
 	} else if (e4_mounts_find_type(NULL, "debugfs", mnt, sizeof(mnt), NULL, NULL)) {
-		ret = wb_private_ns(wb, err);
+		ret = e4_mounts_private_ns(&wb->private_ns, err);
 		if (ret)
 			return ret;
 		e4_sysfs_pathf(mnt, sizeof(mnt), "/sys/kernel/debug");

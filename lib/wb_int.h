@@ -10,8 +10,11 @@
 #include "e4/wb.h"
 
 /*
- * What lib/wb.c (contexts and cgroups) and lib/wb_trace.c (events) share
- * about one open handle.  Not part of the library's API.
+ * What lib/wb.c (contexts), lib/wb_cgroup.c (cgroups) and lib/wb_trace.c
+ * (events) share about one open handle.  Not part of the library's API.
+ * The calls go one way: wb.c uses wb_cgroup.c and wb_trace.c, wb_trace.c
+ * uses wb_cgroup.c; paths, file reads and mounts come from lib/sysfs.c and
+ * lib/mounts.c.
  */
 
 /* A live cgroup directory of the cgroup2 tree. */
@@ -47,9 +50,6 @@ struct e4_wb {
 	unsigned char *page;
 	size_t page_size;
 };
-
-/* Enter a private mount namespace once, so that mounts stay ours. */
-int wb_private_ns(struct e4_wb *wb, struct e4_err *err);
 
 /* lib/wb_cgroup.c: set info.mode, why, note and the cgroup2 root. */
 void wb_detect_mode(struct e4_wb *wb, bool data_journal);

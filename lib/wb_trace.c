@@ -57,7 +57,7 @@ static int find_tracefs(struct e4_wb *wb, struct e4_err *err)
 		e4_sysfs_pathf(wb->tracefs, sizeof(wb->tracefs), "%s", mnt);
 		return 0;
 	}
-	ret = wb_private_ns(wb, err);
+	ret = e4_mounts_private_ns(&wb->private_ns, err);
 	if (ret)
 		return ret;
 	e4_sysfs_pathf(wb->tracefs, sizeof(wb->tracefs), "/sys/kernel/tracing");

@@ -45,4 +45,11 @@ int e4_mounts_fs_option(struct libmnt_fs *fs, const char *name, char *buf,
 int e4_mounts_find_type(const char *sysroot, const char *fstype, char *buf,
 			size_t len, bool *partial, struct e4_err *err);
 
+/*
+ * Enter a private mount namespace (once: *done records it), so that what
+ * is mounted from now on (debugfs, tracefs) is ours alone and goes away
+ * with the process.  Needs CAP_SYS_ADMIN.
+ */
+int e4_mounts_private_ns(bool *done, struct e4_err *err);
+
 #endif
