@@ -68,9 +68,9 @@ struct check_opts {
 };
 
 /*
- * Test hooks, not an interface (undocumented on purpose; the test suite
- * in tests/check needs them to signal e4ctl at a known point, which no
- * timing could guarantee):
+ * Test hooks (e4_test_hook, listed in HACKING.md), not an interface: the
+ * suite in tests/check needs them to signal e4ctl at a known point, which
+ * no timing could guarantee:
  *   E4_TEST_FREEZE_HOLD_MS=N  keep the filesystem frozen N ms after the
  *                             audit (to kill the process, or outlast
  *                             --freeze-timeout, while it is frozen);
@@ -80,13 +80,6 @@ struct check_opts {
  * Each says on stderr that it holds, and returns early when a signal sets
  * *cancel.
  */
-static long test_hook_ms(const char *name)
-{
-	const char *s = getenv(name);
-
-	return s ? strtol(s, NULL, 10) : 0;
-}
-
 static void test_hold(long ms, const char *what,
 		      const volatile sig_atomic_t *cancel)
 {
@@ -180,7 +173,7 @@ static int audit(const struct e4_cli *cli, const struct check_opts *o,
 {
 	const volatile sig_atomic_t *cancel = e4_catch_signals();
 	struct check_progress p = {
-		.scan_hold_ms = test_hook_ms("E4_TEST_SCAN_HOLD_MS"),
+		.scan_hold_ms = e4_test_hook_num("SCAN_HOLD_MS"),
 		.cancel = cancel,
 	};
 	struct e4_job job = { check_progress_cb, &p, cancel };
@@ -205,7 +198,7 @@ static int audit(const struct e4_cli *cli, const struct check_opts *o,
 	e4_fs_close(fs);
 	if (fz) {
 		if (!rc)
-			test_hold(test_hook_ms("E4_TEST_FREEZE_HOLD_MS"), "freeze",
+			test_hold(e4_test_hook_num("FREEZE_HOLD_MS"), "freeze",
 				  cancel);
 		trc = e4_thaw(fz, &err);
 		if (trc == -ETIMEDOUT) {
@@ -230,18 +223,15 @@ static int audit(const struct e4_cli *cli, const struct check_opts *o,
 
 int cmd_check(struct e4_cli *cli)
 {
-	struct check_opts o = { .timeout_ms = 5000 };
+	struct check_opts o = { .timeout_ms = E4_FREEZE_TIMEOUT_MS };
 	struct poptOption opts[] = {
 		E4_OUTPUT_OPTIONS(&o.out),
 		E4_OPENMETRICS_OPTION(&o.openmetrics),
-		{ "freeze", 'f', POPT_ARG_NONE, &o.freeze, 0,
-		  "freeze a mounted filesystem while reading it (FIFREEZE)", NULL },
-		{ "freeze-timeout", '\0', POPT_ARG_INT, &o.timeout_ms, 0,
-		  "thaw after MS milliseconds at most (default 5000)", "MS" },
+		E4_FREEZE_OPTIONS(&o.freeze, &o.timeout_ms),
 		{ "threads", 'j', POPT_ARG_INT, &o.threads, 0,
 		  "scanner threads (default: one per CPU)", "N" },
-		{ "progress", 'p', POPT_ARG_NONE, &o.progress, 0,
-		  "show progress on stderr even when it is not a terminal", NULL },
+		E4_PROGRESS_OPTION(&o.progress),
+		E4_REFUSED_OPTION('f', "-f is --force in every command now; to freeze, use --freeze"),
 		POPT_TABLEEND
 	};
 	struct e4_check_result res = { 0 };

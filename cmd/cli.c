@@ -54,6 +54,25 @@ int e4_cli_usage_error(const struct e4_cli *cli, const char *fmt, ...)
 	return e4_cli_usage(cli);
 }
 
+enum { OPT_HELP = 0x4400, OPT_USAGE, OPT_VERSION };
+
+/* What every command takes, util-linux style (and popt's -? and --usage). */
+static const struct poptOption help_options[] = {
+	{ "help", 'h', POPT_ARG_NONE, NULL, OPT_HELP, "display this help", NULL },
+	{ NULL, '?', POPT_ARG_NONE | POPT_ARGFLAG_DOC_HIDDEN, NULL, OPT_HELP, NULL, NULL },
+	{ "usage", '\0', POPT_ARG_NONE, NULL, OPT_USAGE, "display a brief usage message", NULL },
+	{ "version", 'V', POPT_ARG_NONE, NULL, OPT_VERSION, "display the version", NULL },
+	POPT_TABLEEND
+};
+
+static const char *refused_hint(const struct poptOption *opts, int val)
+{
+	for (; opts && (opts->longName || opts->shortName || opts->arg); opts++)
+		if (opts->val == val && opts->descrip)
+			return opts->descrip;
+	return "no longer accepted";
+}
+
 static int count_opts(const struct poptOption *opts)
 {
 	int n = 0;
@@ -70,7 +89,7 @@ int e4_cli_parse(struct e4_cli *cli, const struct poptOption *opts)
 	struct poptOption *all;
 	char other[256];
 
-	/* The command's options, then --help/--usage. */
+	/* The command's options, then -h/--help, -V/--version, --usage. */
 	all = calloc(n + 2, sizeof(*all));
 	if (!all) {
 		fprintf(stderr, "%s: %s\n", cli->prog, strerror(ENOMEM));
@@ -79,7 +98,7 @@ int e4_cli_parse(struct e4_cli *cli, const struct poptOption *opts)
 	if (n)
 		memcpy(all, opts, n * sizeof(*all));
 	all[n].argInfo = POPT_ARG_INCLUDE_TABLE;
-	all[n].arg = poptHelpOptions;
+	all[n].arg = (void *)help_options;
 	all[n].descrip = "Help options:";
 
 	/* popt names the program after argv[0] in --help and --usage; the
@@ -95,8 +114,28 @@ int e4_cli_parse(struct e4_cli *cli, const struct poptOption *opts)
 	cli->pc = poptGetContext(cli->prog, cli->argc, cli->argv_copy, all, 0);
 	snprintf(other, sizeof(other), "[OPTION...] %s", cmd->args ? cmd->args : "");
 	poptSetOtherOptionHelp(cli->pc, other);
-	while ((rc = poptGetNextOpt(cli->pc)) > 0)
-		;
+	while ((rc = poptGetNextOpt(cli->pc)) > 0) {
+		if (rc == OPT_HELP || rc == OPT_USAGE) {
+			if (rc == OPT_HELP)
+				poptPrintHelp(cli->pc, stdout, 0);
+			else
+				poptPrintUsage(cli->pc, stdout, 0);
+			exit(0);
+		}
+		if (rc == OPT_VERSION) {
+			const char *lib = NULL, *date = NULL;
+
+			/* As `e4ctl --version` says it. */
+			ext2fs_get_library_version(&lib, &date);
+			printf("e4ctl %s (libext2fs %s)\n", E4_VERSION, lib);
+			exit(0);
+		}
+		if (rc > E4_CLI_REFUSED && rc <= E4_CLI_REFUSED + 0xff) {
+			rc = e4_cli_usage_error(cli, "-%c: %s", rc - E4_CLI_REFUSED,
+						refused_hint(opts, rc));
+			goto out;
+		}
+	}
 	if (rc < -1) {
 		fprintf(stderr, "%s: %s: %s\nTry '%s --help' for more information.\n",
 			cli->prog, poptBadOption(cli->pc, POPT_BADOPTION_NOALIAS),
@@ -157,4 +196,22 @@ void e4_cli_free(struct e4_cli *cli)
 	cli->pc = NULL;
 	free(cli->argv_copy);
 	cli->argv_copy = NULL;
+}
+
+const char *e4_test_hook(const char *name)
+{
+	char var[64];
+	const char *val;
+
+	if (snprintf(var, sizeof(var), "E4_TEST_%s", name) >= (int)sizeof(var))
+		return NULL;
+	val = getenv(var);
+	return val && *val ? val : NULL;
+}
+
+long e4_test_hook_num(const char *name)
+{
+	const char *val = e4_test_hook(name);
+
+	return val ? strtol(val, NULL, 10) : 0;
 }

@@ -65,10 +65,33 @@ struct e4_cli {
 extern const struct e4_cmd e4_commands[];
 
 /*
+ * Option fragments shared by the commands, so that a letter, a default and
+ * a help text mean the same everywhere (E4_OUTPUT_OPTIONS, output.h, is
+ * the output's).  Letters: -f is --force, -p --progress, -n --dry-run,
+ * -z --undo; --freeze and --sysroot have no letter.
+ */
+#define E4_FREEZE_TIMEOUT_MS 5000
+
+#define E4_PROGRESS_OPTION(p)                                                  	{ "progress", 'p', POPT_ARG_NONE, (p), 0,                              	  "show progress on stderr even when it is not a terminal", NULL }
+
+#define E4_FREEZE_OPTIONS(freeze, timeout_ms)                                  	{ "freeze", '\0', POPT_ARG_NONE, (freeze), 0,                          	  "freeze the mounted filesystem while it is read (FIFREEZE; "         	  "always thawed)", NULL },                                            	{ "freeze-timeout", '\0', POPT_ARG_INT, (timeout_ms), 0,               	  "thaw after MS milliseconds at the latest (default 5000)", "MS" }
+
+#define E4_SYSROOT_OPTION(dir)                                                 	{ "sysroot", '\0', POPT_ARG_STRING, (dir), 0,                          	  "read /sys and /proc under DIR (for tests)", "DIR" }
+
+/*
+ * An option letter whose meaning changed: refused with hint (a usage
+ * error), never read with its new meaning by a script written for the old
+ * one.  Hidden from --help.
+ */
+#define E4_CLI_REFUSED 0x4500
+#define E4_REFUSED_OPTION(c, hint)                                             	{ NULL, (c), POPT_ARG_NONE | POPT_ARGFLAG_DOC_HIDDEN, NULL,            	  E4_CLI_REFUSED + (c), (hint), NULL }
+
+/*
  * Parse the command's options (opts, without help: it is added) and its
  * positional arguments, checking their count against the table.  Returns
  * 0 to go on, or the exit code of a usage error (already printed).
- * --help prints the help and exits 0 (popt).
+ * -h/--help prints the help and -V/--version the version, and exit 0;
+ * an E4_REFUSED_OPTION is a usage error with its hint.
  */
 int e4_cli_parse(struct e4_cli *cli, const struct poptOption *opts);
 void e4_cli_free(struct e4_cli *cli);
@@ -92,6 +115,14 @@ void e4_cli_warn(const struct e4_cli *cli, const char *fmt, ...)
 /* Usage error with a message; returns e4_cli_usage(cli). */
 int e4_cli_usage_error(const struct e4_cli *cli, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+
+/*
+ * The one reader of test hooks: the environment variable E4_TEST_<name>
+ * (name without the prefix), read only by the test suites and listed in
+ * HACKING.md.  NULL when unset or empty; _num: its number, 0 when unset.
+ */
+const char *e4_test_hook(const char *name);
+long e4_test_hook_num(const char *name);
 
 /* Command front ends. */
 int cmd_info(struct e4_cli *cli);

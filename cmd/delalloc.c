@@ -261,7 +261,7 @@ static void print_findings(const struct e4_da_report *r)
 }
 
 /*
- * Test hook, documented in e4ctl-delalloc(8): with E4CTL_TEST_FROZEN_FILE
+ * Test hook, documented in e4ctl-delalloc(8): with E4_TEST_FROZEN_FILE
  * set, create that file once the filesystem is frozen and stay frozen
  * until a signal arrives or the test removes the file, so that a test can
  * act at a known point without guessing how long anything takes.
@@ -292,27 +292,23 @@ static void frozen_hook(void *arg)
 
 int cmd_delalloc_audit(struct e4_cli *cli)
 {
-	struct delalloc_opts o = { .freeze_timeout_ms = 10000, .samples = 3,
+	struct delalloc_opts o = { .freeze_timeout_ms = E4_FREEZE_TIMEOUT_MS, .samples = 3,
 				   .interval_ms = 100 };
 	struct poptOption opts[] = {
 		E4_OUTPUT_OPTIONS(&o.out),
 		E4_OPENMETRICS_OPTION(&o.openmetrics),
 		{ "sync", 's', POPT_ARG_NONE, &o.sync, 0,
 		  "syncfs first, then judge", NULL },
-		{ "freeze", 'f', POPT_ARG_NONE, &o.freeze, 0,
-		  "freeze the filesystem for the audit, then judge (always thawed)", NULL },
-		{ "freeze-timeout", '\0', POPT_ARG_INT, &o.freeze_timeout_ms, 0,
-		  "thaw after MS milliseconds at the latest (default 10000)", "MS" },
+		E4_FREEZE_OPTIONS(&o.freeze, &o.freeze_timeout_ms),
 		{ "samples", '\0', POPT_ARG_INT, &o.samples, 0,
 		  "counter samples before the walk (default 3)", "N" },
 		{ "interval", '\0', POPT_ARG_INT, &o.interval_ms, 0,
 		  "milliseconds between samples (default 100)", "MS" },
 		{ "all", 'a', POPT_ARG_NONE, &o.all, 0,
 		  "list every regular file, not only those holding something", NULL },
-		{ "progress", '\0', POPT_ARG_NONE, &o.progress, 0,
-		  "show progress even when stderr is not a terminal", NULL },
-		{ "sysroot", '\0', POPT_ARG_STRING, &o.sysroot, 0,
-		  "read /sys under DIR (for tests)", "DIR" },
+		E4_PROGRESS_OPTION(&o.progress),
+		E4_SYSROOT_OPTION(&o.sysroot),
+		E4_REFUSED_OPTION('f', "-f is --force in every command now; to freeze, use --freeze"),
 		POPT_TABLEEND
 	};
 	struct e4_out files = { 0 }, fs = { 0 }, findings = { 0 };
@@ -370,9 +366,9 @@ int cmd_delalloc_audit(struct e4_cli *cli)
 	dopts.freeze_timeout_ms = o.freeze_timeout_ms;
 	dopts.all_files = o.all;
 	dopts.job = &job;
-	hook.file = getenv("E4CTL_TEST_FROZEN_FILE");
+	hook.file = e4_test_hook("FROZEN_FILE");
 	hook.stop = job.cancel;
-	if (hook.file && *hook.file) {
+	if (hook.file) {
 		dopts.frozen = frozen_hook;
 		dopts.frozen_arg = &hook;
 	}

@@ -137,8 +137,7 @@ int cmd_info(struct e4_cli *cli)
 	struct info_opts o = { 0 };
 	struct poptOption opts[] = {
 		E4_OUTPUT_OPTIONS(&o.out),
-		{ "sysroot", '\0', POPT_ARG_STRING, &o.sysroot, 0,
-		  "read /sys under DIR (for tests)", "DIR" },
+		E4_SYSROOT_OPTION(&o.sysroot),
 		POPT_TABLEEND
 	};
 	struct e4_target *t = NULL;

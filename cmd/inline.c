@@ -50,8 +50,7 @@ static int list_main(struct e4_cli *cli, struct inline_opts *o)
 		E4_OUTPUT_OPTIONS(&o->out),
 		{ "from-device", '\0', POPT_ARG_NONE, &o->from_device, 0,
 		  "mounted: read the inode table from the device instead of asking the kernel", NULL },
-		{ "progress", '\0', POPT_ARG_NONE, &o->progress, 0,
-		  "show progress even when stderr is not a terminal", NULL },
+		E4_PROGRESS_OPTION(&o->progress),
 		POPT_TABLEEND
 	};
 	struct e4_inline_set *set = NULL;
@@ -181,12 +180,11 @@ static int convert_main(struct e4_cli *cli, struct inline_opts *o)
 		  "say what would be converted, change nothing", NULL },
 		{ "disable-feature", '\0', POPT_ARG_NONE, &o->disable_feature, 0,
 		  "unmounted, with --all: then clear the inline_data feature", NULL },
-		{ "undo", '\0', POPT_ARG_STRING, &o->undo, 0,
+		{ "undo", 'z', POPT_ARG_STRING, &o->undo, 0,
 		  "unmounted: save what is overwritten to FILE for e2undo", "FILE" },
 		{ "force", 'f', POPT_ARG_NONE, &o->force, 0,
 		  "unmounted: convert even if the filesystem is not cleanly checked", NULL },
-		{ "progress", '\0', POPT_ARG_NONE, &o->progress, 0,
-		  "show progress even when stderr is not a terminal", NULL },
+		E4_PROGRESS_OPTION(&o->progress),
 		POPT_TABLEEND
 	};
 	struct e4_inline_set *set = NULL;
@@ -259,6 +257,13 @@ static int convert_main(struct e4_cli *cli, struct inline_opts *o)
 		else
 			e4_cli_warn(cli, "%s has no inline_data feature; nothing to do",
 				    e4_target_name(t));
+		/* Still one document under --json: no inode. */
+		if (o->out.json) {
+			static const struct e4_inline_set none;
+
+			rc = inline_print_set(cli, o, &none, NULL,
+					      inline_convert_defaults, false);
+		}
 		goto out;
 	}
 	/*

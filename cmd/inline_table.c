@@ -132,7 +132,8 @@ int inline_print_set(const struct e4_cli *cli, const struct inline_opts *o,
 		else
 			e4_out_str(&out, ln, COL_REASON, e->why);
 	}
-	if (!rc && shown)
+	/* No inode: no empty table, but still one JSON document. */
+	if (!rc && (shown || o->out.json))
 		rc = e4_out_print(&out);
 	e4_out_free(&out);
 	return rc ? e4_cli_fail(cli) : 0;

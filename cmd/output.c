@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The one path from a command's columns to the screen: --json, --raw,
- * --noheadings, -o and --list-columns turned into libsmartcols calls.
+ * The one path from a command's columns to the screen: --raw,
+ * --noheadings, -o and --list-columns turned into libsmartcols calls, and
+ * --json into one document of cmd/json.c built from the same cells.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -100,20 +101,18 @@ int e4_out_init(struct e4_out *out, const struct e4_outopts *opts,
 		snprintf(msg, msglen, "%s", strerror(ENOMEM));
 		return -ENOMEM;
 	}
-	scols_table_enable_json(out->tb, opts->json);
+	/* JSON is written by cmd/json.c from the cells (e4_out_json);
+	 * libsmartcols draws the table and the raw form. */
+	out->json_name = json_name;
 	scols_table_enable_raw(out->tb, opts->raw);
 	scols_table_enable_noheadings(out->tb, opts->noheadings);
-	if (json_name)
-		scols_table_set_name(out->tb, json_name);
 
 	for (i = 0; i < out->ncols; i++) {
 		const struct e4_colinfo *ci = &info[out->cols[i]];
-		char key[64];
 		struct libscols_column *cl;
 
-		json_key(ci->name, key, sizeof(key));
-		cl = scols_table_new_column(out->tb, opts->json ? key : ci->name,
-					    ci->whint, ci->flags);
+		cl = scols_table_new_column(out->tb, ci->name, ci->whint,
+					    ci->flags);
 		if (!cl) {
 			snprintf(msg, msglen, "%s", strerror(ENOMEM));
 			return -ENOMEM;
@@ -243,11 +242,67 @@ static int print_record(struct e4_out *out)
 	return 0;
 }
 
+/* A value of a multi-line cell per line; no value: the empty list. */
+static void json_lines(struct e4_json *j, const char *key, const char *val,
+		       bool numbers)
+{
+	char line[4096];
+
+	e4_json_array_begin(j, key);
+	while (val && *val) {
+		size_t n = strcspn(val, "\n");
+
+		snprintf(line, sizeof(line), "%.*s", (int)n, val);
+		if (numbers)
+			e4_json_number(j, NULL, line);
+		else
+			e4_json_str(j, NULL, line);
+		val += n;
+		if (*val)
+			val++;
+	}
+	e4_json_array_end(j);
+}
+
+static void json_cell(struct e4_json *j, const char *key, int type,
+		      const char *val)
+{
+	switch (type) {
+	case SCOLS_JSON_NUMBER:
+		e4_json_number(j, key, val);
+		break;
+	case SCOLS_JSON_BOOLEAN:
+	case SCOLS_JSON_BOOLEAN_OPTIONAL:
+		/* e4_out_bool writes yes/no; an unset cell is false, or
+		 * null where the column says it may be unknown. */
+		if (!val || !*val)
+			type == SCOLS_JSON_BOOLEAN ? e4_json_bool(j, key, false) :
+						     e4_json_null(j, key);
+		else
+			e4_json_bool(j, key, *val != 'n' && *val != 'N' &&
+					     *val != '0');
+		break;
+	case SCOLS_JSON_ARRAY_STRING:
+	case SCOLS_JSON_ARRAY_NUMBER:
+		json_lines(j, key, val, type == SCOLS_JSON_ARRAY_NUMBER);
+		break;
+	default:
+		e4_json_str(j, key, val);
+	}
+}
+
 int e4_out_print(struct e4_out *out)
 {
+	struct e4_json j;
+	int ret;
+
 	if (out->record)
 		return print_record(out);
-	return scols_print_table(out->tb);
+	if (!out->opts->json)
+		return scols_print_table(out->tb);
+	e4_json_begin(&j, stdout, false);
+	ret = e4_out_json(out, &j);
+	return ret ?: e4_json_end(&j);
 }
 
 void e4_out_free(struct e4_out *out)
@@ -256,8 +311,37 @@ void e4_out_free(struct e4_out *out)
 	out->tb = NULL;
 }
 
+/* One record per line of the table, its shown columns as members. */
+int e4_out_json(struct e4_out *out, struct e4_json *j)
+{
+	struct libscols_iter *itr = scols_new_iter(SCOLS_ITER_FORWARD);
+	struct libscols_line *ln;
+	size_t i;
+
+	if (!itr)
+		return -ENOMEM;
+	e4_json_array_begin(j, out->json_name ? out->json_name : "rows");
+	while (scols_table_next_line(out->tb, itr, &ln) == 0) {
+		e4_json_object_begin(j, NULL);
+		for (i = 0; i < out->ncols; i++) {
+			struct libscols_cell *ce = scols_line_get_cell(ln, i);
+			struct libscols_column *cl = scols_table_get_column(out->tb, i);
+			const char *val = ce ? scols_cell_get_data(ce) : NULL;
+			char key[64];
+
+			json_key(out->info[out->cols[i]].name, key, sizeof(key));
+			json_cell(j, key, scols_column_get_json_type(cl), val);
+		}
+		e4_json_object_end(j);
+	}
+	e4_json_array_end(j);
+	scols_free_iter(itr);
+	return 0;
+}
+
 int e4_out_print_all(struct e4_out *const *outs, size_t n)
 {
+	struct e4_json j;
 	size_t i;
 	int ret;
 
@@ -273,33 +357,11 @@ int e4_out_print_all(struct e4_out *const *outs, size_t n)
 		}
 		return 0;
 	}
-	/*
-	 * libsmartcols prints each table as a whole object: keep the
-	 * members and make one object of them, so that the output stays
-	 * one JSON document.
-	 */
-	fputs("{\n", stdout);
+	e4_json_begin(&j, stdout, false);
 	for (i = 0; i < n; i++) {
-		char *s = NULL, *open, *close;
-
-		ret = scols_print_table_to_string(outs[i]->tb, &s);
+		ret = e4_out_json(outs[i], &j);
 		if (ret)
 			return ret;
-		open = strchr(s, '{');
-		close = strrchr(s, '}');
-		if (!open || !close || close < open) {
-			free(s);
-			return -EINVAL;
-		}
-		*close = '\0';
-		open++;
-		while (*open == '\n')
-			open++;
-		while (close > open && (close[-1] == '\n' || close[-1] == ' '))
-			*--close = '\0';
-		printf("%s%s\n", open, i + 1 < n ? "," : "");
-		free(s);
 	}
-	fputs("}\n", stdout);
-	return 0;
+	return e4_json_end(&j);
 }

@@ -9,6 +9,8 @@
 
 #include <libsmartcols/libsmartcols.h>
 
+#include "json.h"
+
 /*
  * Table, raw, JSON and the vertical "Field: value" record all come from
  * one libsmartcols table built here (findmnt/lsblk style): a command
@@ -56,6 +58,7 @@ struct e4_out {
 	int cols[64];		/* indexes into info, in output order */
 	size_t ncols;
 	bool record;		/* vertical Field: value output */
+	const char *json_name;	/* the document member of the records */
 	const struct e4_outopts *opts;
 };
 
@@ -84,6 +87,10 @@ int e4_out_bool(struct e4_out *out, struct libscols_line *ln, int id, bool val);
 int e4_out_printf(struct e4_out *out, struct libscols_line *ln, int id,
 		  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/*
+ * --json: one document {"json_name": [records]} (also with no line: an
+ * empty array); otherwise the table, or the vertical record.
+ */
 int e4_out_print(struct e4_out *out);
 /*
  * Several tables as one document: under --json a single object with one
@@ -91,6 +98,13 @@ int e4_out_print(struct e4_out *out);
  * blank line between.  All must share the same options.
  */
 int e4_out_print_all(struct e4_out *const *outs, size_t n);
+/*
+ * Write out's lines into an open document as the member json_name, an
+ * array with one object per line (keys: the lower-case column names;
+ * numbers, booleans and multi-line lists typed as the column says), for
+ * front ends that add members of their own (wb).
+ */
+int e4_out_json(struct e4_out *out, struct e4_json *j);
 void e4_out_free(struct e4_out *out);
 
 #endif

@@ -102,13 +102,11 @@ static int grow(struct e4_cli *cli, const struct resize_opts *o,
 	};
 	struct e4_job job = { on_progress, &gp, NULL };
 	struct e4_err err = { 0 };
-	const char *at = getenv("E4_TEST_SIGINT_AFTER");
 	uint64_t reached = 0;
 	char h[32];
 	int rc;
 
-	if (at)
-		gp.sigint_at = strtoul(at, NULL, 10);
+	gp.sigint_at = e4_test_hook_num("SIGINT_AFTER");
 
 	e4_progress_init(&gp.p, "resize", "blocks", o->progress);
 	job.cancel = e4_catch_signals();
@@ -217,8 +215,7 @@ int cmd_resize(struct e4_cli *cli)
 		  "show the plan and every refusal, change nothing", NULL },
 		{ "quiet", 'q', POPT_ARG_NONE, &o.quiet, 0,
 		  "do not print the plan before acting", NULL },
-		{ "progress", 'p', POPT_ARG_NONE, &o.progress, 0,
-		  "show progress even when stderr is not a terminal", NULL },
+		E4_PROGRESS_OPTION(&o.progress),
 		{ "step", '\0', POPT_ARG_STRING, &o.step, 0,
 		  "online: grow in steps of SIZE (rounded up to a flex group)", "SIZE" },
 		{ "legacy-ioctls", '\0', POPT_ARG_NONE, &o.legacy, 0,
@@ -228,8 +225,7 @@ int cmd_resize(struct e4_cli *cli)
 		{ "undo", 'z', POPT_ARG_STRING, &o.undo, 0,
 		  "offline: save overwritten blocks for e2undo", "FILE" },
 		E4_OUTPUT_OPTIONS(&o.out),
-		{ "sysroot", '\0', POPT_ARG_STRING | POPT_ARGFLAG_DOC_HIDDEN, &o.sysroot, 0,
-		  "read /sys under DIR (for tests)", "DIR" },
+		E4_SYSROOT_OPTION(&o.sysroot),
 		POPT_TABLEEND
 	};
 	struct e4_target *t = NULL;

@@ -138,56 +138,6 @@ static void fill(struct e4_out *out, const struct e4_target *t,
 		e4_out_str(out, ln, COL_REFUSALS, refusals);
 }
 
-/*
- * The plan as one JSON object: libsmartcols prints {"plan": [ {...} ]},
- * and the plan is a single record, so only the element is kept, moved
- * out to the left margin.  libsmartcols writes an empty array cell as
- * [null]; no refusal is the empty list.
- */
-static int print_json_object(struct e4_out *out, bool no_refusals)
-{
-	char *s = NULL, *open, *close, *line, *next, *key;
-	size_t indent;
-	int ret = scols_print_table_to_string(out->tb, &s);
-
-	if (ret)
-		return ret;
-	open = strchr(s, '[');
-	close = strrchr(s, ']');
-	if (!open || !close || close < open) {
-		free(s);
-		return -EINVAL;
-	}
-	open = strchr(open, '{');
-	close = open ? memrchr(open, '}', close - open) : NULL;
-	if (!close) {
-		free(s);
-		fputs("{}\n", stdout);
-		return 0;
-	}
-	close[1] = '\0';
-	/* The closing brace's indentation is the element's. */
-	for (indent = 0; close - indent - 1 > open && close[-1 - (ptrdiff_t)indent] == ' ';)
-		indent++;
-	key = no_refusals ? strstr(open, "\"refusals\": [") : NULL;
-	if (key) {
-		char *from = strchr(key, '[') + 1, *end = strchr(from, ']');
-
-		if (end)
-			memmove(from, end, strlen(end) + 1);
-	}
-	for (line = open; line; line = next) {
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		if (line != open && strspn(line, " ") >= indent)
-			line += indent;
-		puts(line);
-	}
-	free(s);
-	return 0;
-}
-
 int e4_resize_print_plan(const struct e4_outopts *opts,
 			 const struct e4_target *t,
 			 const struct e4_resize_plan *p)
@@ -203,19 +153,13 @@ int e4_resize_print_plan(const struct e4_outopts *opts,
 		fprintf(stderr, "e4ctl resize: %s\n", msg);
 		return ret;
 	}
-	/* Refusals are a list in JSON. */
+	/* Refusals are a list in JSON, one per line of the cell; none is []. */
 	for (i = 0; opts->json && i < out.ncols; i++)
-		if (out.cols[i] == COL_REFUSALS) {
-			struct libscols_column *cl = scols_table_get_column(out.tb, i);
-
-			scols_column_set_json_type(cl, SCOLS_JSON_ARRAY_STRING);
-			/* One element per line: libsmartcols splits only a
-			 * column with a wrap function. */
-			scols_column_set_wrapfunc(cl, scols_wrapnl_chunksize,
-						  scols_wrapnl_nextchunk, NULL);
-		}
+		if (out.cols[i] == COL_REFUSALS)
+			scols_column_set_json_type(scols_table_get_column(out.tb, i),
+						   SCOLS_JSON_ARRAY_STRING);
 	fill(&out, t, p);
-	ret = opts->json ? print_json_object(&out, !p->nrefusals) : e4_out_print(&out);
+	ret = e4_out_print(&out);
 	if (!ret && out.record) {
 		if (p->rounded_to_cluster)
 			printf("Note: %llu blocks rounded down to %llu, a cluster boundary (bigalloc).\n",

@@ -150,52 +150,9 @@ void wb_print_notes(FILE *f, const char *prefix, const struct e4_wb_info *in)
 	}
 }
 
-void wb_json_str(FILE *f, const char *s)
-{
-	fputc('"', f);
-	for (; *s; s++) {
-		unsigned char c = *s;
-
-		if (c == '"' || c == '\\')
-			fprintf(f, "\\%c", c);
-		else if (c == '\n')
-			fputs("\\n", f);
-		else if (c < 0x20)
-			fprintf(f, "\\u%04x", c);
-		else
-			fputc(c, f);
-	}
-	fputc('"', f);
-}
-
-/* Print JSON text without the whitespace outside its strings. */
-static void put_compact(FILE *f, const char *s, size_t n)
-{
-	bool str = false, esc = false;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		char c = s[i];
-
-		if (str) {
-			if (esc)
-				esc = false;
-			else if (c == '\\')
-				esc = true;
-			else if (c == '"')
-				str = false;
-		} else if (c == '"') {
-			str = true;
-		} else if (c == ' ' || c == '\n' || c == '\t') {
-			continue;
-		}
-		fputc(c, f);
-	}
-}
-
 int wb_print_json(struct e4_out *out, const struct e4_wb_info *in,
 		  const struct e4_wb_snap *snap, bool compact,
-		  void (*extra)(FILE *f, void *arg), void *arg)
+		  void (*extra)(struct e4_json *j, void *arg), void *arg)
 {
 	static const char *const modes[] = {
 		[E4_WB_ACTIVE] = "active", [E4_WB_INACTIVE_V1] = "cgroup-v1",
@@ -203,68 +160,47 @@ int wb_print_json(struct e4_out *out, const struct e4_wb_info *in,
 		[E4_WB_INACTIVE_NO_CGROUP2] = "no-cgroup2",
 		[E4_WB_INACTIVE_DATA_JOURNAL] = "data-journal",
 	};
-	const char *nl = compact ? "" : "\n   ", *p;
-	char *text = NULL, *end, tbuf[64];
+	char line[sizeof(in->note)], tbuf[64];
+	struct e4_json j;
+	const char *p;
 	struct tm tm;
+	int ret;
 
-	if (scols_print_table_to_string(out->tb, &text) || !text)
-		return -ENOMEM;
-	/* libsmartcols gives {"contexts": [...]}: reopen the object. */
-	end = strrchr(text, '}');
-	if (!end) {
-		free(text);
-		return -EINVAL;
-	}
-	while (end > text && (end[-1] == ' ' || end[-1] == '\n'))
-		end--;
-	if (compact)
-		put_compact(stdout, text, end - text);
-	else
-		fwrite(text, 1, end - text, stdout);
-	free(text);
-
+	e4_json_begin(&j, stdout, compact);
+	ret = e4_out_json(out, &j);
+	if (ret)
+		return ret;
+	/* The filesystem's writeback facts: one record. */
 	gmtime_r(&snap->time.tv_sec, &tm);
 	strftime(tbuf, sizeof(tbuf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	printf(",%s\"time\":%s", nl, compact ? "" : " ");
-	wb_json_str(stdout, tbuf);
-	printf(",%s\"device\":%s", nl, compact ? "" : " ");
-	wb_json_str(stdout, in->device);
-	printf(",%s\"mountpoint\":%s", nl, compact ? "" : " ");
-	wb_json_str(stdout, in->mountpoint);
-	printf(",%s\"bdi\":%s", nl, compact ? "" : " ");
-	wb_json_str(stdout, in->bdi);
-	printf(",%s\"wb_stats\":%s%s", nl, compact ? "" : " ",
-	       in->has_wb_stats ? "true" : "false");
-	printf(",%s\"cgroup_writeback\":%s%s", nl, compact ? "" : " ",
-	       in->mode == E4_WB_ACTIVE ? "true" : "false");
-	printf(",%s\"mode\":%s", nl, compact ? "" : " ");
-	wb_json_str(stdout, modes[in->mode]);
-	printf(",%s\"reason\":%s", nl, compact ? "" : " ");
-	if (in->why[0])
-		wb_json_str(stdout, in->why);
-	else
-		fputs("null", stdout);
-	printf(",%s\"notes\":%s[", nl, compact ? "" : " ");
+	e4_json_array_begin(&j, "filesystem");
+	e4_json_object_begin(&j, NULL);
+	e4_json_str(&j, "time", tbuf);
+	e4_json_str(&j, "device", in->device);
+	e4_json_str(&j, "mountpoint", in->mountpoint);
+	e4_json_str(&j, "bdi", in->bdi);
+	e4_json_bool(&j, "wb_stats", in->has_wb_stats);
+	e4_json_bool(&j, "cgroup_writeback", in->mode == E4_WB_ACTIVE);
+	e4_json_str(&j, "mode", modes[in->mode]);
+	e4_json_str(&j, "reason", in->why[0] ? in->why : NULL);
+	e4_json_array_begin(&j, "notes");
 	for (p = in->note; *p;) {
 		size_t n = strcspn(p, "\n");
-		char line[sizeof(in->note)];
 
 		snprintf(line, sizeof(line), "%.*s", (int)n, p);
-		if (p != in->note)
-			fputc(',', stdout);
-		wb_json_str(stdout, line);
+		e4_json_str(&j, NULL, line);
 		p += n;
 		if (*p)
 			p++;
 	}
-	fputc(']', stdout);
-	printf(",%s\"dirty_thresh\":%s%" PRIu64, nl, compact ? "" : " ", snap->dirty_thresh);
-	printf(",%s\"background_thresh\":%s%" PRIu64, nl, compact ? "" : " ",
-	       snap->background_thresh);
+	e4_json_array_end(&j);
+	e4_json_u64(&j, "dirty_thresh", snap->dirty_thresh);
+	e4_json_u64(&j, "background_thresh", snap->background_thresh);
+	e4_json_object_end(&j);
+	e4_json_array_end(&j);
 	if (extra)
-		extra(stdout, arg);
-	printf("%s}\n", compact ? "" : "\n");
-	return 0;
+		extra(&j, arg);
+	return e4_json_end(&j);
 }
 
 int cmd_wb_show(struct e4_cli *cli)

@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 
+#include "cli.h"
 #include "output.h"
 
 struct e4_cli;
@@ -30,9 +31,7 @@ struct wb_opts {
 	  "only this cgroup2 path and its descendants", "PATH" },              \
 	{ "bytes", 'b', POPT_ARG_NONE, &(o)->bytes, 0,                         \
 	  "print sizes in bytes rather than in a human-readable form", NULL }, \
-	{ "sysroot", '\0', POPT_ARG_STRING, &(o)->sysroot, 0,                  \
-	  "read /sys, /proc, debugfs and cgroups under DIR (for tests)",       \
-	  "DIR" }
+	E4_SYSROOT_OPTION(&(o)->sysroot)
 
 /* The strings that popt allocated for the options. */
 void wb_opts_free(struct wb_opts *o);
@@ -47,16 +46,14 @@ int wb_fill(struct e4_out *out, const struct wb_opts *o,
 /* The mode and notes, one "prefix: line" each, on f. */
 void wb_print_notes(FILE *f, const char *prefix, const struct e4_wb_info *in);
 
-/* A JSON string literal (with quotes) on f. */
-void wb_json_str(FILE *f, const char *s);
-
 /*
- * The table of out as one JSON object, with the writeback facts added
- * after the "contexts" array; extra (may be NULL) prints more members,
- * each starting with a comma.  compact: on one line.
+ * --json: one document, {"contexts": [...], "filesystem": [{time, device,
+ * mountpoint, bdi, wb_stats, cgroup_writeback, mode, reason, notes,
+ * dirty_thresh, background_thresh}]}; extra (may be NULL) adds members
+ * (wb watch: "events").  compact: on one line.
  */
 int wb_print_json(struct e4_out *out, const struct e4_wb_info *in,
 		  const struct e4_wb_snap *snap, bool compact,
-		  void (*extra)(FILE *f, void *arg), void *arg);
+		  void (*extra)(struct e4_json *j, void *arg), void *arg);
 
 #endif

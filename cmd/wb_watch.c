@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * e4ctl wb watch TARGET: the contexts of `wb show` every interval, redrawn
- * in place on a terminal, as one JSON object per line with --json, and
+ * in place on a terminal, as one JSON document per line with --json, and
  * with --events the writeback cgroup tracepoints of the bdi as they come.
  * Ends on SIGHUP, SIGINT, SIGQUIT, SIGTERM or any other signal that would
  * kill it (or after --count frames) and always removes its trace instance
@@ -20,14 +20,55 @@
 #include "progress.h"
 #include "wb.h"
 
-/* Events of one frame, kept as text; the TTY view keeps the last few. */
+/*
+ * Events of one frame: as text lines (the TTY view keeps the last few),
+ * or with --json as copies written into the frame's document.
+ */
 #define TTY_EVENTS 15
 struct events {
 	char **line;
 	size_t n, cap;
+	struct e4_wb_event *rec;	/* --json; cgroup paths are copies */
+	size_t nrec, caprec;
 	bool json;
 	bool failed;
 };
+
+static void rec_push(struct events *e, const struct e4_wb_event *ev)
+{
+	struct e4_wb_event *r;
+	size_t i;
+
+	if (e->nrec == e->caprec) {
+		size_t cap = e->caprec ? e->caprec * 2 : 32;
+
+		r = realloc(e->rec, cap * sizeof(*r));
+		if (!r) {
+			e->failed = true;
+			return;
+		}
+		e->rec = r;
+		e->caprec = cap;
+	}
+	/* The names are the handle's; a cgroup path lasts until the next
+	 * scan of the cgroup map, which may come within this frame. */
+	r = &e->rec[e->nrec];
+	*r = *ev;
+	for (i = 0; i < r->nfields; i++)
+		if (r->field[i].cgroup && !(r->field[i].cgroup = strdup(r->field[i].cgroup)))
+			e->failed = true;
+	e->nrec++;
+}
+
+static void rec_drop(struct events *e)
+{
+	size_t i, k;
+
+	for (i = 0; i < e->nrec; i++)
+		for (k = 0; k < e->rec[i].nfields; k++)
+			free((char *)e->rec[i].field[k].cgroup);
+	e->nrec = 0;
+}
 
 static void ev_push(struct events *e, char *s)
 {
@@ -75,47 +116,25 @@ static void cg_key(const char *name, char *buf, size_t len)
 static void on_event(void *arg, const struct e4_wb_event *ev)
 {
 	struct events *e = arg;
-	char *s = NULL, key[64];
+	char *s = NULL;
 	size_t len = 0, i;
-	FILE *f = open_memstream(&s, &len);
+	FILE *f;
 
+	if (e->json) {
+		rec_push(e, ev);
+		return;
+	}
+	f = open_memstream(&s, &len);
 	if (!f) {
 		e->failed = true;
 		return;
 	}
-	/* The names come from the kernel's format files: escaped like any
-	 * other string. */
-	if (e->json) {
-		fprintf(f, "{\"time\":%" PRIu64 ".%09" PRIu64 ",\"cpu\":%d,\"event\":",
-			ev->ts / 1000000000, ev->ts % 1000000000, ev->cpu);
-		wb_json_str(f, ev->name);
-	} else
-		fprintf(f, "%6" PRIu64 ".%06" PRIu64 " cpu%d %s:", ev->ts / 1000000000,
-			ev->ts % 1000000000 / 1000, ev->cpu, ev->name);
+	fprintf(f, "%6" PRIu64 ".%06" PRIu64 " cpu%d %s:", ev->ts / 1000000000,
+		ev->ts % 1000000000 / 1000, ev->cpu, ev->name);
 	for (i = 0; i < ev->nfields; i++) {
 		const struct e4_wb_event_field *fl = &ev->field[i];
 
-		if (e->json) {
-			fputc(',', f);
-			wb_json_str(f, fl->name);
-			fputc(':', f);
-			if (fl->is_str)
-				wb_json_str(f, fl->str);
-			else if (fl->is_signed)
-				fprintf(f, "%" PRId64, (int64_t)fl->val);
-			else
-				fprintf(f, "%" PRIu64, fl->val);
-			if (fl->cgroup || fl->dying) {
-				cg_key(fl->name, key, sizeof(key));
-				fputc(',', f);
-				wb_json_str(f, key);
-				fputc(':', f);
-				if (fl->cgroup)
-					wb_json_str(f, fl->cgroup);
-				else
-					fprintf(f, "\"(dying) ino %" PRIu64 "\"", fl->val);
-			}
-		} else if (fl->is_str) {
+		if (fl->is_str) {
 			fprintf(f, " %s=%s", fl->name, fl->str);
 		} else {
 			if (fl->is_signed)
@@ -128,8 +147,6 @@ static void on_event(void *arg, const struct e4_wb_event *ev)
 				fputs("(dying)", f);
 		}
 	}
-	if (e->json)
-		fputc('}', f);
 	if (fclose(f)) {
 		free(s);
 		s = NULL;
@@ -137,22 +154,60 @@ static void on_event(void *arg, const struct e4_wb_event *ev)
 	ev_push(e, s);
 }
 
+/*
+ * One event as a record: time (seconds, ns precision), cpu, event, its
+ * fields by the names of the kernel's format file, and for a *_ino cgroup
+ * field the path under the name without "_ino".
+ */
+static void json_event(struct e4_json *j, const struct e4_wb_event *ev)
+{
+	char num[48], key[64];
+	size_t i;
+
+	e4_json_object_begin(j, NULL);
+	snprintf(num, sizeof(num), "%" PRIu64 ".%09" PRIu64, ev->ts / 1000000000,
+		 ev->ts % 1000000000);
+	e4_json_number(j, "time", num);
+	e4_json_i64(j, "cpu", ev->cpu);
+	e4_json_str(j, "event", ev->name);
+	for (i = 0; i < ev->nfields; i++) {
+		const struct e4_wb_event_field *fl = &ev->field[i];
+
+		if (fl->is_str)
+			e4_json_str(j, fl->name, fl->str);
+		else if (fl->is_signed)
+			e4_json_i64(j, fl->name, (int64_t)fl->val);
+		else
+			e4_json_u64(j, fl->name, fl->val);
+		if (fl->cgroup || fl->dying) {
+			cg_key(fl->name, key, sizeof(key));
+			if (fl->cgroup) {
+				e4_json_str(j, key, fl->cgroup);
+			} else {
+				snprintf(num, sizeof(num), "(dying) ino %" PRIu64, fl->val);
+				e4_json_str(j, key, num);
+			}
+		}
+	}
+	e4_json_object_end(j);
+}
+
 struct frame {
 	struct events *ev;
 	bool with_events;
 };
 
-static void json_events(FILE *f, void *arg)
+static void json_events(struct e4_json *j, void *arg)
 {
 	const struct frame *fr = arg;
 	size_t i;
 
 	if (!fr->with_events)
 		return;
-	fputs(",\"events\":[", f);
-	for (i = 0; i < fr->ev->n; i++)
-		fprintf(f, "%s%s", i ? "," : "", fr->ev->line[i]);
-	fputc(']', f);
+	e4_json_array_begin(j, "events");
+	for (i = 0; i < fr->ev->nrec; i++)
+		json_event(j, &fr->ev->rec[i]);
+	e4_json_array_end(j);
 }
 
 static int draw(struct e4_cli *cli, const struct wb_opts *o, struct e4_wb *wb,
@@ -174,7 +229,7 @@ static int draw(struct e4_cli *cli, const struct wb_opts *o, struct e4_wb *wb,
 		goto out;
 	if (o->out.json) {
 		rc = wb_print_json(&out, in, snap, true, json_events, &fr);
-		ev_drop(ev, 0);
+		rec_drop(ev);
 		goto out;
 	}
 	localtime_r(&snap->time.tv_sec, &tm);
@@ -256,8 +311,9 @@ int cmd_wb_watch(struct e4_cli *cli)
 		WB_COMMON_OPTIONS(&o),
 		{ "interval", 'i', POPT_ARG_DOUBLE, &o.interval, 0,
 		  "seconds between frames (default 2)", "S" },
-		{ "count", 'n', POPT_ARG_INT, &o.count, 0,
+		{ "count", 'c', POPT_ARG_INT, &o.count, 0,
 		  "stop after N frames (default: until interrupted)", "N" },
+		E4_REFUSED_OPTION('n', "-n is --dry-run in every command now; the frame count is -c/--count"),
 		{ "events", 'e', POPT_ARG_NONE, &o.events, 0,
 		  "also stream the writeback cgroup tracepoints of the bdi", NULL },
 		POPT_TABLEEND
@@ -335,6 +391,8 @@ int cmd_wb_watch(struct e4_cli *cli)
 out:
 	ev_drop(&ev, 0);
 	free(ev.line);
+	rec_drop(&ev);
+	free(ev.rec);
 	/* Removes the trace instance: the reason signals are caught. */
 	e4_wb_close(wb);
 out_opts:

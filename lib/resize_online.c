@@ -30,6 +30,7 @@
 
 #include "e4/growth.h"
 #include "e4/resize.h"
+#include "e4/mounts.h"
 #include "e4/sysfs.h"
 
 #define EXT4_MAGIC 0xEF53
@@ -82,30 +83,21 @@ struct mount_state {
 	uint64_t sb_block;	/* sb= (1k units); 0: the primary */
 };
 
-static void mount_state(const char *mountpoint, struct mount_state *ms)
+static void mount_state(const char *mountpoint, const char *sysroot,
+			struct mount_state *ms)
 {
 	struct libmnt_table *tb;
 	struct libmnt_fs *fs;
-	char *val = NULL;
-	size_t len = 0;
+	char num[32];
 
 	memset(ms, 0, sizeof(*ms));
-	tb = mnt_new_table_from_file("/proc/self/mountinfo");
-	if (!tb)
+	if (e4_mounts_read(sysroot, &tb, NULL))
 		return;
 	fs = mnt_table_find_target(tb, mountpoint, MNT_ITER_BACKWARD);
 	if (fs) {
-		const char *vfs = mnt_fs_get_vfs_options(fs);
-		const char *sup = mnt_fs_get_fs_options(fs);
-
-		ms->readonly = (vfs && !mnt_optstr_get_option(vfs, "ro", NULL, NULL)) ||
-			       (sup && !mnt_optstr_get_option(sup, "ro", NULL, NULL));
-		if (sup && !mnt_optstr_get_option(sup, "sb", &val, &len) && len) {
-			char num[32];
-
-			snprintf(num, sizeof(num), "%.*s", (int)len, val);
+		ms->readonly = e4_mounts_readonly(fs);
+		if (!e4_mounts_fs_option(fs, "sb", num, sizeof(num)) && *num)
 			ms->sb_block = strtoull(num, NULL, 10);
-		}
 	}
 	mnt_unref_table(tb);
 }
@@ -244,7 +236,7 @@ static void state_refusals(const struct e4_target *t, ext2_filsys fs,
 		       "the filesystem has errors recorded%s; the kernel refuses to resize it: unmount it and run 'e2fsck -f %s'",
 		       (fs->super->s_state & EXT2_ERROR_FS) ? "" : " (errors_count in /sys/fs/ext4)",
 		       t->device);
-	mount_state(t->mountpoint, &ms);
+	mount_state(t->mountpoint, sysroot, &ms);
 	if (ms.sb_block && ms.sb_block != 1)
 		refuse(plan, -EPERM,
 		       "mounted from the backup superblock (sb=%llu); the kernel resizes only from the primary: unmount, run 'e2fsck -f %s', and mount it normally",

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,4 +103,68 @@ int e4_sysfs_link_name(const char *sysroot, const char *path, char *buf,
 		return -ENAMETOOLONG;
 	strcpy(buf, name);
 	return (int)strlen(name);
+}
+
+int e4_sysfs_pathf(char *buf, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(buf, len, fmt, ap);
+	va_end(ap);
+	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
+}
+
+int e4_sysfs_read_all(const char *path, char **buf, size_t *len)
+{
+	size_t cap = 4096, n = 0;
+	char *b = malloc(cap), *nb;
+	ssize_t r;
+	int fd, ret = 0;
+
+	if (!b)
+		return -ENOMEM;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		ret = -errno;
+		goto out_free;
+	}
+	for (;;) {
+		if (cap - n < 2) {
+			/* 64 MiB is far beyond any stats file: stop there. */
+			if (cap >= (64u << 20)) {
+				ret = -EFBIG;
+				goto out_close;
+			}
+			nb = realloc(b, cap * 2);
+			if (!nb) {
+				ret = -ENOMEM;
+				goto out_close;
+			}
+			b = nb;
+			cap *= 2;
+		}
+		r = read(fd, b + n, cap - n - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			ret = -errno;
+			goto out_close;
+		}
+		if (r == 0)
+			break;
+		n += r;
+	}
+	b[n] = '\0';
+	close(fd);
+	*buf = b;
+	if (len)
+		*len = n;
+	return 0;
+out_close:
+	close(fd);
+out_free:
+	free(b);
+	return ret;
 }

@@ -21,6 +21,7 @@
 #include <blkid/blkid.h>
 #include <libmount/libmount.h>
 
+#include "e4/mounts.h"
 #include "e4/sysfs.h"
 #include "e4/target.h"
 
@@ -39,12 +40,6 @@ static bool path_has_prefix(const char *path, const char *prefix)
 	return !strncmp(path, prefix, n) && (path[n] == '/' || !path[n]);
 }
 
-/* Whether a mountinfo option string (per-mount or superblock) says ro. */
-static bool opt_ro(const char *opts)
-{
-	return opts && mnt_optstr_get_option(opts, "ro", NULL, NULL) == 0;
-}
-
 /*
  * Fill the mount fields of t from every mount of devno.  The mount point
  * kept is, in order of preference: the one containing t->path (longest
@@ -58,10 +53,9 @@ static int find_mounts(struct e4_target *t, dev_t devno, struct e4_err *err)
 	size_t best_len = 0;
 	int ret = 0;
 
-	tb = mnt_new_table_from_file("/proc/self/mountinfo");
-	if (!tb)
-		return e4_err_sys(err, -errno ? -errno : -EIO,
-				  "while reading /proc/self/mountinfo");
+	ret = e4_mounts_read(NULL, &tb, err);
+	if (ret)
+		return ret;
 	itr = mnt_new_iter(MNT_ITER_FORWARD);
 	if (!itr) {
 		ret = e4_err_sys(err, -ENOMEM, "while reading mounts");
@@ -100,8 +94,7 @@ static int find_mounts(struct e4_target *t, dev_t devno, struct e4_err *err)
 		t->mounted = true;
 		t->mountpoint = strdup(mnt_fs_get_target(best));
 		/* Writable only if both the mount and the superblock are. */
-		t->readonly = opt_ro(mnt_fs_get_vfs_options(best)) ||
-			      opt_ro(mnt_fs_get_fs_options(best));
+		t->readonly = e4_mounts_readonly(best);
 		if (!t->mountpoint)
 			ret = e4_err_sys(err, -ENOMEM, "while reading mounts");
 		else if (type && !is_ext(type))
@@ -272,12 +265,9 @@ static int find_loops_for_file(const struct e4_target *t, const struct stat *st,
 	d = opendir("/sys/block");
 	if (!d)
 		return 0;
-	tb = mnt_new_table_from_file("/proc/self/mountinfo");
-	if (!tb) {
-		ret = e4_err_sys(err, errno ? -errno : -EIO,
-				 "while reading /proc/self/mountinfo");
+	ret = e4_mounts_read(NULL, &tb, err);
+	if (ret)
 		goto out_dir;
-	}
 	while ((de = readdir(d))) {
 		const char *where = NULL;
 		uint64_t offset = 0;
@@ -469,9 +459,9 @@ static int resolve_dir(struct e4_target *t, const char *real,
 	t->path = strdup(real);
 	if (!t->path)
 		return e4_err_sys(err, -ENOMEM, "%s", t->arg);
-	tb = mnt_new_table_from_file("/proc/self/mountinfo");
-	if (!tb)
-		return e4_err_sys(err, -EIO, "while reading /proc/self/mountinfo");
+	ret = e4_mounts_read(NULL, &tb, err);
+	if (ret)
+		return ret;
 	fs = mnt_table_find_devno(tb, st->st_dev, MNT_ITER_BACKWARD);
 	if (!fs) {
 		/* btrfs subvolumes and the like: fall back to the mount point. */

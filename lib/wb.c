@@ -10,7 +10,6 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
-#include <sched.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,127 +21,10 @@
 
 #include <libmount/libmount.h>
 
+#include "e4/mounts.h"
 #include "e4/sysfs.h"
 #include "e4/target.h"
 #include "wb_int.h"
-
-int wb_pathf(char *buf, size_t len, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(buf, len, fmt, ap);
-	va_end(ap);
-	return n < 0 || (size_t)n >= len ? -ENAMETOOLONG : 0;
-}
-
-int wb_read_file(const char *path, char **buf, size_t *len)
-{
-	size_t cap = 4096, n = 0;
-	char *b = malloc(cap), *nb;
-	ssize_t r;
-	int fd, ret = 0;
-
-	if (!b)
-		return -ENOMEM;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		ret = -errno;
-		goto out_free;
-	}
-	for (;;) {
-		if (cap - n < 2) {
-			/* 64 MiB is far beyond any stats file: stop there. */
-			if (cap >= (64u << 20)) {
-				ret = -EFBIG;
-				goto out_close;
-			}
-			nb = realloc(b, cap * 2);
-			if (!nb) {
-				ret = -ENOMEM;
-				goto out_close;
-			}
-			b = nb;
-			cap *= 2;
-		}
-		r = read(fd, b + n, cap - n - 1);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			ret = -errno;
-			goto out_close;
-		}
-		if (r == 0)
-			break;
-		n += r;
-	}
-	b[n] = '\0';
-	close(fd);
-	*buf = b;
-	if (len)
-		*len = n;
-	return 0;
-out_close:
-	close(fd);
-out_free:
-	free(b);
-	return ret;
-}
-
-struct libmnt_table *wb_mountinfo(const char *sysroot)
-{
-	char path[PATH_MAX];
-
-	if (e4_sysfs_path(sysroot, "/proc/self/mountinfo", path, sizeof(path)))
-		return NULL;
-	return mnt_new_table_from_file(path);
-}
-
-int wb_find_mount(const char *sysroot, const char *fstype, char *buf,
-		  size_t len, bool *partial)
-{
-	struct libmnt_table *tb = wb_mountinfo(sysroot);
-	struct libmnt_iter *itr;
-	struct libmnt_fs *fs;
-	int ret = -ENOENT;
-
-	if (!tb)
-		return -errno ? -errno : -EIO;
-	itr = mnt_new_iter(MNT_ITER_FORWARD);
-	if (!itr) {
-		ret = -ENOMEM;
-		goto out_table;
-	}
-	while (mnt_table_next_fs(tb, itr, &fs) == 0) {
-		const char *type = mnt_fs_get_fstype(fs);
-		const char *root = mnt_fs_get_root(fs);
-
-		if (!type || strcmp(type, fstype) || !mnt_fs_get_target(fs))
-			continue;
-		if (partial)
-			*partial = root && strcmp(root, "/");
-		ret = wb_pathf(buf, len, "%s", mnt_fs_get_target(fs));
-		break;
-	}
-	mnt_free_iter(itr);
-out_table:
-	mnt_unref_table(tb);
-	return ret;
-}
-
-int wb_private_ns(struct e4_wb *wb, struct e4_err *err)
-{
-	if (wb->private_ns)
-		return 0;
-	if (unshare(CLONE_NEWNS))
-		return e4_err_sys(err, -errno, "cannot enter a private mount namespace (needs root)");
-	/* Without this our mounts would propagate back to the system's. */
-	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL))
-		return e4_err_sys(err, -errno, "cannot make the private mount namespace private");
-	wb->private_ns = true;
-	return 0;
-}
 
 static bool is_ext(const char *type)
 {
@@ -158,19 +40,16 @@ static bool is_ext(const char *type)
 static int find_fs(struct e4_wb *wb, const char *target, dev_t devno,
 		   bool *data_journal, struct e4_err *err)
 {
-	struct libmnt_table *tb = wb_mountinfo(wb->sysroot);
 	struct e4_wb_info *in = &wb->info;
+	struct libmnt_table *tb;
 	struct libmnt_iter *itr;
 	struct libmnt_fs *fs, *found = NULL;
-	const char *opts;
-	char *val = NULL;
-	size_t vlen = 0;
-	int ret = 0;
+	char mode[16];
+	int ret;
 
-	if (!tb)
-		return e4_err_sys(err, -errno ? -errno : -EIO,
-				  "while reading %s/proc/self/mountinfo",
-				  wb->sysroot ? wb->sysroot : "");
+	ret = e4_mounts_read(wb->sysroot, &tb, err);
+	if (ret)
+		return ret;
 	itr = mnt_new_iter(MNT_ITER_FORWARD);
 	if (!itr) {
 		ret = e4_err_sys(err, -ENOMEM, "while reading mounts");
@@ -191,14 +70,13 @@ static int find_fs(struct e4_wb *wb, const char *target, dev_t devno,
 		goto out_iter;
 	}
 	devno = mnt_fs_get_devno(found);
-	wb_pathf(in->device, sizeof(in->device), "%s",
+	e4_sysfs_pathf(in->device, sizeof(in->device), "%s",
 		 mnt_fs_get_source(found) ? mnt_fs_get_source(found) : "");
-	wb_pathf(in->mountpoint, sizeof(in->mountpoint), "%s",
+	e4_sysfs_pathf(in->mountpoint, sizeof(in->mountpoint), "%s",
 		 mnt_fs_get_target(found));
-	wb_pathf(in->devno, sizeof(in->devno), "%u:%u", major(devno), minor(devno));
-	opts = mnt_fs_get_fs_options(found);
-	if (opts && !mnt_optstr_get_option(opts, "data", &val, &vlen))
-		*data_journal = vlen == 7 && !strncmp(val, "journal", 7);
+	e4_sysfs_pathf(in->devno, sizeof(in->devno), "%u:%u", major(devno), minor(devno));
+	if (!e4_mounts_fs_option(found, "data", mode, sizeof(mode)))
+		*data_journal = !strcmp(mode, "journal");
 out_iter:
 	mnt_free_iter(itr);
 out_table:
@@ -219,14 +97,14 @@ static int find_bdi(struct e4_wb *wb, struct e4_err *err)
 	ssize_t n;
 	int ret;
 
-	wb_pathf(link, sizeof(link), "/sys/dev/block/%s", in->devno);
+	e4_sysfs_pathf(link, sizeof(link), "/sys/dev/block/%s", in->devno);
 	ret = e4_sysfs_path(wb->sysroot, link, p, sizeof(p));
 	if (ret || !realpath(p, real))
 		return e4_err_sys(err, ret ? ret : -errno, "%s: no %s in sysfs",
 				  in->device, link);
 	slash = strrchr(real, '/');
-	wb_pathf(in->name, sizeof(in->name), "%s", slash ? slash + 1 : real);
-	wb_pathf(p, sizeof(p), "%s/partition", real);
+	e4_sysfs_pathf(in->name, sizeof(in->name), "%s", slash ? slash + 1 : real);
+	e4_sysfs_pathf(p, sizeof(p), "%s/partition", real);
 	if (access(p, F_OK) == 0) {
 		in->partition = true;
 		slash = strrchr(real, '/');
@@ -234,23 +112,23 @@ static int find_bdi(struct e4_wb *wb, struct e4_err *err)
 			*slash = '\0';
 	}
 	slash = strrchr(real, '/');
-	wb_pathf(in->disk, sizeof(in->disk), "%s", slash ? slash + 1 : real);
+	e4_sysfs_pathf(in->disk, sizeof(in->disk), "%s", slash ? slash + 1 : real);
 
-	wb_pathf(p, sizeof(p), "%s/bdi", real);
+	e4_sysfs_pathf(p, sizeof(p), "%s/bdi", real);
 	n = readlink(p, link, sizeof(link) - 1);
 	if (n > 0) {
 		link[n] = '\0';
 		slash = strrchr(link, '/');
-		wb_pathf(in->bdi, sizeof(in->bdi), "%s", slash ? slash + 1 : link);
+		e4_sysfs_pathf(in->bdi, sizeof(in->bdi), "%s", slash ? slash + 1 : link);
 		return 0;
 	}
 	/* No link: the bdi is named after the disk's dev_t. */
-	wb_pathf(p, sizeof(p), "%s/dev", real);
+	e4_sysfs_pathf(p, sizeof(p), "%s/dev", real);
 	ret = e4_sysfs_read(NULL, p, buf, sizeof(buf));
 	if (ret <= 0)
 		return e4_err_sys(err, ret ? ret : -ENODATA,
 				  "%s: cannot find the bdi of disk %s", in->device, in->disk);
-	wb_pathf(in->bdi, sizeof(in->bdi), "%s", buf);
+	e4_sysfs_pathf(in->bdi, sizeof(in->bdi), "%s", buf);
 	return 0;
 }
 
@@ -265,9 +143,9 @@ static bool ext4_data_journal(const struct e4_wb *wb)
 	char rel[128], path[PATH_MAX], *buf, *line, *save = NULL;
 	bool journal = false;
 
-	if (wb_pathf(rel, sizeof(rel), "/proc/fs/ext4/%s/options", wb->info.name) ||
+	if (e4_sysfs_pathf(rel, sizeof(rel), "/proc/fs/ext4/%s/options", wb->info.name) ||
 	    e4_sysfs_path(wb->sysroot, rel, path, sizeof(path)) ||
-	    wb_read_file(path, &buf, NULL))
+	    e4_sysfs_read_all(path, &buf, NULL))
 		return false;
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
 		if (!strcmp(line, "data=journal"))
@@ -286,11 +164,11 @@ static int open_debugfs(struct e4_wb *wb, struct e4_err *err)
 		ret = e4_sysfs_path(wb->sysroot, "/sys/kernel/debug", mnt, sizeof(mnt));
 		if (ret)
 			return e4_err_sys(err, ret, "sysroot");
-	} else if (wb_find_mount(NULL, "debugfs", mnt, sizeof(mnt), NULL)) {
-		ret = wb_private_ns(wb, err);
+	} else if (e4_mounts_find_type(NULL, "debugfs", mnt, sizeof(mnt), NULL, NULL)) {
+		ret = e4_mounts_private_ns(&wb->private_ns, err);
 		if (ret)
 			return ret;
-		wb_pathf(mnt, sizeof(mnt), "/sys/kernel/debug");
+		e4_sysfs_pathf(mnt, sizeof(mnt), "/sys/kernel/debug");
 		/* No options: debugfs has one superblock, shared with any
 		 * other namespace that mounts it. */
 		if (mount("debugfs", mnt, "debugfs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL))
@@ -299,13 +177,13 @@ static int open_debugfs(struct e4_wb *wb, struct e4_err *err)
 					  mnt);
 		wb->info.private_debugfs = true;
 	}
-	if (wb_pathf(wb->debugfs, sizeof(wb->debugfs), "%s/bdi/%s", mnt,
+	if (e4_sysfs_pathf(wb->debugfs, sizeof(wb->debugfs), "%s/bdi/%s", mnt,
 		     wb->info.bdi))
 		return e4_err_set(err, -ENAMETOOLONG, "debugfs path too long");
 	if (access(wb->debugfs, F_OK))
 		return e4_err_sys(err, -errno, "%s: no bdi %s in debugfs (%s)",
 				  wb->info.device, wb->info.bdi, wb->debugfs);
-	wb->info.has_wb_stats = !wb_pathf(mnt, sizeof(mnt), "%s/wb_stats", wb->debugfs) &&
+	wb->info.has_wb_stats = !e4_sysfs_pathf(mnt, sizeof(mnt), "%s/wb_stats", wb->debugfs) &&
 				access(mnt, F_OK) == 0;
 	return 0;
 }
@@ -342,7 +220,7 @@ int e4_wb_open(const char *target, const char *sysroot, struct e4_wb **out,
 	}
 	ret = find_fs(wb, target, devno, &data_journal, err);
 	if (!ret && t && t->mountpoint)
-		wb_pathf(wb->info.mountpoint, sizeof(wb->info.mountpoint), "%s",
+		e4_sysfs_pathf(wb->info.mountpoint, sizeof(wb->info.mountpoint), "%s",
 			 t->mountpoint);
 	if (!ret)
 		ret = find_bdi(wb, err);
@@ -457,8 +335,8 @@ int e4_wb_read(struct e4_wb *wb, const char *cgroup, struct e4_wb_snap **out,
 		}
 	}
 
-	wb_pathf(path, sizeof(path), "%s/stats", wb->debugfs);
-	ret = wb_read_file(path, &buf, NULL);
+	e4_sysfs_pathf(path, sizeof(path), "%s/stats", wb->debugfs);
+	ret = e4_sysfs_read_all(path, &buf, NULL);
 	if (ret) {
 		e4_err_sys(err, ret, "cannot read %s", path);
 		goto out_free;
@@ -470,8 +348,8 @@ int e4_wb_read(struct e4_wb *wb, const char *cgroup, struct e4_wb_snap **out,
 	if (ret)
 		goto out_free;
 	if (in->has_wb_stats) {
-		wb_pathf(path, sizeof(path), "%s/wb_stats", wb->debugfs);
-		ret = wb_read_file(path, &buf, NULL);
+		e4_sysfs_pathf(path, sizeof(path), "%s/wb_stats", wb->debugfs);
+		ret = e4_sysfs_read_all(path, &buf, NULL);
 		if (ret) {
 			e4_err_sys(err, ret, "cannot read %s", path);
 			goto out_free;
@@ -496,7 +374,7 @@ int e4_wb_read(struct e4_wb *wb, const char *cgroup, struct e4_wb_snap **out,
 		struct e4_wb_ctx probe = { 0 };
 		struct stat st;
 
-		wb_pathf(path, sizeof(path), "%s%s", wb->cgroot, strcmp(sel, "/") ? sel : "");
+		e4_sysfs_pathf(path, sizeof(path), "%s%s", wb->cgroot, strcmp(sel, "/") ? sel : "");
 		if (stat(path, &st) || !S_ISDIR(st.st_mode)) {
 			ret = e4_err_set(err, -ENOENT, "no cgroup %s under %s", sel, in->cgroup2);
 			goto out_free;

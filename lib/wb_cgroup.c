@@ -20,6 +20,7 @@
 
 #include <libmount/libmount.h>
 
+#include "e4/mounts.h"
 #include "e4/sysfs.h"
 #include "wb_int.h"
 
@@ -38,7 +39,7 @@ static void read_proc_cgroups(const char *sysroot, struct subsys *mem,
 	int col_h = 1, col_e = 3;
 
 	if (e4_sysfs_path(sysroot, "/proc/cgroups", path, sizeof(path)) ||
-	    wb_read_file(path, &buf, NULL))
+	    e4_sysfs_read_all(path, &buf, NULL))
 		return;
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char *tok[8], *s2 = NULL, *t;
@@ -85,7 +86,7 @@ static void read_self_cgroup(const char *sysroot, struct subsys *mem,
 	char path[PATH_MAX], *buf, *line, *save = NULL;
 
 	if (e4_sysfs_path(sysroot, "/proc/self/cgroup", path, sizeof(path)) ||
-	    wb_read_file(path, &buf, NULL))
+	    e4_sysfs_read_all(path, &buf, NULL))
 		return;
 	for (line = strtok_r(buf, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
 		char *colon = strchr(line, ':'), *end, *c, *s2 = NULL;
@@ -114,10 +115,13 @@ static void read_self_cgroup(const char *sysroot, struct subsys *mem,
 static void find_v1_mounts(const char *sysroot, struct subsys *mem,
 			   struct subsys *io)
 {
-	struct libmnt_table *tb = wb_mountinfo(sysroot);
-	struct libmnt_iter *itr = mnt_new_iter(MNT_ITER_FORWARD);
+	struct libmnt_table *tb = NULL;
+	struct libmnt_iter *itr;
 	struct libmnt_fs *fs;
 
+	/* No mount table: neither controller is found on v1, as before. */
+	e4_mounts_read(sysroot, &tb, NULL);
+	itr = mnt_new_iter(MNT_ITER_FORWARD);
 	while (tb && itr && mnt_table_next_fs(tb, itr, &fs) == 0) {
 		const char *type = mnt_fs_get_fstype(fs);
 		const char *opts = mnt_fs_get_fs_options(fs);
@@ -125,9 +129,9 @@ static void find_v1_mounts(const char *sysroot, struct subsys *mem,
 		if (!type || strcmp(type, "cgroup") || !opts)
 			continue;
 		if (!mem->v1mount[0] && !mnt_optstr_get_option(opts, "memory", NULL, NULL))
-			wb_pathf(mem->v1mount, sizeof(mem->v1mount), "%s", mnt_fs_get_target(fs));
+			e4_sysfs_pathf(mem->v1mount, sizeof(mem->v1mount), "%s", mnt_fs_get_target(fs));
 		if (!io->v1mount[0] && !mnt_optstr_get_option(opts, "blkio", NULL, NULL))
-			wb_pathf(io->v1mount, sizeof(io->v1mount), "%s", mnt_fs_get_target(fs));
+			e4_sysfs_pathf(io->v1mount, sizeof(io->v1mount), "%s", mnt_fs_get_target(fs));
 	}
 	mnt_free_iter(itr);
 	mnt_unref_table(tb);
@@ -136,9 +140,9 @@ static void find_v1_mounts(const char *sysroot, struct subsys *mem,
 static void v1_where(const struct subsys *s, char *buf, size_t len)
 {
 	if (s->v1mount[0])
-		wb_pathf(buf, len, "on %s", s->v1mount);
+		e4_sysfs_pathf(buf, len, "on %s", s->v1mount);
 	else
-		wb_pathf(buf, len, "on hierarchy %lu", s->hierarchy);
+		e4_sysfs_pathf(buf, len, "on hierarchy %lu", s->hierarchy);
 }
 
 /* Notes are lines of in->note; a note that does not fit is cut. */
@@ -170,8 +174,8 @@ void wb_detect_mode(struct e4_wb *wb, bool data_journal)
 	read_proc_cgroups(wb->sysroot, &mem, &io);
 	read_self_cgroup(wb->sysroot, &mem, &io);
 	find_v1_mounts(wb->sysroot, &mem, &io);
-	if (!wb_find_mount(wb->sysroot, "cgroup2", in->cgroup2, sizeof(in->cgroup2),
-			&partial) &&
+	if (!e4_mounts_find_type(wb->sysroot, "cgroup2", in->cgroup2, sizeof(in->cgroup2),
+				 &partial, NULL) &&
 	    !e4_sysfs_path(wb->sysroot, in->cgroup2, wb->cgroot, sizeof(wb->cgroot)))
 		wb->cg_partial = partial;
 	else
@@ -181,36 +185,36 @@ void wb_detect_mode(struct e4_wb *wb, bool data_journal)
 		v1_where(&mem, a, sizeof(a));
 		v1_where(&io, b, sizeof(b));
 		in->mode = E4_WB_INACTIVE_V1;
-		wb_pathf(in->why, sizeof(in->why),
+		e4_sysfs_pathf(in->why, sizeof(in->why),
 			 "cgroup writeback is inactive: the memory and io controllers are on cgroup v1 "
 			 "(memory %s, io as blkio %s); it needs both on cgroup2", a, b);
 	} else if (mem.hierarchy || io.hierarchy) {
 		v1_where(mem.hierarchy ? &mem : &io, a, sizeof(a));
 		in->mode = E4_WB_INACTIVE_V1;
-		wb_pathf(in->why, sizeof(in->why),
+		e4_sysfs_pathf(in->why, sizeof(in->why),
 			 "cgroup writeback is inactive: the %s controller is on cgroup v1 (%s); "
 			 "it needs memory and io on cgroup2",
 			 mem.hierarchy ? "memory" : "io (blkio)", a);
 	} else if ((mem.found && !mem.enabled) || (io.found && !io.enabled)) {
 		in->mode = E4_WB_INACTIVE_DISABLED;
-		wb_pathf(in->why, sizeof(in->why),
+		e4_sysfs_pathf(in->why, sizeof(in->why),
 			 "cgroup writeback is inactive: the %s controller is disabled (cgroup_disable=%s)",
 			 mem.found && !mem.enabled ? "memory" : "io",
 			 mem.found && !mem.enabled ? "memory" : "io");
 	} else if (!in->cgroup2[0]) {
 		in->mode = E4_WB_INACTIVE_NO_CGROUP2;
-		wb_pathf(in->why, sizeof(in->why),
+		e4_sysfs_pathf(in->why, sizeof(in->why),
 			 "cgroup writeback is inactive: no cgroup2 filesystem is mounted");
 	} else if (data_journal) {
 		in->mode = E4_WB_INACTIVE_DATA_JOURNAL;
-		wb_pathf(in->why, sizeof(in->why),
+		e4_sysfs_pathf(in->why, sizeof(in->why),
 			 "cgroup writeback is inactive for this filesystem: it is mounted data=journal");
 	} else {
 		in->mode = E4_WB_ACTIVE;
 	}
 
 	if (in->mode == E4_WB_ACTIVE) {
-		wb_pathf(path, sizeof(path), "%s/cgroup.subtree_control", wb->cgroot);
+		e4_sysfs_pathf(path, sizeof(path), "%s/cgroup.subtree_control", wb->cgroot);
 		if (e4_sysfs_read(NULL, path, buf, sizeof(buf)) >= 0 &&
 		    !strstr(buf, "memory"))
 			append_note(in, "memory is not enabled in %s/cgroup.subtree_control: "
@@ -297,7 +301,7 @@ static int cg_walk(int dfd, const char *rel, dev_t dev, struct cg_vec *cv,
 		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) ||
 		    !S_ISDIR(st.st_mode) || st.st_dev != dev)
 			continue;
-		if (wb_pathf(sub, sizeof(sub), "%s/%s", strcmp(rel, "/") ? rel : "",
+		if (e4_sysfs_pathf(sub, sizeof(sub), "%s/%s", strcmp(rel, "/") ? rel : "",
 			     de->d_name))
 			continue;
 		ret = cg_add(cv, st.st_ino, sub);
@@ -408,10 +412,10 @@ static int read_cg_file(const struct e4_wb *wb, const char *cg, const char *file
 {
 	char path[PATH_MAX];
 
-	if (wb_pathf(path, sizeof(path), "%s%s/%s", wb->cgroot,
+	if (e4_sysfs_pathf(path, sizeof(path), "%s%s/%s", wb->cgroot,
 		     strcmp(cg, "/") ? cg : "", file))
 		return -ENAMETOOLONG;
-	return wb_read_file(path, buf, NULL);
+	return e4_sysfs_read_all(path, buf, NULL);
 }
 
 /*
@@ -444,7 +448,7 @@ void wb_join_cgroup(const struct e4_wb *wb, struct e4_wb_ctx *c)
 	}
 	if (root && !c->has_mem &&
 	    !e4_sysfs_path(wb->sysroot, "/proc/meminfo", path, sizeof(path)) &&
-	    !wb_read_file(path, &buf, NULL)) {
+	    !e4_sysfs_read_all(path, &buf, NULL)) {
 		char *d = strstr(buf, "\nDirty:"), *w = strstr(buf, "\nWriteback:");
 
 		if (d && w) {
@@ -457,7 +461,7 @@ void wb_join_cgroup(const struct e4_wb *wb, struct e4_wb_ctx *c)
 	if (root && !c->has_io) {
 		unsigned long long f[7];
 
-		wb_pathf(path, sizeof(path), "/sys/dev/block/%s/stat", bdi);
+		e4_sysfs_pathf(path, sizeof(path), "/sys/dev/block/%s/stat", bdi);
 		if (e4_sysfs_read(wb->sysroot, path, line, sizeof(line)) > 0 &&
 		    sscanf(line, "%llu %llu %llu %llu %llu %llu %llu", &f[0], &f[1],
 			   &f[2], &f[3], &f[4], &f[5], &f[6]) == 7) {

@@ -9,11 +9,12 @@
 
 #include "e4/wb.h"
 
-struct libmnt_table;
-
 /*
- * What lib/wb.c (contexts and cgroups) and lib/wb_trace.c (events) share
- * about one open handle.  Not part of the library's API.
+ * What lib/wb.c (contexts), lib/wb_cgroup.c (cgroups) and lib/wb_trace.c
+ * (events) share about one open handle.  Not part of the library's API.
+ * The calls go one way: wb.c uses wb_cgroup.c and wb_trace.c, wb_trace.c
+ * uses wb_cgroup.c; paths, file reads and mounts come from lib/sysfs.c and
+ * lib/mounts.c.
  */
 
 /* A live cgroup directory of the cgroup2 tree. */
@@ -49,29 +50,6 @@ struct e4_wb {
 	unsigned char *page;
 	size_t page_size;
 };
-
-/*
- * snprintf that reports truncation as -ENAMETOOLONG (paths built from
- * kernel-supplied names must not be cut silently).
- */
-int wb_pathf(char *buf, size_t len, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-/* Read a whole file (full path) into a new NUL-terminated buffer. */
-int wb_read_file(const char *path, char **buf, size_t *len);
-
-/* Enter a private mount namespace once, so that mounts stay ours. */
-int wb_private_ns(struct e4_wb *wb, struct e4_err *err);
-
-/* The mount table (sysroot's /proc/self/mountinfo) with libmount. */
-struct libmnt_table *wb_mountinfo(const char *sysroot);
-
-/*
- * The mount point of the first mount of type fstype; *partial (may be
- * NULL) tells whether it shows a subtree rather than the whole fs.
- */
-int wb_find_mount(const char *sysroot, const char *fstype, char *buf,
-		  size_t len, bool *partial);
 
 /* lib/wb_cgroup.c: set info.mode, why, note and the cgroup2 root. */
 void wb_detect_mode(struct e4_wb *wb, bool data_journal);

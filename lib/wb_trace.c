@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "e4/mounts.h"
 #include "e4/sysfs.h"
 #include "wb_int.h"
 
@@ -52,14 +53,14 @@ static int find_tracefs(struct e4_wb *wb, struct e4_err *err)
 				    sizeof(wb->tracefs));
 		return ret ? e4_err_sys(err, ret, "sysroot") : 0;
 	}
-	if (!wb_find_mount(NULL, "tracefs", mnt, sizeof(mnt), NULL)) {
-		wb_pathf(wb->tracefs, sizeof(wb->tracefs), "%s", mnt);
+	if (!e4_mounts_find_type(NULL, "tracefs", mnt, sizeof(mnt), NULL, NULL)) {
+		e4_sysfs_pathf(wb->tracefs, sizeof(wb->tracefs), "%s", mnt);
 		return 0;
 	}
-	ret = wb_private_ns(wb, err);
+	ret = e4_mounts_private_ns(&wb->private_ns, err);
 	if (ret)
 		return ret;
-	wb_pathf(wb->tracefs, sizeof(wb->tracefs), "/sys/kernel/tracing");
+	e4_sysfs_pathf(wb->tracefs, sizeof(wb->tracefs), "/sys/kernel/tracing");
 	/* No options: they would apply to tracefs everywhere. */
 	if (mount("tracefs", wb->tracefs, "tracefs", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL))
 		return e4_err_sys(err, -errno,
@@ -75,7 +76,7 @@ static int open_cpus(struct e4_wb *wb, const char *base, struct e4_err *err)
 	DIR *d;
 	int ret = 0;
 
-	wb_pathf(dir, sizeof(dir), "%s/per_cpu", base);
+	e4_sysfs_pathf(dir, sizeof(dir), "%s/per_cpu", base);
 	d = opendir(dir);
 	if (!d)
 		return e4_err_sys(err, -errno, "cannot list %s", dir);
@@ -89,7 +90,7 @@ static int open_cpus(struct e4_wb *wb, const char *base, struct e4_err *err)
 		cpu = strtol(de->d_name + 3, &end, 10);
 		if (*end || end == de->d_name + 3)
 			continue;
-		wb_pathf(p, sizeof(p), "%s/%s/trace_pipe_raw", dir, de->d_name);
+		e4_sysfs_pathf(p, sizeof(p), "%s/%s/trace_pipe_raw", dir, de->d_name);
 		fd = open(p, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 		if (fd < 0) {
 			ret = e4_err_sys(err, -errno, "cannot open %s", p);
@@ -127,12 +128,12 @@ static int make_instance(struct e4_wb *wb, struct e4_err *err)
 
 	for (tries = 0; tries < 16; tries++) {
 		if (!tries)
-			ret = wb_pathf(path, sizeof(path), "%s/instances/e4ctl-%d",
+			ret = e4_sysfs_pathf(path, sizeof(path), "%s/instances/e4ctl-%d",
 				       wb->tracefs, (int)getpid());
 		else if (getrandom(&suffix, sizeof(suffix), 0) != sizeof(suffix))
 			return e4_err_sys(err, -errno, "cannot pick a trace instance name");
 		else
-			ret = wb_pathf(path, sizeof(path), "%s/instances/e4ctl-%d-%08x",
+			ret = e4_sysfs_pathf(path, sizeof(path), "%s/instances/e4ctl-%d-%08x",
 				       wb->tracefs, (int)getpid(), suffix);
 		if (ret)
 			return e4_err_set(err, ret, "tracefs path too long: %s", wb->tracefs);
@@ -167,12 +168,12 @@ int e4_wb_events_start(struct e4_wb *wb, struct e4_err *err)
 			return ret;
 		base = wb->instance;
 		/* A small buffer: a few events per interval at most. */
-		wb_pathf(p, sizeof(p), "%s/buffer_size_kb", base);
+		e4_sysfs_pathf(p, sizeof(p), "%s/buffer_size_kb", base);
 		write_file(p, "256");
 	}
 
-	wb_pathf(p, sizeof(p), "%s/events/header_page", wb->tracefs);
-	ret = wb_read_file(p, &buf, NULL);
+	e4_sysfs_pathf(p, sizeof(p), "%s/events/header_page", wb->tracefs);
+	ret = e4_sysfs_read_all(p, &buf, NULL);
 	if (ret) {
 		e4_err_sys(err, ret, "cannot read %s", p);
 		goto out_stop;
@@ -187,9 +188,9 @@ int e4_wb_events_start(struct e4_wb *wb, struct e4_err *err)
 	for (i = 0; i < WB_TRACE_EVENTS; i++) {
 		struct e4_trace_format *f = &wb->fmt[wb->nfmt];
 
-		wb_pathf(p, sizeof(p), "%s/events/writeback/%s/format", wb->tracefs,
+		e4_sysfs_pathf(p, sizeof(p), "%s/events/writeback/%s/format", wb->tracefs,
 			 wb_events[i]);
-		ret = wb_read_file(p, &buf, NULL);
+		ret = e4_sysfs_read_all(p, &buf, NULL);
 		if (ret == -ENOENT)
 			continue;	/* not in this kernel */
 		if (ret) {
@@ -201,7 +202,7 @@ int e4_wb_events_start(struct e4_wb *wb, struct e4_err *err)
 		if (ret)
 			goto out_stop;
 		if (!wb->sysroot) {
-			wb_pathf(p, sizeof(p), "%s/events/writeback/%s/enable", base,
+			e4_sysfs_pathf(p, sizeof(p), "%s/events/writeback/%s/enable", base,
 				 wb_events[i]);
 			ret = write_file(p, "1");
 			if (ret) {
@@ -210,7 +211,7 @@ int e4_wb_events_start(struct e4_wb *wb, struct e4_err *err)
 			}
 		}
 		n = strlen(wb->enabled);
-		wb_pathf(wb->enabled + n, sizeof(wb->enabled) - n, "%s%s",
+		e4_sysfs_pathf(wb->enabled + n, sizeof(wb->enabled) - n, "%s%s",
 			 n ? " " : "", wb_events[i]);
 		wb->nfmt++;
 	}

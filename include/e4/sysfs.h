@@ -26,6 +26,20 @@ bool e4_sysfs_exists(const char *sysroot, const char *path);
 int e4_sysfs_link_name(const char *sysroot, const char *path, char *buf,
 		       size_t len);
 
+/*
+ * snprintf that reports truncation as -ENAMETOOLONG (paths built from
+ * kernel-supplied names must not be cut silently).
+ */
+int e4_sysfs_pathf(char *buf, size_t len, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/*
+ * Read a whole file (a full path, already under any sysroot) into a new
+ * NUL-terminated buffer (free it); *len (may be NULL) gets its length.
+ * 0 or -errno (-EFBIG past 64 MiB).
+ */
+int e4_sysfs_read_all(const char *path, char **buf, size_t *len);
+
 /* Join sysroot and path into buf; -ENAMETOOLONG if it does not fit. */
 int e4_sysfs_path(const char *sysroot, const char *path, char *buf, size_t len);
 

@@ -2,7 +2,7 @@
 # e4ctl delalloc audit --freeze: judged while frozen, and always thawed:
 # at the end, on SIGTERM, on SIGKILL, and when the time limit passes.
 #
-# E4CTL_TEST_FROZEN_FILE (see e4ctl-delalloc(8)) makes the audit create
+# E4_TEST_FROZEN_FILE (see e4ctl-delalloc(8)) makes the audit create
 # that file once the filesystem is frozen and hold there until a signal
 # arrives or the file is removed: the tests act at that point instead of
 # guessing how long anything takes.  Whether the filesystem is frozen is
@@ -45,7 +45,7 @@ write_after() {
 
 # Start a held audit in the background; return once it is frozen.
 start_held() {
-	E4CTL_TEST_FROZEN_FILE=$HOLD "$E4CTL" delalloc audit --freeze "$@" "$MNT" \
+	E4_TEST_FROZEN_FILE=$HOLD "$E4CTL" delalloc audit --freeze "$@" "$MNT" \
 		>"$BATS_TEST_TMPDIR/out" 2>"$BATS_TEST_TMPDIR/err" &
 	PID=$!
 	local i

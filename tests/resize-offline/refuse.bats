@@ -95,13 +95,13 @@ gate_msg() {
 	debugfs -w -R 'ssv state 0' "$IMG" >/dev/null 2>&1
 	run --separate-stderr "$E4CTL" resize -n --json "$IMG" 1G
 	[ "$status" -eq 1 ]
-	[ "$(jq -r .new_blocks <<<"$output")" -eq 1048576 ]
-	[ "$(jq -r '.refusals | length' <<<"$output")" -eq 1 ]
-	[[ $(jq -r '.refusals[0]' <<<"$output") == "the filesystem is not clean"*"e2fsck -f $IMG"* ]]
+	[ "$(jq -r .plan[0].new_blocks <<<"$output")" -eq 1048576 ]
+	[ "$(jq -r '.plan[0].refusals | length' <<<"$output")" -eq 1 ]
+	[[ $(jq -r '.plan[0].refusals[0]' <<<"$output") == "the filesystem is not clean"*"e2fsck -f $IMG"* ]]
 	# Two refusals at once: the size and the gate.
 	run --separate-stderr "$E4CTL" resize -n --json "$IMG" 32M
 	[ "$status" -eq 1 ]
-	[ "$(jq -r '.refusals | length' <<<"$output")" -eq 2 ]
+	[ "$(jq -r '.plan[0].refusals | length' <<<"$output")" -eq 2 ]
 }
 
 @test "a bad SIZE is a usage error (exit 2) even when a gate would refuse" {

@@ -55,31 +55,31 @@ blocks_of() {
 	for s in 512M 512MiB 524288K 1048576s 131072 +448M; do
 		run plan "$MNT" "$s"
 		[ "$status" -ne 2 ]
-		[ "$(jq -r .new_blocks <<<"$output")" -eq 131072 ]
+		[ "$(jq -r .plan[0].new_blocks <<<"$output")" -eq 131072 ]
 	done
 	run plan "$MNT" max
-	[ "$(jq -r .new_blocks <<<"$output")" -eq 262144 ]
+	[ "$(jq -r .plan[0].new_blocks <<<"$output")" -eq 262144 ]
 	run plan "$MNT"
-	[ "$(jq -r .new_blocks <<<"$output")" -eq 262144 ]
+	[ "$(jq -r .plan[0].new_blocks <<<"$output")" -eq 262144 ]
 }
 
 @test "the plan: groups, descriptor blocks, inodes and device size match the geometry" {
 	mounted_fs
 	run plan "$MNT" 1G
-	[ "$(jq -r .old_blocks <<<"$output")" -eq "$(blocks_of "$IMG")" ]
-	[ "$(jq -r .new_blocks <<<"$output")" -eq 262144 ]
-	[ "$(jq -r .old_groups <<<"$output")" -eq 1 ]
-	[ "$(jq -r .new_groups <<<"$output")" -eq 8 ]
-	[ "$(jq -r .groups_added <<<"$output")" -eq 7 ]
-	[ "$(jq -r .old_desc_blocks <<<"$output")" -eq 1 ]
-	[ "$(jq -r .new_desc_blocks <<<"$output")" -eq 1 ]
-	[ "$(jq -r .new_inodes <<<"$output")" -eq $((8 * $(dumpe2fs_field "$IMG" 'Inodes per group'))) ]
-	[ "$(jq -r .device_size <<<"$output")" -eq $((1 << 30)) ]
-	[ "$(jq -r .reserved_gdt_blocks <<<"$output")" -eq "$(dumpe2fs_field "$IMG" 'Reserved GDT blocks')" ]
-	[ "$(jq -r .reserved_gdt_covers <<<"$output")" = true ]
-	[ "$(jq -r .meta_bg_conversion <<<"$output")" = false ]
-	[ "$(jq -r .method <<<"$output")" = "online, EXT4_IOC_RESIZE_FS" ]
-	[ "$(jq -r '.refusals | type' <<<"$output")" = array ]
+	[ "$(jq -r .plan[0].old_blocks <<<"$output")" -eq "$(blocks_of "$IMG")" ]
+	[ "$(jq -r .plan[0].new_blocks <<<"$output")" -eq 262144 ]
+	[ "$(jq -r .plan[0].old_groups <<<"$output")" -eq 1 ]
+	[ "$(jq -r .plan[0].new_groups <<<"$output")" -eq 8 ]
+	[ "$(jq -r .plan[0].groups_added <<<"$output")" -eq 7 ]
+	[ "$(jq -r .plan[0].old_desc_blocks <<<"$output")" -eq 1 ]
+	[ "$(jq -r .plan[0].new_desc_blocks <<<"$output")" -eq 1 ]
+	[ "$(jq -r .plan[0].new_inodes <<<"$output")" -eq $((8 * $(dumpe2fs_field "$IMG" 'Inodes per group'))) ]
+	[ "$(jq -r .plan[0].device_size <<<"$output")" -eq $((1 << 30)) ]
+	[ "$(jq -r .plan[0].reserved_gdt_blocks <<<"$output")" -eq "$(dumpe2fs_field "$IMG" 'Reserved GDT blocks')" ]
+	[ "$(jq -r .plan[0].reserved_gdt_covers <<<"$output")" = true ]
+	[ "$(jq -r .plan[0].meta_bg_conversion <<<"$output")" = false ]
+	[ "$(jq -r .plan[0].method <<<"$output")" = "online, EXT4_IOC_RESIZE_FS" ]
+	[ "$(jq -r '.plan[0].refusals | type' <<<"$output")" = array ]
 }
 
 @test "this machine: missing CAP_SYS_RESOURCE is named, exit 1, filesystem untouched" {
@@ -150,8 +150,8 @@ blocks_of() {
 @test "bigalloc: rounded down to a cluster, and refused on the legacy path" {
 	mounted_fs -O bigalloc -C 65536
 	run plan "$MNT" 262143
-	[ "$(jq -r .new_blocks <<<"$output")" -eq 262128 ]
-	[ "$(jq -r .rounded_to_cluster <<<"$output")" = true ]
+	[ "$(jq -r .plan[0].new_blocks <<<"$output")" -eq 262128 ]
+	[ "$(jq -r .plan[0].rounded_to_cluster <<<"$output")" = true ]
 	run "$E4CTL" resize -n "$MNT" 262143
 	[[ $output == *"rounded down to 262128, a cluster boundary (bigalloc)"* ]]
 	run "$E4CTL" resize -n --legacy-ioctls "$MNT" 1G
@@ -166,11 +166,11 @@ blocks_of() {
 	truncate -s 2G "$IMG.2"
 	mount_img "$IMG.2" "$MNT.2"
 	run plan "$MNT.2" 1G
-	[ "$(jq -r .reserved_gdt_covers <<<"$output")" = true ]
-	[ "$(jq -r .meta_bg_conversion <<<"$output")" = false ]
+	[ "$(jq -r .plan[0].reserved_gdt_covers <<<"$output")" = true ]
+	[ "$(jq -r .plan[0].meta_bg_conversion <<<"$output")" = false ]
 	run plan "$MNT.2" 2G
-	[ "$(jq -r .reserved_gdt_covers <<<"$output")" = false ]
-	[ "$(jq -r .meta_bg_conversion <<<"$output")" = true ]
+	[ "$(jq -r .plan[0].reserved_gdt_covers <<<"$output")" = false ]
+	[ "$(jq -r .plan[0].meta_bg_conversion <<<"$output")" = true ]
 	run "$E4CTL" resize -n "$MNT.2" 2G
 	[[ $output == *"removes resize_inode for good"* ]]
 	run "$E4CTL" resize -n --legacy-ioctls "$MNT.2" 2G
@@ -181,20 +181,20 @@ blocks_of() {
 	mounted_fs
 	run plan --step 100M "$MNT" 1G
 	# A flex group (16 groups of 32768 blocks) holds the whole growth.
-	[ "$(jq -r .step_blocks <<<"$output")" -eq 0 ]
-	[ "$(jq -r .steps <<<"$output")" -eq 1 ]
+	[ "$(jq -r .plan[0].step_blocks <<<"$output")" -eq 0 ]
+	[ "$(jq -r .plan[0].steps <<<"$output")" -eq 1 ]
 	umount_all
 	mkimg "$IMG" 64M -t ext4 -b 4096 -G 1
 	truncate -s 1G "$IMG"
 	mount_img "$IMG" "$MNT"
 	run plan --step 100M "$MNT" 1G
 	# 100M rounds up to one group (the flex group size with -G 1).
-	[ "$(jq -r .step_blocks <<<"$output")" -eq 32768 ]
-	[ "$(jq -r .steps <<<"$output")" -eq 8 ]
+	[ "$(jq -r .plan[0].step_blocks <<<"$output")" -eq 32768 ]
+	[ "$(jq -r .plan[0].steps <<<"$output")" -eq 8 ]
 	run plan "$MNT" 1G
-	[ "$(jq -r .steps <<<"$output")" -eq 1 ]
+	[ "$(jq -r .plan[0].steps <<<"$output")" -eq 1 ]
 	run plan --progress "$MNT" 1G
-	[ "$(jq -r .steps <<<"$output")" -eq 8 ]
+	[ "$(jq -r .plan[0].steps <<<"$output")" -eq 8 ]
 }
 
 @test "not ext4: says so; not mounted: the offline plan, online-only options refused" {
@@ -204,8 +204,8 @@ blocks_of() {
 	mkimg "$IMG" 64M -t ext4
 	before=$(img_hash "$IMG")
 	run plan "$IMG" 1G
-	[ "$(jq -r .method <<<"$output")" = "offline (libext2fs)" ]
-	[ "$(jq -r .new_blocks <<<"$output")" -eq 1048576 ]
+	[ "$(jq -r .plan[0].method <<<"$output")" = "offline (libext2fs)" ]
+	[ "$(jq -r .plan[0].new_blocks <<<"$output")" -eq 1048576 ]
 	run "$E4CTL" resize --legacy-ioctls "$IMG" 1G
 	[ "$status" -eq 2 ]
 	[[ $output == *"apply to online resize"* ]]
@@ -228,14 +228,15 @@ blocks_of() {
 	[[ $output == *"missing TARGET"* ]]
 }
 
-@test "JSON plan: one object at the left margin, refusals a list, [] when there are none" {
+@test "JSON plan: {\"plan\": [one record]}, refusals a list, [] when there are none" {
 	mkimg "$IMG" 64M -t ext4 -b 4096
 	run plan "$IMG" 128M
-	[ "$(jq -c .refusals <<<"$output")" = "[]" ]
+	[ "$(jq -c .plan[0].refusals <<<"$output")" = "[]" ]
+	[ "$(jq -c 'keys' <<<"$output")" = '["plan"]' ]
+	[ "$(jq '.plan | length' <<<"$output")" -eq 1 ]
 	[ "${lines[0]}" = "{" ]
 	[ "${lines[-1]}" = "}" ]
-	[[ ${lines[1]} == '   "device": '* ]]
 	run plan "$IMG" 32M
-	[ "$(jq -r '.refusals | length' <<<"$output")" -eq 1 ]
-	[[ $(jq -r '.refusals[0]' <<<"$output") == "shrinking an unmounted filesystem is not supported yet"* ]]
+	[ "$(jq -r '.plan[0].refusals | length' <<<"$output")" -eq 1 ]
+	[[ $(jq -r '.plan[0].refusals[0]' <<<"$output") == "shrinking an unmounted filesystem is not supported yet"* ]]
 }

@@ -117,7 +117,7 @@ json=$("$E4CTL" delalloc audit --freeze --json "$mnt")
 say "--freeze: consistent, on-disk free = statfs free"
 
 hold=$dir/frozen
-E4CTL_TEST_FROZEN_FILE=$hold "$E4CTL" delalloc audit --freeze --freeze-timeout 600000 "$mnt" \
+E4_TEST_FROZEN_FILE=$hold "$E4CTL" delalloc audit --freeze --freeze-timeout 600000 "$mnt" \
 	>/dev/null 2>"$dir/err" &
 pid=$!
 for ((i = 0; i < 3000; i++)); do

@@ -70,7 +70,7 @@ blocks() { dumpe2fs -h "$1" 2>/dev/null | sed -n 's/^Block count:[[:space:]]*//p
 lacks() { ! grep -qF "$1" <<<"$2"; }	# TEXT STRING
 features() { dumpe2fs -h "$1" 2>/dev/null | sed -n 's/^Filesystem features:[[:space:]]*//p'; }
 plan() { "$E4CTL" resize -n --json "$@" 2>/dev/null; }
-pj() { jq -r ".$2" <<<"$1"; }
+pj() { jq -r ".plan[0].$2" <<<"$1"; }
 
 # umount + e2fsck -fn, the end of every case.
 finish() {	# MNT IMG
@@ -449,6 +449,8 @@ r_main() {	# capability, size, sysfs errors_count, loop size, EBUSY
 	mkdir -p "$fake/sys/fs/ext4/${dev##*/}" "$fake/sys/fs/ext4/features"
 	echo 3 >"$fake/sys/fs/ext4/${dev##*/}/errors_count"
 	: >"$fake/sys/fs/ext4/features/meta_bg_resize"
+	# the sysroot's mountinfo is the one the plan reads (read-only, sb=)
+	mkdir -p "$fake/proc/self" && cat /proc/self/mountinfo >"$fake/proc/self/mountinfo"
 	refuse "errors_count in sysfs" m a.img 1 "has errors recorded (errors_count in /sys/fs/ext4)" \
 		"$E4CTL" resize -n --sysroot "$fake" m 1G
 	setup "truncate -s 2G a.img" truncate -s 2G a.img || return

@@ -63,7 +63,7 @@ within() { # VALUE WANT [SLACK]: |VALUE - WANT| <= SLACK (default TOL)
 
 @test "vm 6.12: two cgroups' dirty data show as their own contexts, root present" {
 	guest 6.12
-	[ "$(fact dirty | jq -c '[.wb_stats, .cgroup_writeback, .reason]')" = '[true,true,null]' ]
+	[ "$(fact dirty | jq -c '[.filesystem[0].wb_stats, .filesystem[0].cgroup_writeback, .filesystem[0].reason]')" = '[true,true,null]' ]
 	# the contexts are named by the cgroup directories' inode numbers
 	[ "$(ctx dirty /a ino)" -eq "$(fact 'ino a')" ]
 	[ "$(ctx dirty /b ino)" -eq "$(fact 'ino b')" ]
@@ -149,8 +149,8 @@ within() { # VALUE WANT [SLACK]: |VALUE - WANT| <= SLACK (default TOL)
 
 @test "vm 6.1: no wb_stats: the root context, the cgroups' own figures, and the message" {
 	guest 6.1
-	[ "$(fact dirty | jq -c '[.wb_stats, .cgroup_writeback, .reason]')" = '[false,true,null]' ]
-	[ "$(fact dirty | jq -r '.notes[0]')" = \
+	[ "$(fact dirty | jq -c '[.filesystem[0].wb_stats, .filesystem[0].cgroup_writeback, .filesystem[0].reason]')" = '[false,true,null]' ]
+	[ "$(fact dirty | jq -r '.filesystem[0].notes[0]')" = \
 		"per-cgroup writeback contexts need Linux 6.10 (no wb_stats in debugfs): the root context is shown with the cgroups' memory and io figures (FILE_DIRTY and FILE_WRITEBACK of every device, IO_WBYTES of this disk)" ]
 	# the root context, from stats
 	[ "$(ctx dirty / bandwidth)" -gt 0 ]
@@ -171,11 +171,11 @@ within() { # VALUE WANT [SLACK]: |VALUE - WANT| <= SLACK (default TOL)
 	[ -z "$(fact part_none)" ] || skip "$(fact part_none)"
 	read -r disk name <<<"$(fact part_disk)"
 	[ "$(fact part_dev)" != "$disk" ]
-	[ "$(fact part | jq -r .bdi)" = "$disk" ]
-	[ "$(fact part | jq -r '.notes[0]')" = \
+	[ "$(fact part | jq -r .filesystem[0].bdi)" = "$disk" ]
+	[ "$(fact part | jq -r '.filesystem[0].notes[0]')" = \
 		"bdi $disk belongs to the whole disk $name: its figures cover every partition on it" ]
 	[ "$(fact part | jq -r '.contexts[0].cgroup')" = / ]
 	[ -z "$(fact dm_none)" ] || skip "$(fact dm_none)"
-	[ "$(fact dm | jq -r .bdi)" = "$(fact dm_dev)" ]
-	[ "$(fact dm | jq -c .notes)" = "[]" ]
+	[ "$(fact dm | jq -r .filesystem[0].bdi)" = "$(fact dm_dev)" ]
+	[ "$(fact dm | jq -c .filesystem[0].notes)" = "[]" ]
 }

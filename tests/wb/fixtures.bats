@@ -59,9 +59,9 @@ wb() { "$E4CTL" wb "$1" --sysroot "$ROOT" "${@:2}"; }
 	[ "$(jq '.contexts[3].inodes_io' <<<"$j")" -eq 2 ]
 	# the dying context has no cgroup files to join
 	[ "$(jq -c '.contexts[2] | [.cgroup, .file_dirty]' <<<"$j")" = '["(dying) ino 4000000110",null]' ]
-	[ "$(jq -c '[.device, .mountpoint, .bdi, .wb_stats, .cgroup_writeback, .mode, .reason, .notes]' <<<"$j")" = \
+	[ "$(jq -c '[.filesystem[0].device, .filesystem[0].mountpoint, .filesystem[0].bdi, .filesystem[0].wb_stats, .filesystem[0].cgroup_writeback, .filesystem[0].mode, .filesystem[0].reason, .filesystem[0].notes]' <<<"$j")" = \
 		'["/dev/loop0","/mnt/data","7:0",true,true,"active",null,[]]' ]
-	[ "$(jq '.dirty_thresh' <<<"$j")" -eq $((376464 * 1024)) ]
+	[ "$(jq '.filesystem[0].dirty_thresh' <<<"$j")" -eq $((376464 * 1024)) ]
 	# the lib.bash helper reads the first array
 	[ "$(json_field cgroup <<<"$j")" = /b ]
 }
@@ -94,8 +94,8 @@ wb() { "$E4CTL" wb "$1" --sysroot "$ROOT" "${@:2}"; }
 @test "show: a partition is shown through its disk's bdi" {
 	run --separate-stderr wb show /mnt/part --json
 	[ "$status" -eq 0 ]
-	[ "$(jq -r .bdi <<<"$output")" = 259:0 ]
-	[ "$(jq -r '.notes[0]' <<<"$output")" = \
+	[ "$(jq -r .filesystem[0].bdi <<<"$output")" = 259:0 ]
+	[ "$(jq -r '.filesystem[0].notes[0]' <<<"$output")" = \
 		"bdi 259:0 belongs to the whole disk nvme0n1: its figures cover every partition on it" ]
 	[ "$(jq -r '.contexts[0].cgroup' <<<"$output")" = / ]
 	run --separate-stderr wb show /dev/nvme0n1p1 -o cgroup
@@ -124,7 +124,7 @@ make_hybrid() {
 	[ "${#lines[@]}" -eq 2 ]
 	[[ ${lines[1]} =~ ^/\ +0$ ]]
 	run --separate-stderr wb show /mnt/data --json
-	[ "$(jq -c '[.cgroup_writeback, .mode]' <<<"$output")" = '[false,"cgroup-v1"]' ]
+	[ "$(jq -c '[.filesystem[0].cgroup_writeback, .filesystem[0].mode]' <<<"$output")" = '[false,"cgroup-v1"]' ]
 	[ "$(jq -r '[.contexts[].cgroup] | unique | join(",")' <<<"$output")" = / ]
 }
 
@@ -145,8 +145,8 @@ make_hybrid() {
 	grep -q 'loop0 rw,data=journal$' "$ROOT/proc/self/mountinfo"
 	run --separate-stderr wb show /mnt/data --json
 	[ "$status" -eq 0 ]
-	[ "$(jq -r .reason <<<"$output")" = "cgroup writeback is inactive for this filesystem: it is mounted data=journal" ]
-	[ "$(jq -r .mode <<<"$output")" = data-journal ]
+	[ "$(jq -r .filesystem[0].reason <<<"$output")" = "cgroup writeback is inactive for this filesystem: it is mounted data=journal" ]
+	[ "$(jq -r .filesystem[0].mode <<<"$output")" = data-journal ]
 }
 
 # data=journal turns cgroup writeback off for this filesystem only: the
@@ -178,20 +178,20 @@ make_hybrid() {
 	[ -z "$(grep journal "$ROOT/proc/self/mountinfo")" ]
 	run --separate-stderr wb show /mnt/data --json
 	[ "$status" -eq 0 ]
-	[ "$(jq -c '[.cgroup_writeback, .mode, .reason]' <<<"$output")" = \
+	[ "$(jq -c '[.filesystem[0].cgroup_writeback, .filesystem[0].mode, .filesystem[0].reason]' <<<"$output")" = \
 		'[false,"data-journal","cgroup writeback is inactive for this filesystem: it is mounted data=journal"]' ]
 	# another reason first: data=journal is still said
 	make_hybrid
 	run --separate-stderr wb show /mnt/data --json
-	[ "$(jq -r .mode <<<"$output")" = cgroup-v1 ]
-	[ "$(jq -c .notes <<<"$output")" = '["the filesystem is mounted data=journal: that alone keeps cgroup writeback off for it"]' ]
+	[ "$(jq -r .filesystem[0].mode <<<"$output")" = cgroup-v1 ]
+	[ "$(jq -c .filesystem[0].notes <<<"$output")" = '["the filesystem is mounted data=journal: that alone keeps cgroup writeback off for it"]' ]
 	# the partition's own options file, not its disk's
 	sed -i 's/^data=journal$/data=ordered/' "$opts"
 	sed -i 's/^data=ordered$/data=journal/' "$ROOT/proc/fs/ext4/nvme0n1p1/options"
 	run --separate-stderr wb show /mnt/data --json
-	[ "$(jq -c .notes <<<"$output")" = '[]' ]
+	[ "$(jq -c .filesystem[0].notes <<<"$output")" = '[]' ]
 	run --separate-stderr wb show /mnt/part --json
-	[ "$(jq -r .notes[0] <<<"$output")" = "the filesystem is mounted data=journal: that alone keeps cgroup writeback off for it" ]
+	[ "$(jq -r .filesystem[0].notes[0] <<<"$output")" = "the filesystem is mounted data=journal: that alone keeps cgroup writeback off for it" ]
 }
 
 @test "show --cgroup without a cgroup2 mount is an error; unmapped contexts are not visible" {
@@ -226,7 +226,7 @@ make_hybrid() {
 /b/b1   4194304 0
 / 0 104857600 62914560 1245184" ]
 	run --separate-stderr wb show /mnt/data --json
-	[ "$(jq -c '[.wb_stats, .cgroup_writeback, .contexts[0].dirty]' <<<"$output")" = '[false,true,null]' ]
+	[ "$(jq -c '[.filesystem[0].wb_stats, .filesystem[0].cgroup_writeback, .contexts[0].dirty]' <<<"$output")" = '[false,true,null]' ]
 	run --separate-stderr wb show /mnt/data --json -o cgroup,ino
 	[ "$(jq -c '[.contexts[] | select(.cgroup == "/") | .ino]' <<<"$output")" = "[$(ino /)]" ]
 }

@@ -70,8 +70,8 @@ trace_instances() {
 
 	run --separate-stderr "$E4CTL" wb show --json "$MNT"
 	[ "$status" -eq 0 ]
-	[ "$(jq -r .reason <<<"$output")" = "$want" ]
-	[ "$(jq -c '[.cgroup_writeback, .mode, .bdi]' <<<"$output")" = \
+	[ "$(jq -r .filesystem[0].reason <<<"$output")" = "$want" ]
+	[ "$(jq -c '[.filesystem[0].cgroup_writeback, .filesystem[0].mode, .filesystem[0].bdi]' <<<"$output")" = \
 		"[false,\"cgroup-v1\",\"$(lsblk -no MAJ:MIN "$(findmnt -no SOURCE "$MNT")" | tr -d ' ')\"]" ]
 }
 
@@ -98,9 +98,9 @@ trace_instances() {
 	[ -z "$(findmnt -no OPTIONS "$MNT" | grep data=journal)" ]
 	run --separate-stderr "$E4CTL" wb show --json "$MNT"
 	[ "$status" -eq 0 ]
-	echo "$output" | jq -c '[.mode, .notes]'
+	echo "$output" | jq -c '[.filesystem[0].mode, .filesystem[0].notes]'
 	# the reason, or (memory and io on v1 here) a note after it
-	run jq -e '.mode == "data-journal" or (.notes | index("the filesystem is mounted data=journal: that alone keeps cgroup writeback off for it")) != null' <<<"$output"
+	run jq -e '.filesystem[0].mode == "data-journal" or (.filesystem[0].notes | index("the filesystem is mounted data=journal: that alone keeps cgroup writeback off for it")) != null' <<<"$output"
 	[ "$status" -eq 0 ]
 }
 
