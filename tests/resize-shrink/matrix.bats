@@ -40,13 +40,26 @@ check_step() {
 	same_manifest "$IMG" "$WANT" "$step"
 }
 
+# step_to NAME BLOCKS: shrink to BLOCKS, or to the shrinker's minimum
+# when BLOCKS is below it (said in the log), then check.
+step_to() {
+	local step=$1 to=$2 min
+	min=$(sh_print_min "$IMG")
+	if [[ $to -lt $min ]]; then
+		log "$CASE $step: $to blocks is below $SHRINKER's minimum of $min; shrinking to that"
+		to=$min
+	fi
+	sh_resize "$IMG" "$to"
+	check_step "$step" "$to"
+}
+
 # min_step NAME: compare the minima, shrink to it, check.
 min_step() {
 	local step=$1 ours theirs peer_m copy=$BATS_TEST_TMPDIR/peer.img
 	ours=$(sh_print_min "$IMG")
 	cp --sparse=always "$IMG" "$copy"
 	theirs=$(peer_print_min "$copy")
-	resize2fs -M "$copy" >/dev/null 2>&1 || { echo "resize2fs -M failed on the copy" >&2; return 1; }
+	resize2fs ${PEER_FORCE:+-f} -M "$copy" >/dev/null 2>&1 || { echo "resize2fs -M failed on the copy" >&2; return 1; }
 	peer_m=$(blocks_of "$copy")
 	fsck_clean "$copy"
 	rm -f "$copy"
@@ -85,10 +98,12 @@ run_case() {
 	b=$(blocks_of "$IMG")
 	log "$CASE: $b blocks of $(dumpe2fs_field "$IMG" 'Block size') bytes, $(dumpe2fs_field "$IMG" 'Free blocks') free, $(dumpe2fs_field "$IMG" 'Free inodes') free inodes"
 
-	sh_resize "$IMG" $((b * 9 / 10))
-	check_step "shrink by 10%" $((b * 9 / 10))
-	sh_resize "$IMG" $((b / 2))
-	check_step "shrink to half" $((b / 2))
+	if [[ $SHRINKER == resize2fs && $(peer_print_min "$IMG") -ge $b ]]; then
+		skip "resize2fs -P gives the current size here ($b blocks): the peer cannot shrink this layout"
+	fi
+
+	step_to "shrink by 10%" $((b * 9 / 10))
+	step_to "shrink to half" $((b / 2))
 	min_step "minimum"
 	sh_resize "$IMG" "$b"
 	check_step "grow back" "$b"
@@ -136,7 +151,7 @@ run_case() {
 }
 
 @test "ext4 bigalloc (1k blocks, 4k clusters)" {
-	run_case ext4-bigalloc 128M -t ext4 -b 1024 -C 4096 -I 256 -O bigalloc
+	PEER_FORCE=1 run_case ext4-bigalloc 128M -t ext4 -b 1024 -C 4096 -I 256 -O bigalloc
 }
 
 @test "ext4 inline_data" {

@@ -38,7 +38,8 @@ sh_resize() {
 	shift 2
 	case $SHRINKER in
 	e4ctl) "$E4CTL" resize --quiet "$@" "$img" "$blocks" ;;
-	resize2fs) resize2fs "$@" "$img" "$blocks" ;;
+	# bigalloc: resize2fs wants -f ("not fully tested")
+	resize2fs) resize2fs ${PEER_FORCE:+-f} "$@" "$img" "$blocks" ;;
 	esac
 }
 
@@ -48,7 +49,7 @@ sh_minimum() {
 	shift
 	case $SHRINKER in
 	e4ctl) "$E4CTL" resize --quiet --minimum "$@" "$img" ;;
-	resize2fs) resize2fs -M "$@" "$img" ;;
+	resize2fs) resize2fs ${PEER_FORCE:+-f} -M "$@" "$img" ;;
 	esac
 }
 
