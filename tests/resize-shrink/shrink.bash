@@ -17,40 +17,69 @@ e4ctl_has_shrink() {
 	"$E4CTL" resize --help 2>&1 | grep -q -- '--minimum'
 }
 
-# Call from setup(): sets SHRINKER to e4ctl or resize2fs, or skips.
-shrink_setup() {
-	require_root
+# Sets SHRINKER to e4ctl or resize2fs; fails when there is none.
+pick_shrinker() {
 	if e4ctl_has_shrink; then
 		SHRINKER=e4ctl
 	elif [[ ${E4_TEST_SHRINK_PEER:-} == 1 ]]; then
 		SHRINKER=resize2fs
 	else
-		skip "e4ctl has no shrink yet"
+		return 1
 	fi
+}
+
+# Call from setup(): SHRINKER set, or the test skipped.
+shrink_setup() {
+	require_root
+	pick_shrinker || skip "e4ctl has no shrink yet"
 }
 
 # --- the shrinker, in one place ------------------------------------------
 # Sizes are block counts (a plain number is blocks for both tools).
 
-# sh_resize IMG BLOCKS [extra options]: shrink or grow to BLOCKS.
-sh_resize() {
-	local img=$1 blocks=$2
-	shift 2
-	case $SHRINKER in
-	e4ctl) "$E4CTL" resize --quiet "$@" "$img" "$blocks" ;;
+# sh_argv resize IMG BLOCKS | minimum IMG | undo FILE IMG BLOCKS|-M:
+# the shrinker's command line, in the array SH_ARGV.
+sh_argv() {
+	local what=$1
+	shift
 	# bigalloc: resize2fs wants -f ("not fully tested")
-	resize2fs) resize2fs ${PEER_FORCE:+-f} "$@" "$img" "$blocks" ;;
+	local f=${PEER_FORCE:+-f}
+	case $SHRINKER/$what in
+	e4ctl/resize) SH_ARGV=("$E4CTL" resize --quiet "$1" "$2") ;;
+	e4ctl/minimum) SH_ARGV=("$E4CTL" resize --quiet --minimum "$1") ;;
+	e4ctl/undo)
+		if [[ $3 == -M ]]; then
+			SH_ARGV=("$E4CTL" resize --quiet --undo "$1" --minimum "$2")
+		else
+			SH_ARGV=("$E4CTL" resize --quiet --undo "$1" "$2" "$3")
+		fi ;;
+	resize2fs/resize) SH_ARGV=(resize2fs $f "$1" "$2") ;;
+	resize2fs/minimum) SH_ARGV=(resize2fs $f -M "$1") ;;
+	resize2fs/undo)
+		if [[ $3 == -M ]]; then
+			SH_ARGV=(resize2fs $f -z "$1" -M "$2")
+		else
+			SH_ARGV=(resize2fs $f -z "$1" "$2" "$3")
+		fi ;;
 	esac
 }
 
-# sh_minimum IMG [extra options]: shrink to the minimum.
+# sh_resize IMG BLOCKS: shrink or grow to BLOCKS.
+sh_resize() {
+	sh_argv resize "$@"
+	"${SH_ARGV[@]}"
+}
+
+# sh_minimum IMG: shrink to the minimum.
 sh_minimum() {
-	local img=$1
-	shift
-	case $SHRINKER in
-	e4ctl) "$E4CTL" resize --quiet --minimum "$@" "$img" ;;
-	resize2fs) resize2fs ${PEER_FORCE:+-f} -M "$@" "$img" ;;
-	esac
+	sh_argv minimum "$@"
+	"${SH_ARGV[@]}"
+}
+
+# sh_undo FILE IMG BLOCKS|-M: shrink, recording an undo file for e2undo.
+sh_undo() {
+	sh_argv undo "$@"
+	"${SH_ARGV[@]}"
 }
 
 # sh_print_min IMG: the minimum, in blocks, on stdout.
