@@ -100,21 +100,39 @@ refused() {
 	[ "$(img_hash "$IMG")" = "$before" ]
 }
 
+# mounted_run OPTS CMD...: run CMD while IMG is loop-mounted with OPTS, in a
+# mount namespace of its own (see tests/resize-shrink/img for why).
+mounted_run() {
+	local opts=$1
+	shift
+	run --separate-stderr unshare -m --propagation private bash -c '
+		mnt=$(mktemp -d) && mount -o "loop,$2" "$1" "$mnt" || exit 99
+		shift 2; "$@"; rc=$?
+		umount "$mnt"; rmdir "$mnt"; exit $rc' _ "$IMG" "$opts" "$@"
+	echo "exit $status; stdout: $output; stderr: $stderr"
+}
+
 @test "mounted (read-only): refused, exit 1, image unchanged" {
 	filled
 	before=$(img_hash "$IMG")
 	sh_argv resize "$IMG" "$(midway)"
-	# The mount lives in a mount namespace of its own, with the shrinker
-	# run inside it (see tests/resize-shrink/img for why).
-	run --separate-stderr unshare -m --propagation private bash -c '
-		mnt=$(mktemp -d) && mount -o loop,ro "$1" "$mnt" || exit 99
-		shift; "$@"; rc=$?
-		umount "$mnt"; rmdir "$mnt"; exit $rc' _ "$IMG" \
-		"${SH_ARGV[@]}"
-	echo "exit $status; stdout: $output; stderr: $stderr"
+	mounted_run ro "${SH_ARGV[@]}"
 	[ "$status" -eq 1 ]
 	[[ "$stderr$output" == *"$MSG_MOUNTED"* ]]
 	[ "$(img_hash "$IMG")" = "$before" ]
+}
+
+@test "mounted (read-write): refused, exit 1, size and files unchanged" {
+	filled
+	b=$(blocks_of "$IMG")
+	sh_argv minimum "$IMG"
+	mounted_run rw "${SH_ARGV[@]}"
+	[ "$status" -eq 1 ]
+	[[ "$stderr$output" == *"$MSG_MOUNTED"* ]]
+	# the mount itself writes the superblock; the shrinker wrote nothing
+	[ "$(blocks_of "$IMG")" -eq "$b" ]
+	fsck_clean "$IMG"
+	same_manifest "$IMG" "$WANT" "a refused shrink of a mounted filesystem"
 }
 
 @test "below the minimum: one block less refused, image unchanged; the minimum itself works" {
