@@ -43,7 +43,8 @@ sh_argv() {
 	local what=$1
 	shift
 	# bigalloc: resize2fs wants -f ("not fully tested")
-	local f=${PEER_FORCE:+-f}
+	local f=()
+	[[ -n ${PEER_FORCE:-} ]] && f=(-f)
 	case $SHRINKER/$what in
 	e4ctl/resize) SH_ARGV=("$E4CTL" resize --quiet "$1" "$2") ;;
 	e4ctl/minimum) SH_ARGV=("$E4CTL" resize --quiet --minimum "$1") ;;
@@ -53,13 +54,13 @@ sh_argv() {
 		else
 			SH_ARGV=("$E4CTL" resize --quiet --undo "$1" "$2" "$3")
 		fi ;;
-	resize2fs/resize) SH_ARGV=(resize2fs $f "$1" "$2") ;;
-	resize2fs/minimum) SH_ARGV=(resize2fs $f -M "$1") ;;
+	resize2fs/resize) SH_ARGV=(resize2fs "${f[@]}" "$1" "$2") ;;
+	resize2fs/minimum) SH_ARGV=(resize2fs "${f[@]}" -M "$1") ;;
 	resize2fs/undo)
 		if [[ $3 == -M ]]; then
-			SH_ARGV=(resize2fs $f -z "$1" -M "$2")
+			SH_ARGV=(resize2fs "${f[@]}" -z "$1" -M "$2")
 		else
-			SH_ARGV=(resize2fs $f -z "$1" "$2" "$3")
+			SH_ARGV=(resize2fs "${f[@]}" -z "$1" "$2" "$3")
 		fi ;;
 	esac
 }
@@ -123,7 +124,7 @@ populate() {
 # resize2fs stands in (E4_TEST_SHRINK_PEER=1) are those fields left out.
 take_manifest() {
 	local ignore=()
-	[[ $SHRINKER == resize2fs ]] && ignore=(--ignore ctime,dir-mtime)
+	[[ $SHRINKER == resize2fs ]] && ignore=(--ignore "ctime,dir-mtime")
 	"$SHRINK_DIR/img" manifest "$1" "${ignore[@]}"
 }
 
