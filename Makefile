@@ -84,7 +84,7 @@ check: deps
 
 # make stress: the offline shrink suite with its larger content profile
 stress: all
-	E4CTL=$(BUILD)/e4ctl E4_TEST_SHRINK_PROFILE=full bats tests/resize-shrink
+	E4CTL=$(abspath $(BUILD))/e4ctl E4_TEST_SHRINK_PROFILE=full bats tests/resize-shrink
 
 demo: deps
 	$(MAKE) all

@@ -8,11 +8,13 @@
 #
 # The content fills FILL % of the original size (of the blocks statfs
 # counts), about 65 % of the half size with the metadata: filled to 70 %
-# at the start, the "to half" step could not exist.
+# at the start, the "to half" step could not exist.  A step whose size is
+# below the shrinker's minimum (-P) goes to that minimum instead, and the
+# log says so.
 #
-# Before the first minimum step, resize2fs -P and -M run on an identical
-# copy; the log shows both next to the shrinker's own -P, and e4ctl's
-# minimum must not be above resize2fs -P's.
+# Before each minimum step, resize2fs -P and -M run on an identical copy;
+# the log shows both next to the shrinker's own -P, e4ctl's minimum must
+# not be above resize2fs -P's, and e4ctl -M must land exactly on its -P.
 bats_require_minimum_version 1.5.0
 load shrink
 
