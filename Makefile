@@ -3,6 +3,7 @@
 # make [all]            build $(BUILD)/e4ctl
 # make check            deps, then the build (with bench/gdt) + unit tests (plain and
 #                       ASan/UBSan) + integration + VM tests
+# make stress           the shrink matrix with larger images and contents
 # make demo             deps, then the build + a walk through e4ctl on a scratch image
 # make deps             install the Debian packages the build, tests and VM need
 # make install          PREFIX=/usr/local SBINDIR=$(PREFIX)/sbin DESTDIR=
@@ -35,7 +36,7 @@ SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 
 MAN_PAGES := $(wildcard man/*.8)
 
-.PHONY: all check unit demo deps install clean lint-man bench deb
+.PHONY: all check unit demo deps install clean lint-man bench deb stress
 all: $(BUILD)/e4ctl
 
 $(BUILD)/e4ctl: $(CMD_OBJ) $(BUILD)/libe4.a
@@ -82,6 +83,10 @@ bench: $(BUILD)/bench/gdt
 check: deps
 	$(MAKE) all unit $(BENCH_BIN)
 	BUILD=$(BUILD) tests/run
+
+# make stress: the offline shrink suite with its larger content profile
+stress: all
+	E4CTL=$(abspath $(BUILD))/e4ctl E4_TEST_SHRINK_PROFILE=full bats tests/resize-shrink
 
 demo: deps
 	$(MAKE) all
