@@ -123,7 +123,8 @@ static unsigned char *thread_buf(size_t align)
 	p = pthread_getspecific(buf_key);
 	if (p)
 		return p;
-	if (posix_memalign(&p, align < 4096 ? 4096 : align, CHUNK + 4096))
+	/* Room for the unaligned head and tail of an O_DIRECT read. */
+	if (posix_memalign(&p, align < 4096 ? 4096 : align, CHUNK + 2 * 4096))
 		return NULL;
 	if (pthread_setspecific(buf_key, p)) {
 		free(p);
