@@ -80,6 +80,7 @@ struct e4_inline_names {
 	 */
 	struct name_slot *slots;
 	uint32_t nslots;
+	uint32_t hint;		/* the serial passes' last hit */
 	struct name_rec *recs;
 	uint32_t n, alloc;
 	char *arena;
@@ -440,6 +441,27 @@ static struct name_slot *slot_of(const struct e4_inline_names *nm, uint32_t ino)
 	return lo < nm->nslots && nm->slots[lo].ino == ino ? &nm->slots[lo] : NULL;
 }
 
+/*
+ * slot_of for the serial passes, whose lookups mostly come in ascending
+ * order: the last hit and its successor are tried before the search.
+ */
+static struct name_slot *slot_next(struct e4_inline_names *nm, uint32_t ino)
+{
+	struct name_slot *sl;
+	uint32_t h = nm->hint;
+
+	if (h < nm->nslots && nm->slots[h].ino == ino)
+		return &nm->slots[h];
+	if (h + 1 < nm->nslots && nm->slots[h + 1].ino == ino) {
+		nm->hint = h + 1;
+		return &nm->slots[h + 1];
+	}
+	sl = slot_of(nm, ino);
+	if (sl)
+		nm->hint = sl - nm->slots;
+	return sl;
+}
+
 /* The union of two sorted lists of inode numbers, as slots. */
 static int slots_merge(struct e4_inline_names *nm, const uint32_t *dirs,
 		       size_t ndirs, const struct e4_inline_ent *ents, size_t nents)
@@ -523,7 +545,7 @@ static int dir_entry(ext2_ino_t dir, int entry, struct ext2_dir_entry *de,
 	(void)buf;
 	if (entry != DIRENT_OTHER_FILE || !de->inode)
 		return 0;
-	sl = slot_of(nm, de->inode);
+	sl = slot_next(nm, de->inode);
 	if (!sl)
 		return 0;
 	nm->rc = name_add(nm, sl, dir, de->name, ext2fs_dirent_name_len(de));
@@ -664,7 +686,9 @@ static int name_inodes(ext2_filsys fs, struct e4_inline_set *set,
 	 * built once for the run of them. */
 	for (i = 0; i < set->n; i++) {
 		struct e4_inline_ent *e = &set->ents[i];
-		const struct name_rec *r = first_name(nm, e->ino);
+		const struct name_slot *sl = slot_next(nm, e->ino);
+		const struct name_rec *r = sl && sl->first != NO_NAME ?
+					   &nm->recs[sl->first] : NULL;
 
 		if (e->ino == EXT2_ROOT_INO) {
 			e->path = strdup("/");
