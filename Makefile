@@ -15,7 +15,7 @@ SBINDIR  ?= $(PREFIX)/sbin
 BUILD    ?= build
 VERSION  := $(shell cat VERSION 2>/dev/null || echo 0.0.0)
 
-PKGS     := ext2fs e2p com_err blkid mount smartcols popt liburcu
+PKGS     := ext2fs e2p com_err blkid mount smartcols popt liburcu-qsbr
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 WARN     := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes
@@ -68,7 +68,7 @@ unit: $(UNIT_BIN) $(ASAN_BIN)
 
 # bench programs: bench/<name>.c -> $(BUILD)/bench/<name>.  `make check`
 # builds the ones that need no setup (BENCH_BIN), so that they cannot rot.
-BENCH_BIN := $(BUILD)/bench/gdt
+BENCH_BIN := $(BUILD)/bench/gdt $(BUILD)/bench/inline_scan
 
 $(BUILD)/bench/%: bench/%.c $(BUILD)/libe4.a
 	@mkdir -p $(dir $@)

@@ -3,7 +3,8 @@
  * bench/gdt: descriptor lookups per second while the table is republished,
  * for the RCU table of lib/gdt.c against the obvious alternatives:
  *
- *   rcu     e4_gdt_read_lock + e4_gdt_current (urcu-memb), writer publishes
+ *   rcu     e4_gdt_read_lock + e4_gdt_current (urcu-qsbr: the reader
+ *           announces a quiescent state every 64 lookups), writer publishes
  *   rwlock  pthread_rwlock: readers share, the writer swaps under the lock
  *   mutex   one pthread_mutex for everybody
  *   unsync  a fixed table read with no synchronisation and no writer: the
@@ -123,6 +124,8 @@ static void *reader(void *p)
 			}
 		}
 		n += 64;
+		if (b->v == V_RCU)
+			e4_gdt_quiescent();
 	}
 	if (b->v == V_RCU)
 		e4_gdt_thread_unregister();

@@ -108,9 +108,17 @@ static int synthesise_uninit(struct check *c, const struct e4_gdt *gdt,
 	unsigned char *buf = NULL;
 	errcode_t ret;
 	uint32_t i;
-	int rc = 0;
+	int rc = 0, type;
 
+	/*
+	 * An extent tree, not a bit array: a bit array over the whole
+	 * filesystem is touched in every group (256 MiB resident at 8 TiB),
+	 * the marks here are a few runs per flex group.
+	 */
+	type = fs->default_bitmap_type;
+	fs->default_bitmap_type = EXT2FS_BMAP64_RBTREE;
 	ret = ext2fs_allocate_block_bitmap(fs, "uninit groups", &bmap);
+	fs->default_bitmap_type = type;
 	if (ret)
 		return e4_err_ext2(err, ret, "%s: while allocating a bitmap",
 				   fs->device_name);

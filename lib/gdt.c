@@ -4,26 +4,29 @@
  * snapshot is built from libext2fs, published and reclaimed, the read
  * side, and the parallel group scanner built on it.
  *
- * The liburcu flavour is chosen here and nowhere else: urcu-memb.  Its
- * read side is a thread-local counter and a compiler barrier (no fence,
- * no atomic), because the grace period forces the barriers onto readers
- * with membarrier(2); it reserves no signal (urcu-signal takes SIGUSR1,
- * which is not a library's to take) and, unlike urcu-qsbr, needs no
- * quiescent-state announcements from readers that may block on I/O for a
- * long time.  Where the kernel lacks membarrier, liburcu falls back to
- * fences on its own.  urcu-bp would spare registration but pays a slower
- * read side on every lookup.  In liburcu 0.13 the memb flavour is what
- * -lurcu (pkg-config liburcu) provides.
+ * The liburcu flavour is chosen here and nowhere else: urcu-qsbr.  Its
+ * read side is nothing at all (e4_gdt_read_lock and _unlock are empty,
+ * e4_gdt_current is one load, all inline in e4/gdt.h), so a lookup
+ * costs what an unsynchronised one does.  The price is paid at points
+ * the library already has: a registered thread announces a quiescent
+ * state where it holds no snapshot (the group scanner between groups,
+ * e4_gdt_refresh, e4_gdt_quiescent), and goes offline where it may block
+ * for long (the scanner's caller while it waits for the workers).  A
+ * grace period lasts until every online registered thread has passed
+ * such a point.  urcu-memb, the previous choice, needs no announcements
+ * but pays a thread-local store and a nesting count on every lookup:
+ * half the speed of a plain read in bench/gdt.  urcu-signal would take
+ * SIGUSR1, which is not a library's to take.
  */
 
 /* Inline read-side fast paths; must come before any urcu header. */
 #define _LGPL_SOURCE
 /*
  * The flavour header first: include/e4/gdt.h pulls in urcu/call-rcu.h,
- * whose declarations are only mapped to urcu_memb_* when it is first
+ * whose declarations are only mapped to urcu_qsbr_* when it is first
  * reached through this header.
  */
-#include <urcu/urcu-memb.h>
+#include <urcu/urcu-qsbr.h>
 
 #include <errno.h>
 #include <pthread.h>
@@ -36,7 +39,7 @@
 #include "e4/gdt.h"
 
 struct e4_gdt_table {
-	struct e4_gdt *cur;		/* RCU-protected */
+	struct e4_gdt_table_head head;	/* cur: RCU-protected */
 	struct e4_fs *fs;		/* NULL for e4_gdt_table_new() */
 	pthread_mutex_t write_lock;	/* serialises publishers */
 	uint64_t generation;		/* of the last published snapshot */
@@ -49,31 +52,38 @@ struct e4_gdt_table {
  */
 static __thread int registered;
 
+_Static_assert(offsetof(struct e4_gdt_table, head) == 0,
+	       "e4_gdt_current() reads the head through the table pointer");
+
 void e4_gdt_thread_register(void)
 {
 	if (registered++ == 0)
-		urcu_memb_register_thread();
+		urcu_qsbr_register_thread();
 }
 
 void e4_gdt_thread_unregister(void)
 {
+	/* Unregistering takes the thread offline first. */
 	if (--registered == 0)
-		urcu_memb_unregister_thread();
+		urcu_qsbr_unregister_thread();
 }
 
-void e4_gdt_read_lock(void)
+void e4_gdt_quiescent(void)
 {
-	urcu_memb_read_lock();
+	if (registered)
+		urcu_qsbr_quiescent_state();
 }
 
-void e4_gdt_read_unlock(void)
+void e4_gdt_thread_offline(void)
 {
-	urcu_memb_read_unlock();
+	if (registered)
+		urcu_qsbr_thread_offline();
 }
 
-const struct e4_gdt *e4_gdt_current(struct e4_gdt_table *t)
+void e4_gdt_thread_online(void)
 {
-	return rcu_dereference(t->cur);
+	if (registered)
+		urcu_qsbr_thread_online();
 }
 
 /*
@@ -143,14 +153,14 @@ void e4_gdt_publish(struct e4_gdt_table *t, struct e4_gdt *g)
 	g->generation = ++t->generation;
 	g->checksum = e4_gdt_content_sum(g);
 	/* Orders the stores above before the pointer becomes visible. */
-	old = rcu_xchg_pointer(&t->cur, g);
+	old = rcu_xchg_pointer(&t->head.cur, g);
 	pthread_mutex_unlock(&t->write_lock);
 	if (!old)
 		return;
 	if (registered) {
-		urcu_memb_call_rcu(&old->rcu, reclaim);
+		urcu_qsbr_call_rcu(&old->rcu, reclaim);
 	} else {
-		urcu_memb_synchronize_rcu();
+		urcu_qsbr_synchronize_rcu();
 		free(old);
 	}
 }
@@ -173,9 +183,9 @@ void e4_gdt_close(struct e4_gdt_table *t)
 
 	if (!t)
 		return;
-	last = rcu_xchg_pointer(&t->cur, NULL);
+	last = rcu_xchg_pointer(&t->head.cur, NULL);
 	/* Readers are gone (contract); only queued reclaims remain. */
-	urcu_memb_barrier();
+	urcu_qsbr_barrier();
 	free(last);
 	pthread_mutex_destroy(&t->write_lock);
 	free(t);
@@ -297,6 +307,8 @@ int e4_gdt_refresh(struct e4_gdt_table *t, struct e4_err *err)
 	if (rc)
 		return rc;
 	e4_gdt_publish(t, g);
+	/* The caller holds no snapshot here (contract): let reclaim go on. */
+	e4_gdt_quiescent();
 	return 0;
 }
 
@@ -339,6 +351,8 @@ static void *scan_worker(void *p)
 		}
 		rc = s->fn(gdt, g, s->arg, &err);
 		e4_gdt_read_unlock();
+		/* Between groups this worker holds no snapshot. */
+		e4_gdt_quiescent();
 		if (rc) {
 			pthread_mutex_lock(&s->lock);
 			if (!s->rc) {
@@ -380,9 +394,15 @@ int e4_groups_scan(struct e4_gdt_table *t, unsigned int nthreads,
 			break;
 		started++;
 	}
-	/* Fewer workers than asked still finish the scan. */
+	/*
+	 * Fewer workers than asked still finish the scan.  A registered
+	 * caller goes offline while it waits, or a worker's publish would
+	 * wait for it.
+	 */
+	e4_gdt_thread_offline();
 	for (i = 0; i < started; i++)
 		pthread_join(tids[i], NULL);
+	e4_gdt_thread_online();
 	if (!started)
 		rc = e4_err_sys(err, -rc, "while starting the group scan threads");
 	else

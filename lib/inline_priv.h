@@ -18,4 +18,15 @@ int e4_inline_seen_add(struct e4_inline_set *set, uint64_t ino);
 /* By inode number. */
 void e4_inline_set_sort(struct e4_inline_set *set);
 
+/* The directory tree the unmounted scan keeps (lib/inline_scan.c). */
+void e4_inline_names_free(struct e4_inline_names *nm);
+/* Whether ino (a directory or an inline inode) has a name. */
+bool e4_inline_names_has(const struct e4_inline_names *nm, uint64_t ino);
+/* "/a/b" for ino's first name (malloc'd); NULL when it or an ancestor
+ * has none, or on ENOMEM. */
+char *e4_inline_names_path(const struct e4_inline_names *nm, uint64_t ino);
+/* Whether any name of ino lies at or below directory top. */
+bool e4_inline_names_below(const struct e4_inline_names *nm, uint64_t ino,
+			   uint64_t top);
+
 #endif

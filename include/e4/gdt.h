@@ -107,7 +107,9 @@ void e4_gdt_close(struct e4_gdt_table *t);
  * O_DIRECT when the filesystem is mounted, so neither libext2fs's copy
  * nor the page cache can answer) and publish the result.  Writers are
  * serialised by the table; readers are not blocked.  The old snapshot is
- * reclaimed after a grace period, from liburcu's call_rcu thread.
+ * reclaimed after a grace period, from liburcu's call_rcu thread.  Not
+ * inside a read-side critical section: it ends with a quiescent state
+ * of the calling thread.
  */
 int e4_gdt_refresh(struct e4_gdt_table *t, struct e4_err *err);
 
@@ -129,14 +131,47 @@ void e4_gdt_thread_register(void);
 void e4_gdt_thread_unregister(void);
 
 /*
+ * A registered thread holds up reclaim until it says it holds no
+ * snapshot any more: e4_gdt_quiescent() where it holds none (between
+ * uses, outside any read-side critical section), or offline/online
+ * around a stretch where it reads nothing and may block.  The group
+ * scanner's workers do this between groups, e4_gdt_refresh() for its
+ * caller; a thread that keeps reading in a loop calls e4_gdt_quiescent()
+ * every so often.  All three do nothing for an unregistered thread.
+ */
+void e4_gdt_quiescent(void);
+void e4_gdt_thread_offline(void);
+void e4_gdt_thread_online(void);
+
+/* The first member of struct e4_gdt_table, for the inline read side. */
+struct e4_gdt_table_head {
+	struct e4_gdt *cur;
+};
+
+/*
  * The read side: between e4_gdt_read_lock() and e4_gdt_read_unlock() the
  * pointer returned by e4_gdt_current() stays valid; it must not be used
  * after the unlock.  Critical sections nest and may block (reading the
- * device), which only delays reclaim, never the writer.
+ * device), which only delays reclaim, never the writer.  With the
+ * quiescent-state flavour lib/gdt.c uses, the lock and unlock compile to
+ * nothing and the lookup to one load: what makes the pointer safe is
+ * that the thread announces no quiescent state while it uses it.
  */
-void e4_gdt_read_lock(void);
-void e4_gdt_read_unlock(void);
-const struct e4_gdt *e4_gdt_current(struct e4_gdt_table *t);
+static inline void e4_gdt_read_lock(void)
+{
+}
+
+static inline void e4_gdt_read_unlock(void)
+{
+}
+
+static inline const struct e4_gdt *e4_gdt_current(struct e4_gdt_table *t)
+{
+	/* rcu_dereference: a dependent load, a plain move on every CPU
+	 * Linux runs on but Alpha. */
+	return __atomic_load_n(&((struct e4_gdt_table_head *)(void *)t)->cur,
+			       __ATOMIC_CONSUME);
+}
 
 /*
  * Parallel group scanner: nthreads workers (0: one per CPU, at most 16)

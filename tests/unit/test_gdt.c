@@ -120,6 +120,8 @@ static void *reader(void *p)
 		if (i != g->group_count || g->checksum != e4_gdt_content_sum(g))
 			atomic_fetch_add(&s->torn, 1);
 		e4_gdt_read_unlock();
+		/* Done with g: reclaim may go on (quiescent-state flavour). */
+		e4_gdt_quiescent();
 		n++;
 	}
 	e4_gdt_thread_unregister();

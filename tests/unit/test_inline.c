@@ -150,6 +150,36 @@ static void test_scan(void **state)
 	close_fs(t, fs);
 }
 
+/*
+ * An inline inode no directory names (both names of /h unlinked, the
+ * inode still in use) is listed all the same, without a path; the other
+ * names stay right.
+ */
+static void test_scan_unnamed(void **state)
+{
+	struct e4_inline_set *set = NULL;
+	struct e4_target *t;
+	struct e4_fs *fs;
+	size_t i, unnamed = 0;
+
+	(void)state;
+	assert_int_equal(run("debugfs -w -f - %s >/dev/null 2>&1 <<'EOF'\n"
+			     "unlink h\nunlink d/h2\nEOF", img), 0);
+	open_fs(0, &t, &fs);
+	assert_int_equal(e4_inline_scan(fs, NULL, &set, NULL), 0);
+	assert_int_equal(set->n, 3);
+	for (i = 0; i < set->n; i++)
+		unnamed += !set->ents[i].path;
+	assert_int_equal(unnamed, 1);
+	assert_non_null(find(set, "/d"));
+	assert_non_null(find(set, "/sparse"));
+	assert_int_equal(e4_inline_select(fs, set, (const char *const[]){ "/" }, 1,
+					  NULL), 0);
+	assert_int_equal(set->n, 3);
+	e4_inline_set_free(set);
+	close_fs(t, fs);
+}
+
 static void test_select(void **state)
 {
 	const char *d_only[] = { "/d" }, *missing[] = { "/nope" };
@@ -533,6 +563,8 @@ int main(void)
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_seen_set),
 		cmocka_unit_test_setup_teardown(test_scan, make_image, remove_image),
+		cmocka_unit_test_setup_teardown(test_scan_unnamed, make_image,
+						remove_image),
 		cmocka_unit_test_setup_teardown(test_select, make_image, remove_image),
 		cmocka_unit_test_setup_teardown(test_cancel_before_first, make_image,
 						remove_image),
