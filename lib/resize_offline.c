@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Growing an unmounted ext2/3/4 filesystem through libext2fs: the plan
- * (the geometry after the grow and every reason it cannot happen) and the
- * engine that carries it out.  New descriptor blocks come out of the
- * reserved GDT blocks while they last; past them the filesystem is
+ * Growing an unmounted ext2/3/4 filesystem through libext2fs: the engine
+ * that carries out a plan of lib/resize_plan.c (the geometry after the
+ * grow is lib/geom.c's e4_geom_layout).  New descriptor blocks come out
+ * of the reserved GDT blocks while they last; past them the filesystem is
  * converted to meta_bg the way the kernel does it online.  Everything is
  * prepared in memory first; the only writes before the commit go to the
  * new space (inode tables of the new groups) and to the primary
@@ -12,7 +12,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,118 +20,6 @@
 
 #include "e4/geom.h"
 #include "e4/resize.h"
-
-/*
- * A new last group smaller than its own metadata plus this many blocks is
- * not worth having: the size is trimmed back to the group's start, as
- * resize2fs does, so that both tools agree on the result.
- */
-#define LAST_GROUP_SLACK 50
-
-static void refuse(struct e4_resize_plan *plan, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void refuse(struct e4_resize_plan *plan, int code, const char *fmt, ...)
-{
-	va_list ap;
-	int i = plan->nrefusals;
-
-	if (i >= E4_PLAN_MAX_REFUSALS)
-		return;
-	plan->refusals[i].code = code;
-	va_start(ap, fmt);
-	vsnprintf(plan->refusals[i].msg, sizeof(plan->refusals[i].msg), fmt, ap);
-	va_end(ap);
-	plan->nrefusals++;
-}
-
-int e4_resize_plan_offline(const struct e4_fs *efs, uint64_t new_blocks,
-			   struct e4_resize_plan *plan, struct e4_err *err)
-{
-	ext2_filsys fs = e4_fs_ext2(efs);
-	const struct e4_target *t = e4_fs_target(efs);
-	struct ext2_super_block *sb = fs->super;
-	uint64_t cur = ext2fs_blocks_count(sb), n = new_blocks;
-	uint64_t ratio = EXT2FS_CLUSTER_RATIO(fs);
-	struct e4_geom_layout l;
-	struct e4_geom geom;
-
-	(void)err;
-	e4_geom_from_fs(fs, &geom);
-	memset(plan, 0, sizeof(*plan));
-	plan->online = false;
-	plan->block_size = fs->blocksize;
-	plan->requested_blocks = new_blocks;
-	plan->old_blocks = cur;
-	plan->old_groups = fs->group_desc_count;
-	plan->old_desc_blocks = fs->desc_blocks;
-	plan->reserved_gdt_blocks = sb->s_reserved_gdt_blocks;
-	plan->old_inodes = sb->s_inodes_count;
-	plan->device_size = t->size;
-	plan->steps = 1;
-
-	/* bigalloc: a filesystem ends on a cluster boundary. */
-	if (n % ratio) {
-		n -= n % ratio;
-		plan->rounded_to_cluster = true;
-	}
-	if (n < cur) {
-		refuse(plan, -EOPNOTSUPP,
-		       "shrinking an unmounted filesystem is not supported yet (%llu blocks requested, it has %llu)",
-		       (unsigned long long)new_blocks, (unsigned long long)cur);
-		n = cur;
-	}
-	n = e4_geom_offline_trim(&geom, n, LAST_GROUP_SLACK, &l);
-
-	plan->new_blocks = n;
-	plan->new_groups = l.groups;
-	plan->new_desc_blocks = l.desc_blocks;
-	plan->reserved_gdt_covers = !l.to_meta_bg;
-	plan->meta_bg_conversion = l.to_meta_bg;
-	plan->new_inodes = l.inodes;
-
-	if (!ext2fs_has_feature_64bit(sb) && n > 0xFFFFFFFFULL)
-		refuse(plan, -EFBIG,
-		       "without the 64bit feature a filesystem has at most 4294967295 blocks (%llu requested)",
-		       (unsigned long long)n);
-	if (l.inodes > 0xFFFFFFFFULL)
-		refuse(plan, -EOVERFLOW,
-		       "%u groups of %u inodes would pass the limit of 4294967295 inodes",
-		       l.groups, sb->s_inodes_per_group);
-	if (ext2fs_has_feature_resize_inode(sb) &&
-	    ext2fs_has_feature_meta_bg(sb))
-		refuse(plan, -EUCLEAN,
-		       "resize_inode and meta_bg are both set, which is invalid; run e2fsck first");
-	if (t->is_blockdev && n * (uint64_t)fs->blocksize > t->size)
-		refuse(plan, -ENOSPC,
-		       "the device has %llu bytes, %llu blocks of %u need %llu",
-		       (unsigned long long)t->size, (unsigned long long)n,
-		       fs->blocksize,
-		       (unsigned long long)(n * (uint64_t)fs->blocksize));
-	/*
-	 * Moving a backup out of a bigalloc cluster that other metadata
-	 * may share needs care this engine does not take yet.
-	 */
-	if (l.ndropped && ratio > 1)
-		refuse(plan, -EOPNOTSUPP,
-		       "moving the sparse_super2 backup of a bigalloc filesystem is not supported");
-	if (l.gains_backup)
-		refuse(plan, -EOPNOTSUPP,
-		       "a sparse_super2 backup would have to go into a group in use (backup groups %u and %u)",
-		       l.backup_bgs[0], l.backup_bgs[1]);
-	return 0;
-}
-
-void e4_resize_plan_gates(const struct e4_fs *efs, struct e4_resize_plan *plan)
-{
-	const char *name = e4_target_name(e4_fs_target(efs));
-	struct e4_err e = { 0 };
-	unsigned int i;
-
-	for (i = 0; i < E4_FS_NGATES; i++)
-		if (e4_fs_gate(e4_fs_ext2(efs), i, name, &e))
-			refuse(plan, -EUCLEAN, "%s", e.msg);
-}
 
 /* The state of one grow, from preparation to commit. */
 struct grow {
