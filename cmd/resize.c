@@ -1,25 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * e4ctl resize TARGET [SIZE]: parse SIZE, plan, show the plan, then grow
- * a mounted filesystem through the kernel (lib/resize_online.c) or an
- * unmounted one through libext2fs (lib/resize_offline.c).  The plan is
- * shown before anything is written, and every refusal it lists is printed
- * with its cause.
+ * e4ctl resize TARGET [SIZE]: parse SIZE, plan, show the plan, then run
+ * it (lib/resize.c: the kernel's ioctls on a mounted filesystem,
+ * libext2fs on an unmounted one).  The plan is shown before anything is
+ * written, and every refusal it lists is printed with its cause.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "progress.h"
 #include "resize_plan.h"
-#include "e4/gate.h"
-#include "e4/gdt.h"
 #include "e4/resize.h"
 #include "e4/target.h"
 
@@ -35,94 +30,48 @@ struct resize_opts {
 	char *sysroot;
 };
 
-/* The progress line: size reached and groups, then the shared part. */
+/* The progress line: size and groups reached, then the shared part. */
 struct grow_progress {
 	struct e4_progress p;
 	const struct e4_resize_plan *plan;
-	uint32_t blocks_per_group;
-	uint32_t first_data_block;
-	unsigned int calls;	/* one per ioctl that went through */
-	struct e4_gdt_table *gdt;	/* refreshed after each online step */
-	unsigned long sigint_at;	/* tests: raise SIGINT at this call */
+	unsigned long reports;
+	unsigned long sigint_at;	/* tests: raise SIGINT at this report */
 	char label[96];
 };
 
-/*
- * The group count of the snapshot refreshed just now, or 0.  The table
- * is the same RCU-published one other readers use; a refresh that fails
- * only costs the display its source, never the resize.
- */
-static uint32_t snapshot_groups(struct e4_gdt_table *t)
-{
-	const struct e4_gdt *cur;
-	uint32_t n = 0;
-
-	if (!t || e4_gdt_refresh(t, NULL))
-		return 0;
-	e4_gdt_read_lock();
-	cur = e4_gdt_current(t);
-	if (cur)
-		n = cur->group_count;
-	e4_gdt_read_unlock();
-	return n;
-}
-
-static void on_progress(void *arg, uint64_t done, uint64_t total)
+static void on_progress(void *arg, const struct e4_resize_progress *r)
 {
 	struct grow_progress *g = arg;
-	uint64_t reached = g->plan->old_blocks + done;
-	uint64_t groups = snapshot_groups(g->gdt);
 	char h[32];
 
-	g->calls++;
 	/*
 	 * For the tests: E4_TEST_SIGINT_AFTER=N interrupts the run at its
 	 * Nth progress report, through the real handler, deterministically.
 	 */
-	if (g->sigint_at && g->calls == g->sigint_at)
+	if (g->sigint_at && ++g->reports == g->sigint_at)
 		raise(SIGINT);
-	if (!groups)
-		groups = (reached - g->first_data_block + g->blocks_per_group - 1) /
-			 g->blocks_per_group;
-	e4_human_size(reached * g->plan->block_size, h, sizeof(h));
+	e4_human_size(r->blocks * g->plan->block_size, h, sizeof(h));
 	snprintf(g->label, sizeof(g->label), "resize: %s, %llu/%u groups", h,
-		 (unsigned long long)groups, g->plan->new_groups);
+		 (unsigned long long)r->groups, g->plan->new_groups);
 	g->p.label = g->label;
-	e4_progress_cb(&g->p, done, total);
+	e4_progress_cb(&g->p, r->done, r->total);
 }
 
 static int grow(struct e4_cli *cli, const struct resize_opts *o,
-		struct e4_fs *fs, const struct e4_resize_plan *plan)
+		struct e4_resize *rs, const struct e4_target *t,
+		const struct e4_resize_plan *plan)
 {
-	ext2_filsys e2 = e4_fs_ext2(fs);
-	struct grow_progress gp = {
-		.plan = plan,
-		.blocks_per_group = e2->super->s_blocks_per_group,
-		.first_data_block = e2->super->s_first_data_block,
-	};
-	struct e4_job job = { on_progress, &gp, NULL };
+	struct grow_progress gp = { .plan = plan };
+	struct e4_resize_job job = { on_progress, &gp, NULL };
+	struct e4_resize_result res;
 	struct e4_err err = { 0 };
-	uint64_t reached = 0;
 	char h[32];
 	int rc;
 
 	gp.sigint_at = e4_test_hook_num("SIGINT_AFTER");
-
 	e4_progress_init(&gp.p, "resize", "blocks", o->progress);
 	job.cancel = e4_catch_signals();
-	if (plan->online) {
-		if (!e4_gdt_open(fs, &gp.gdt, NULL))
-			e4_gdt_thread_register();
-		rc = e4_resize_online(fs, plan, &job, &reached, &err);
-		if (gp.gdt) {
-			e4_gdt_thread_unregister();
-			e4_gdt_close(gp.gdt);
-		}
-	} else {
-		rc = e4_resize_offline(fs, plan, &job, &err);
-		reached = rc ? plan->old_blocks : plan->new_blocks;
-		gp.calls = 1;
-	}
+	rc = e4_resize_run(rs, plan, o->undo, &job, &res, &err);
 	e4_progress_done(&gp.p);
 	if (rc == -EINTR) {
 		fprintf(stderr, "%s: %s\n", cli->prog, err.msg);
@@ -130,24 +79,22 @@ static int grow(struct e4_cli *cli, const struct resize_opts *o,
 	}
 	if (rc)
 		return e4_cli_error(cli, &err);
-	if (reached != plan->new_blocks)
+	if (res.reached != plan->new_blocks)
 		e4_cli_warn(cli, "the kernel stopped at %llu blocks; the plan predicted %llu",
-			    (unsigned long long)reached,
+			    (unsigned long long)res.reached,
 			    (unsigned long long)plan->new_blocks);
-	if (!o->quiet && !o->out.json) {
-		e4_human_size(reached * plan->block_size, h, sizeof(h));
-		if (plan->online)
-			printf("%s: grown from %llu to %llu blocks (%s) in %u step%s\n",
-			       e4_target_name(e4_fs_target(fs)),
-			       (unsigned long long)plan->old_blocks,
-			       (unsigned long long)reached, h, gp.calls,
-			       gp.calls == 1 ? "" : "s");
-		else
-			printf("%s: grown from %llu to %llu blocks (%s) offline\n",
-			       e4_target_name(e4_fs_target(fs)),
-			       (unsigned long long)plan->old_blocks,
-			       (unsigned long long)reached, h);
-	}
+	if (o->quiet || o->out.json)
+		return E4_EXIT_OK;
+	e4_human_size(res.reached * plan->block_size, h, sizeof(h));
+	if (plan->online)
+		printf("%s: grown from %llu to %llu blocks (%s) in %u step%s\n",
+		       e4_target_name(t), (unsigned long long)plan->old_blocks,
+		       (unsigned long long)res.reached, h, res.steps,
+		       res.steps == 1 ? "" : "s");
+	else
+		printf("%s: grown from %llu to %llu blocks (%s) offline\n",
+		       e4_target_name(t), (unsigned long long)plan->old_blocks,
+		       (unsigned long long)res.reached, h);
 	return E4_EXIT_OK;
 }
 
@@ -167,29 +114,6 @@ static int refusals(const struct e4_cli *cli, const struct e4_target *t,
 		}
 	}
 	return e4_cli_fail(cli);
-}
-
-/*
- * Read-only in both cases, for the plan: mounted, the kernel does the
- * writing; unmounted, the handle becomes read-write (and the undo file is
- * created) only once the plan, the safety gates and every other refusal
- * have passed, so a refused command writes nothing anywhere, not even
- * the MMP block.
- */
-static int open_fs(const struct resize_opts *o, const struct e4_target *t,
-		   struct e4_fs **fs, uint64_t *cur, struct e4_err *err)
-{
-	int rc;
-
-	if (t->mounted) {
-		rc = e4_fs_open(t, 0, fs, err);
-		return rc ? rc : e4_resize_live_blocks(t, cur, err);
-	}
-	rc = e4_fs_open(t, o->force ? E4_FS_FORCE : 0, fs, err);
-	if (rc)
-		return rc;
-	*cur = ext2fs_blocks_count(e4_fs_ext2(*fs)->super);
-	return 0;
 }
 
 /*
@@ -228,12 +152,12 @@ int cmd_resize(struct e4_cli *cli)
 		E4_SYSROOT_OPTION(&o.sysroot),
 		POPT_TABLEEND
 	};
+	struct e4_resize_request req = { 0 };
+	const struct e4_resize_facts *f;
 	struct e4_target *t = NULL;
-	struct e4_fs *fs = NULL;
+	struct e4_resize *rs = NULL;
 	struct e4_err err = { 0 };
 	struct e4_resize_plan plan;
-	uint64_t cur, want, step = 0;
-	uint32_t bs;
 	int rc;
 
 	e4_resize_cli_columns(cli, &o.out);
@@ -260,34 +184,27 @@ int cmd_resize(struct e4_cli *cli)
 					e4_target_name(t));
 		goto out;
 	}
-	rc = open_fs(&o, t, &fs, &cur, &err);
+	rc = e4_resize_begin(t, o.force, o.sysroot, &rs, &err);
 	if (rc) {
 		rc = e4_cli_error(cli, &err);
 		goto out;
 	}
-	bs = e4_fs_ext2(fs)->blocksize;
-	rc = e4_size_parse(cli->nargs > 1 ? cli->args[1] : NULL, bs, cur, t->size,
-			   &want, &err);
+	f = e4_resize_facts(rs);
+	rc = e4_size_parse(cli->nargs > 1 ? cli->args[1] : NULL,
+			   f->geom.block_size, f->geom.blocks, t->size,
+			   &req.blocks, &err);
 	if (!rc && o.step)
-		rc = e4_size_parse(o.step, bs, 0, 0, &step, &err);
+		rc = e4_size_parse(o.step, f->geom.block_size, 0, 0,
+				   &req.step_blocks, &err);
 	if (rc) {
 		rc = e4_cli_usage_error(cli, "%s", err.msg);
 		goto out;
 	}
 	if (!o.step && (o.progress || isatty(STDERR_FILENO)))
-		step = E4_RESIZE_STEP_AUTO;
-	if (t->mounted)
-		rc = e4_resize_plan_online(fs, want, step, o.sysroot, &plan, &err);
-	else
-		rc = e4_resize_plan_offline(fs, want, &plan, &err);
-	if (!rc && !t->mounted && !o.force)
-		e4_resize_plan_gates(fs, &plan);
-	if (!rc && o.legacy)
-		e4_resize_plan_legacy(fs, &plan);
-	if (rc) {
-		rc = e4_cli_error(cli, &err);
-		goto out;
-	}
+		req.step_blocks = E4_RESIZE_STEP_AUTO;
+	req.legacy = o.legacy;
+	req.force = o.force;
+	e4_resize_plan(f, &req, &plan);
 	if ((!o.quiet || o.dry_run) && e4_resize_print_plan(&o.out, t, &plan)) {
 		rc = e4_cli_fail(cli);
 		goto out;
@@ -309,18 +226,11 @@ int cmd_resize(struct e4_cli *cli)
 		rc = E4_EXIT_OK;
 		goto out;
 	}
-	if (!t->mounted) {
-		rc = e4_fs_reopen_write(fs, o.force ? E4_FS_FORCE : 0, o.undo, &err);
-		if (rc) {
-			rc = e4_cli_error(cli, &err);
-			goto out;
-		}
-	}
-	rc = grow(cli, &o, fs, &plan);
+	rc = grow(cli, &o, rs, t, &plan);
 	if (rc == E4_EXIT_OK)
 		undo_note(cli, &o, t, &plan);
 out:
-	e4_fs_close(fs);
+	e4_resize_end(rs);
 	e4_target_free(t);
 	return rc;
 }

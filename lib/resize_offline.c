@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Growing an unmounted ext2/3/4 filesystem through libext2fs: the plan
- * (the geometry after the grow and every reason it cannot happen) and the
- * engine that carries it out.  New descriptor blocks come out of the
- * reserved GDT blocks while they last; past them the filesystem is
+ * Growing an unmounted ext2/3/4 filesystem through libext2fs: the engine
+ * that carries out a plan of lib/resize_plan.c (the geometry after the
+ * grow is lib/geom.c's e4_geom_layout).  New descriptor blocks come out
+ * of the reserved GDT blocks while they last; past them the filesystem is
  * converted to meta_bg the way the kernel does it online.  Everything is
  * prepared in memory first; the only writes before the commit go to the
  * new space (inode tables of the new groups) and to the primary
@@ -12,282 +12,21 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "e4/geom.h"
 #include "e4/resize.h"
-
-/*
- * A new last group smaller than its own metadata plus this many blocks is
- * not worth having: the size is trimmed back to the group's start, as
- * resize2fs does, so that both tools agree on the result.
- */
-#define LAST_GROUP_SLACK 50
-
-/* The filesystem after the grow, as the plan and the engine see it. */
-struct layout {
-	uint64_t blocks;
-	dgrp_t groups;
-	uint64_t desc_blocks;
-	uint32_t reserved_gdt;		/* s_reserved_gdt_blocks after */
-	bool meta_bg;			/* after (set or converted) */
-	bool to_meta_bg;		/* this grow converts */
-	uint32_t first_meta_bg;
-	uint32_t backup_bgs[2];		/* sparse_super2 */
-	/*
-	 * Old groups whose sparse_super2 backup goes away (its superblock
-	 * and descriptor blocks freed, a meta_bg descriptor copy moved to
-	 * the group's first block), and old groups that would gain one,
-	 * which nothing here can make room for.
-	 */
-	dgrp_t dropped[2];
-	int ndropped;
-	bool gains_backup;
-	uint64_t inodes;
-};
-
-static uint64_t group_start(ext2_filsys fs, uint64_t group)
-{
-	return fs->super->s_first_data_block +
-	       group * (uint64_t)fs->super->s_blocks_per_group;
-}
-
-static uint64_t groups_for(ext2_filsys fs, uint64_t blocks)
-{
-	uint64_t bpg = fs->super->s_blocks_per_group;
-
-	return (blocks - fs->super->s_first_data_block + bpg - 1) / bpg;
-}
-
-static bool has_super_after(ext2_filsys fs, const struct layout *l,
-			    dgrp_t group);
-
-/*
- * Where the two sparse_super2 backups go when the group count grows.  As
- * resize2fs: a one-group filesystem gets its first backup in group 1, the
- * second backup follows the last group (and a filesystem of fewer than
- * three groups gets one there).  Unlike resize2fs, mke2fs's pair {0, 1}
- * of a two-group filesystem becomes {1, last}, as mke2fs would make it:
- * group 1 keeps the backup it has instead of losing it.  New backups are
- * only ever put in new groups; an old group that loses one is recorded,
- * for the engine to free its blocks.
- */
-static void sparse_super2_backups(ext2_filsys fs, struct layout *l)
-{
-	const struct ext2_super_block *sb = fs->super;
-	dgrp_t old_n = fs->group_desc_count, last = l->groups - 1;
-	int i;
-
-	if (old_n == 1)
-		l->backup_bgs[0] = 1;
-	else if (old_n == 2 && sb->s_backup_bgs[0] == 0 &&
-		 sb->s_backup_bgs[1] == 1 && l->groups > 2)
-		l->backup_bgs[0] = 1;
-	if ((old_n < 3 && l->groups > 2) || sb->s_backup_bgs[1])
-		l->backup_bgs[1] = last;
-
-	for (i = 0; i < 2; i++) {
-		dgrp_t was = sb->s_backup_bgs[i], now = l->backup_bgs[i];
-
-		if (was && was < old_n && ext2fs_bg_has_super(fs, was) &&
-		    !has_super_after(fs, l, was) &&
-		    (l->ndropped == 0 || l->dropped[0] != was))
-			l->dropped[l->ndropped++] = was;
-		if (now && now < old_n && !ext2fs_bg_has_super(fs, now))
-			l->gains_backup = true;
-	}
-}
-
-static void layout_for(ext2_filsys fs, uint64_t blocks, struct layout *l)
-{
-	struct ext2_super_block *sb = fs->super;
-	uint64_t dpb = EXT2_DESC_PER_BLOCK(sb), groups = groups_for(fs, blocks);
-	uint64_t o_desc = fs->desc_blocks, rsv = sb->s_reserved_gdt_blocks;
-
-	memset(l, 0, sizeof(*l));
-	l->blocks = blocks;
-	l->groups = groups > 0xFFFFFFFFULL ? 0xFFFFFFFF : (dgrp_t)groups;
-	l->desc_blocks = (groups + dpb - 1) / dpb;
-	l->reserved_gdt = rsv;
-	l->meta_bg = ext2fs_has_feature_meta_bg(sb);
-	l->first_meta_bg = sb->s_first_meta_bg;
-	l->inodes = groups * sb->s_inodes_per_group;
-	if (!l->meta_bg && l->desc_blocks > o_desc) {
-		if (ext2fs_has_feature_resize_inode(sb) &&
-		    l->desc_blocks <= o_desc + rsv) {
-			l->reserved_gdt = rsv - (l->desc_blocks - o_desc);
-		} else {
-			/*
-			 * As ext4_resize_fs: the reserved GDT blocks become
-			 * ordinary descriptor blocks first, then meta_bg
-			 * starts where they end.  Nothing has to be freed.
-			 */
-			l->meta_bg = l->to_meta_bg = true;
-			l->first_meta_bg = o_desc +
-				(ext2fs_has_feature_resize_inode(sb) ? rsv : 0);
-			l->reserved_gdt = 0;
-		}
-	}
-	l->backup_bgs[0] = sb->s_backup_bgs[0];
-	l->backup_bgs[1] = sb->s_backup_bgs[1];
-	if (ext2fs_has_feature_sparse_super2(sb) && l->groups > fs->group_desc_count)
-		sparse_super2_backups(fs, l);
-}
-
-static bool has_super_after(ext2_filsys fs, const struct layout *l,
-			    dgrp_t group)
-{
-	if (group == 0)
-		return true;
-	if (ext2fs_has_feature_sparse_super2(fs->super))
-		return group == l->backup_bgs[0] || group == l->backup_bgs[1];
-	/* Without sparse_super2 the answer does not depend on the size. */
-	return ext2fs_bg_has_super(fs, group);
-}
-
-/* Blocks a group needs for its own metadata once the grow is done. */
-static uint64_t overhead_after(ext2_filsys fs, const struct layout *l,
-			       dgrp_t group)
-{
-	uint64_t dpb = EXT2_DESC_PER_BLOCK(fs->super), n = 2;
-
-	n += fs->inode_blocks_per_group;
-	if (has_super_after(fs, l, group))
-		n += 1 + (l->meta_bg ? l->first_meta_bg :
-			  l->desc_blocks + l->reserved_gdt);
-	if (l->meta_bg && group / dpb >= l->first_meta_bg) {
-		uint64_t in = group % dpb;
-
-		if (in == 0 || in == 1 || in == dpb - 1)
-			n++;
-	}
-	return n;
-}
-
-static void refuse(struct e4_resize_plan *plan, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void refuse(struct e4_resize_plan *plan, int code, const char *fmt, ...)
-{
-	va_list ap;
-	int i = plan->nrefusals;
-
-	if (i >= E4_PLAN_MAX_REFUSALS)
-		return;
-	plan->refusals[i].code = code;
-	va_start(ap, fmt);
-	vsnprintf(plan->refusals[i].msg, sizeof(plan->refusals[i].msg), fmt, ap);
-	va_end(ap);
-	plan->nrefusals++;
-}
-
-int e4_resize_plan_offline(const struct e4_fs *efs, uint64_t new_blocks,
-			   struct e4_resize_plan *plan, struct e4_err *err)
-{
-	ext2_filsys fs = e4_fs_ext2(efs);
-	const struct e4_target *t = e4_fs_target(efs);
-	struct ext2_super_block *sb = fs->super;
-	uint64_t cur = ext2fs_blocks_count(sb), n = new_blocks;
-	uint64_t ratio = EXT2FS_CLUSTER_RATIO(fs);
-	struct layout l;
-
-	(void)err;
-	memset(plan, 0, sizeof(*plan));
-	plan->online = false;
-	plan->block_size = fs->blocksize;
-	plan->requested_blocks = new_blocks;
-	plan->old_blocks = cur;
-	plan->old_groups = fs->group_desc_count;
-	plan->old_desc_blocks = fs->desc_blocks;
-	plan->reserved_gdt_blocks = sb->s_reserved_gdt_blocks;
-	plan->old_inodes = sb->s_inodes_count;
-	plan->device_size = t->size;
-	plan->steps = 1;
-
-	/* bigalloc: a filesystem ends on a cluster boundary. */
-	if (n % ratio) {
-		n -= n % ratio;
-		plan->rounded_to_cluster = true;
-	}
-	if (n < cur) {
-		refuse(plan, -EOPNOTSUPP,
-		       "shrinking an unmounted filesystem is not supported yet (%llu blocks requested, it has %llu)",
-		       (unsigned long long)new_blocks, (unsigned long long)cur);
-		n = cur;
-	}
-	for (;;) {
-		dgrp_t last;
-
-		layout_for(fs, n, &l);
-		last = l.groups - 1;
-		if (n <= cur || last < fs->group_desc_count)
-			break;
-		if (n - group_start(fs, last) >=
-		    overhead_after(fs, &l, last) + LAST_GROUP_SLACK)
-			break;
-		n = group_start(fs, last);
-	}
-
-	plan->new_blocks = n;
-	plan->new_groups = l.groups;
-	plan->new_desc_blocks = l.desc_blocks;
-	plan->reserved_gdt_covers = !l.to_meta_bg;
-	plan->meta_bg_conversion = l.to_meta_bg;
-	plan->new_inodes = l.inodes;
-
-	if (!ext2fs_has_feature_64bit(sb) && n > 0xFFFFFFFFULL)
-		refuse(plan, -EFBIG,
-		       "without the 64bit feature a filesystem has at most 4294967295 blocks (%llu requested)",
-		       (unsigned long long)n);
-	if (l.inodes > 0xFFFFFFFFULL)
-		refuse(plan, -EOVERFLOW,
-		       "%u groups of %u inodes would pass the limit of 4294967295 inodes",
-		       l.groups, sb->s_inodes_per_group);
-	if (ext2fs_has_feature_resize_inode(sb) &&
-	    ext2fs_has_feature_meta_bg(sb))
-		refuse(plan, -EUCLEAN,
-		       "resize_inode and meta_bg are both set, which is invalid; run e2fsck first");
-	if (t->is_blockdev && n * (uint64_t)fs->blocksize > t->size)
-		refuse(plan, -ENOSPC,
-		       "the device has %llu bytes, %llu blocks of %u need %llu",
-		       (unsigned long long)t->size, (unsigned long long)n,
-		       fs->blocksize,
-		       (unsigned long long)(n * (uint64_t)fs->blocksize));
-	/*
-	 * Moving a backup out of a bigalloc cluster that other metadata
-	 * may share needs care this engine does not take yet.
-	 */
-	if (l.ndropped && ratio > 1)
-		refuse(plan, -EOPNOTSUPP,
-		       "moving the sparse_super2 backup of a bigalloc filesystem is not supported");
-	if (l.gains_backup)
-		refuse(plan, -EOPNOTSUPP,
-		       "a sparse_super2 backup would have to go into a group in use (backup groups %u and %u)",
-		       l.backup_bgs[0], l.backup_bgs[1]);
-	return 0;
-}
-
-void e4_resize_plan_gates(const struct e4_fs *efs, struct e4_resize_plan *plan)
-{
-	const char *name = e4_target_name(e4_fs_target(efs));
-	struct e4_err e = { 0 };
-	unsigned int i;
-
-	for (i = 0; i < E4_FS_NGATES; i++)
-		if (e4_fs_gate(e4_fs_ext2(efs), i, name, &e))
-			refuse(plan, -EUCLEAN, "%s", e.msg);
-}
 
 /* The state of one grow, from preparation to commit. */
 struct grow {
 	ext2_filsys fs;
 	const struct e4_target *t;
 	const char *name;
-	struct layout l;
+	struct e4_geom_layout l;
 	dgrp_t old_groups;
 	uint64_t old_blocks;
 	unsigned long old_desc_blocks;
@@ -503,7 +242,7 @@ static int set_geometry(struct grow *g, struct e4_err *err)
 {
 	ext2_filsys fs = g->fs;
 	struct ext2_super_block *sb = fs->super;
-	const struct layout *l = &g->l;
+	const struct e4_geom_layout *l = &g->l;
 	unsigned long old_len = g->old_desc_blocks * fs->blocksize;
 	unsigned long new_len = l->desc_blocks * fs->blocksize;
 	errcode_t ret;
@@ -548,7 +287,7 @@ static int set_geometry(struct grow *g, struct e4_err *err)
 	fs->desc_blocks = l->desc_blocks;
 
 	ret = ext2fs_resize_block_bitmap2(l->blocks - 1,
-					  group_start(fs, l->groups) - 1,
+					  ext2fs_group_first_block2(fs, l->groups) - 1,
 					  fs->block_map);
 	if (!ret)
 		ret = ext2fs_resize_inode_bitmap2(l->inodes, l->inodes,
@@ -815,6 +554,7 @@ static int check_plan(struct grow *g, const struct e4_resize_plan *plan,
 		      struct e4_err *err)
 {
 	ext2_filsys fs = g->fs;
+	struct e4_geom geom;
 
 	if (plan->online)
 		return e4_err_set(err, -EINVAL, "%s: an online plan given to the offline engine",
@@ -829,7 +569,8 @@ static int check_plan(struct grow *g, const struct e4_resize_plan *plan,
 		return e4_err_set(err, -ESTALE,
 				  "%s: the filesystem changed since the plan was made",
 				  g->name);
-	layout_for(fs, plan->new_blocks, &g->l);
+	e4_geom_from_fs(fs, &geom);
+	e4_geom_layout(&geom, plan->new_blocks, &g->l);
 	if (g->l.groups != plan->new_groups ||
 	    g->l.desc_blocks != plan->new_desc_blocks)
 		return e4_err_set(err, -EINVAL, "%s: the plan does not match the filesystem",

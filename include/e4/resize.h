@@ -2,20 +2,24 @@
 #ifndef E4_RESIZE_H
 #define E4_RESIZE_H
 
+#include <signal.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "e4/err.h"
 #include "e4/fs.h"
+#include "e4/geom.h"
 #include "e4/job.h"
 
 /*
- * Growing a filesystem: SIZE parsing and the plan, shared by the online
- * path (lib/resize_online.c, the kernel's ioctls on a mounted filesystem)
- * and the offline path (lib/resize_offline.c, libext2fs on an unmounted
- * one).  A plan is computed before anything is written and lists every
- * reason the resize would be refused; an engine refuses a plan that has
- * any.
+ * Resizing a filesystem, by phase: SIZE parsing (lib/size.c), the facts
+ * (lib/resize_facts.c), the plan, a pure function of facts and request
+ * (lib/resize_plan.c), and the run (lib/resize.c) through the online
+ * engine (lib/resize_online.c, the kernel's ioctls on a mounted
+ * filesystem) or the offline one (lib/resize_offline.c, libext2fs on an
+ * unmounted one).  A plan lists every reason the resize would be refused;
+ * an engine refuses a plan that has any.
  */
 
 /*
@@ -30,7 +34,47 @@ int e4_size_parse(const char *arg, uint32_t block_size, uint64_t cur_blocks,
 
 #define E4_PLAN_MAX_REFUSALS 8
 
+/*
+ * Everything the plan depends on, gathered once by e4_resize_facts_gather
+ * (every system call of the plan happens there: the live superblock, the
+ * capability, mountinfo, sysfs, uname, the safety gates).  A test fills
+ * one by hand.
+ */
+struct e4_resize_facts {
+	const struct e4_target *t;	/* names, mount point, device size */
+	struct e4_geom geom;		/* mounted: the kernel's superblock */
+	uint16_t state;			/* s_state (EXT2_ERROR_FS) */
+	/* Mounted only. */
+	bool cap_sys_resource;		/* false: the kernel refuses */
+	uint64_t errors_count;		/* /sys/fs/ext4/<dev>/errors_count */
+	bool mount_readonly;		/* the mount or its superblock is ro */
+	uint64_t mount_sb;		/* sb= mount option (1k units), 0: none */
+	bool kernel_meta_bg_resize;	/* /sys/fs/ext4/features/meta_bg_resize */
+	bool kernel_converts_any;	/* converts to meta_bg on any growth */
+	/* Unmounted only: why gate i (lib/gate.c) refuses, "" when it passes. */
+	char gates[E4_FS_NGATES][sizeof(((struct e4_err *)0)->msg)];
+};
+
+/* step_blocks: steps when the growth is large. */
+#define E4_RESIZE_STEP_AUTO UINT64_MAX
+
+/* What the user asked for. */
+struct e4_resize_request {
+	uint64_t blocks;		/* SIZE in blocks, before rounding */
+	uint64_t step_blocks;		/* online: 0 one call, or AUTO */
+	bool legacy;			/* online: GROUP_EXTEND + GROUP_ADD */
+	bool force;			/* offline: skip the safety gates */
+};
+
+enum e4_resize_method {
+	E4_RESIZE_ONLINE,		/* EXT4_IOC_RESIZE_FS, maybe in steps */
+	E4_RESIZE_ONLINE_LEGACY,	/* GROUP_EXTEND, then GROUP_ADD */
+	E4_RESIZE_OFFLINE_GROW,		/* libext2fs, lib/resize_offline.c */
+	E4_RESIZE_OFFLINE_SHRINK,	/* not yet: always refused */
+};
+
 struct e4_resize_plan {
+	enum e4_resize_method method;
 	bool online;			/* kernel ioctls (mounted) or libext2fs */
 	uint32_t block_size;
 	uint64_t requested_blocks;	/* as parsed, before rounding */
@@ -45,6 +89,14 @@ struct e4_resize_plan {
 	uint64_t device_size;		/* bytes */
 	uint64_t step_blocks;		/* online: grow in steps of this (0: one) */
 	uint32_t steps;
+	/*
+	 * Shrink (E4_RESIZE_OFFLINE_SHRINK): the smallest size the data
+	 * allows, and what has to move out of the groups that go.  Zero
+	 * until a shrink engine counts them.
+	 */
+	uint64_t min_blocks;
+	uint64_t blocks_to_move;
+	uint64_t inodes_to_move;
 	int nrefusals;
 	struct {
 		int code;		/* -errno the kernel/engine would return */
@@ -53,27 +105,68 @@ struct e4_resize_plan {
 	bool legacy;			/* online through GROUP_EXTEND/GROUP_ADD */
 };
 
-/* step_blocks for e4_resize_plan_online: steps when the growth is large. */
-#define E4_RESIZE_STEP_AUTO UINT64_MAX
-
-/* Plans; 0 even when the plan has refusals (they are in the plan). */
-int e4_resize_plan_online(const struct e4_fs *fs, uint64_t new_blocks,
-			  uint64_t step_blocks, const char *sysroot,
-			  struct e4_resize_plan *plan, struct e4_err *err);
 /*
- * Add the refusals of the pre-3.3 path (GROUP_EXTEND, then GROUP_ADD per
- * group) to an online plan and mark it legacy; the online engine falls
- * back to that path by itself when the kernel lacks RESIZE_FS.
+ * Gather the facts for fs (opened read-only by e4_fs_open); sysroot
+ * prefixes the sysfs reads (NULL: the running kernel).
  */
-void e4_resize_plan_legacy(const struct e4_fs *fs,
-			   struct e4_resize_plan *plan);
+int e4_resize_facts_gather(const struct e4_fs *fs, const char *sysroot,
+			   struct e4_resize_facts *f, struct e4_err *err);
+
+/*
+ * The plan: a pure function of the facts and the request, with every
+ * reason the resize would be refused in plan->refusals.
+ */
+void e4_resize_plan(const struct e4_resize_facts *f,
+		    const struct e4_resize_request *req,
+		    struct e4_resize_plan *plan);
+
+/* Gather the facts of an unmounted fs and plan a grow without gates. */
 int e4_resize_plan_offline(const struct e4_fs *fs, uint64_t new_blocks,
 			   struct e4_resize_plan *plan, struct e4_err *err);
+
 /*
- * Add a refusal to an offline plan for every safety gate (lib/gate.c)
- * the filesystem fails; --force is the caller's reason not to call it.
+ * A resize from the first read to the verified result (lib/resize.c):
+ * e4_resize_begin opens the target read-only and gathers the facts; the
+ * caller plans (e4_resize_plan) and shows the plan; e4_resize_run then
+ * reopens for writing (offline, through the undo file when asked),
+ * checks that nothing changed since the facts were gathered (-ESTALE),
+ * runs the engine and verifies the block count it left.
  */
-void e4_resize_plan_gates(const struct e4_fs *fs, struct e4_resize_plan *plan);
+struct e4_resize;
+
+int e4_resize_begin(const struct e4_target *t, bool force, const char *sysroot,
+		    struct e4_resize **out, struct e4_err *err);
+const struct e4_resize_facts *e4_resize_facts(const struct e4_resize *rs);
+void e4_resize_end(struct e4_resize *rs);
+
+/* Where a run is, reported after each step (online) or group (offline). */
+struct e4_resize_progress {
+	uint64_t blocks;		/* the filesystem's size now */
+	uint64_t groups;		/* groups reached */
+	uint64_t done, total;		/* blocks added, blocks to add */
+};
+
+typedef void (*e4_resize_progress_fn)(void *arg,
+				      const struct e4_resize_progress *p);
+
+struct e4_resize_job {
+	e4_resize_progress_fn progress;	/* may be NULL */
+	void *arg;
+	const volatile sig_atomic_t *cancel;	/* may be NULL */
+};
+
+struct e4_resize_result {
+	uint64_t reached;		/* blocks at the end, whatever the outcome */
+	unsigned int steps;		/* online: ioctls that went through */
+};
+
+/*
+ * Run plan (from e4_resize_plan on e4_resize_facts(rs)).  -EINTR when
+ * job->cancel stopped it at a consistent point (err says where).
+ */
+int e4_resize_run(struct e4_resize *rs, const struct e4_resize_plan *plan,
+		  const char *undo_file, const struct e4_resize_job *job,
+		  struct e4_resize_result *res, struct e4_err *err);
 
 /*
  * Offline grow of an fs opened with E4_FS_WRITE (or made writable with
@@ -95,15 +188,12 @@ int e4_resize_offline(struct e4_fs *fs, const struct e4_resize_plan *plan,
  * filesystem consistent at *reached blocks.  A failed ioctl is explained
  * (missing capability, recorded errors, read-only mount, ...) in err.
  * *reached is the block count the kernel reports at the end, whatever
- * the outcome; job progress is (blocks added, blocks to add).
+ * the outcome; job progress is (blocks added, blocks to add), once after
+ * every ioctl.
  */
 int e4_resize_online(const struct e4_fs *fs, const struct e4_resize_plan *plan,
 		     const struct e4_job *job, uint64_t *reached,
 		     struct e4_err *err);
-
-/* The block count of a mounted filesystem as the kernel has it now. */
-int e4_resize_live_blocks(const struct e4_target *t, uint64_t *blocks,
-			  struct e4_err *err);
 
 /*
  * What to do when the device looks smaller than wanted: for a loop device
