@@ -224,7 +224,7 @@ int cmd_resize(struct e4_cli *cli)
 		{ "legacy-ioctls", '\0', POPT_ARG_NONE, &o.legacy, 0,
 		  "online: use GROUP_EXTEND + GROUP_ADD, as for kernels before 3.3", NULL },
 		{ "force", 'f', POPT_ARG_NONE, &o.force, 0,
-		  "offline: skip the safety checks (e2fsck state)", NULL },
+		  "offline: write despite the e2fsck state or wrong free counts (never past a bad checksum)", NULL },
 		{ "undo", 'z', POPT_ARG_STRING, &o.undo, 0,
 		  "offline: save overwritten blocks for e2undo", "FILE" },
 		E4_OUTPUT_OPTIONS(&o.out),
@@ -235,6 +235,7 @@ int cmd_resize(struct e4_cli *cli)
 	struct e4_target *t = NULL;
 	struct e4_fs *fs = NULL;
 	struct e4_err err = { 0 };
+	struct e4_gate_result gates = { 0 };
 	struct e4_resize_plan plan;
 	uint64_t cur, want, step = 0;
 	uint32_t bs;
@@ -284,8 +285,11 @@ int cmd_resize(struct e4_cli *cli)
 		rc = e4_resize_plan_online(fs, want, step, o.sysroot, &plan, &err);
 	else
 		rc = e4_resize_plan_offline(fs, want, &plan, &err);
-	if (!rc && !t->mounted && !o.force)
-		e4_resize_plan_gates(fs, &plan);
+	/* The hard gates (checksums, impossible counts) hold with --force too. */
+	if (!rc && !t->mounted)
+		rc = e4_gate_run(fs, &gates, &err);
+	if (!rc && !t->mounted)
+		e4_resize_plan_gates(&gates, e4_target_name(t), o.force, &plan);
 	if (!rc && o.legacy)
 		e4_resize_plan_legacy(fs, &plan);
 	if (rc) {
@@ -324,6 +328,7 @@ int cmd_resize(struct e4_cli *cli)
 	if (rc == E4_EXIT_OK)
 		undo_note(cli, &o, t, &plan);
 out:
+	e4_gate_result_free(&gates);
 	e4_fs_close(fs);
 	e4_target_free(t);
 	return rc;

@@ -39,7 +39,7 @@ static int check_size(const struct e4_target *t, ext2_filsys fs,
 static int fs_open(const struct e4_target *t, unsigned int flags,
 		   io_manager io, struct e4_fs **out, struct e4_err *err)
 {
-	int oflags = EXT2_FLAG_64BITS | EXT2_FLAG_IGNORE_CSUM_ERRORS;
+	int oflags = EXT2_FLAG_64BITS;
 	struct e4_fs *efs;
 	errcode_t ret;
 	int rc;
@@ -49,10 +49,16 @@ static int fs_open(const struct e4_target *t, unsigned int flags,
 		return e4_err_set(err, -EBUSY,
 				  "%s: mounted on %s; unmount it first",
 				  e4_target_name(t), t->mountpoint);
+	/*
+	 * Readers must show damage, so they take what checksums do not
+	 * vouch for; a writer verifies them, as libext2fs would rewrite a
+	 * bad one as good with whatever block it covers (the gates of
+	 * lib/gate.c refuse such a filesystem before a writer opens it).
+	 */
 	if (flags & E4_FS_WRITE)
 		oflags |= EXT2_FLAG_RW | EXT2_FLAG_EXCLUSIVE;
 	else
-		oflags |= EXT2_FLAG_SKIP_MMP;
+		oflags |= EXT2_FLAG_SKIP_MMP | EXT2_FLAG_IGNORE_CSUM_ERRORS;
 	if (flags & E4_FS_FORCE)
 		oflags |= EXT2_FLAG_FORCE;
 	if (t->mounted || (flags & E4_FS_DIRECT))

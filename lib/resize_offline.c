@@ -19,6 +19,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "e4/gate.h"
 #include "e4/resize.h"
 
 /*
@@ -271,15 +272,18 @@ int e4_resize_plan_offline(const struct e4_fs *efs, uint64_t new_blocks,
 	return 0;
 }
 
-void e4_resize_plan_gates(const struct e4_fs *efs, struct e4_resize_plan *plan)
+void e4_resize_plan_gates(const struct e4_gate_result *gates, const char *name,
+			  bool force, struct e4_resize_plan *plan)
 {
-	const char *name = e4_target_name(e4_fs_target(efs));
-	struct e4_err e = { 0 };
-	unsigned int i;
+	char buf[sizeof(plan->refusals[0].msg)];
+	size_t i;
 
-	for (i = 0; i < E4_FS_NGATES; i++)
-		if (e4_fs_gate(e4_fs_ext2(efs), i, name, &e))
-			refuse(plan, -EUCLEAN, "%s", e.msg);
+	for (i = 0; i < gates->n; i++) {
+		if (!e4_gate_refuses(&gates->findings[i], force))
+			continue;
+		e4_gate_refusal(&gates->findings[i], name, buf, sizeof(buf));
+		refuse(plan, -EUCLEAN, "%s", buf);
+	}
 }
 
 /* The state of one grow, from preparation to commit. */

@@ -54,17 +54,6 @@ void e4_fs_close(struct e4_fs *fs);
 ext2_filsys e4_fs_ext2(const struct e4_fs *fs);
 const struct e4_target *e4_fs_target(const struct e4_fs *fs);
 
-/*
- * The safety gates of lib/gate.c (see e4/gate.h) one at a time, for a
- * caller that lists every refusal: gate i (0 .. E4_FS_NGATES-1) gives 0
- * or -EUCLEAN with a message that does not start with name ("the journal
- * needs recovery; run 'e2fsck -f NAME' first, or use --force"); -ENOENT
- * past the last gate.
- */
-#define E4_FS_NGATES 5
-int e4_fs_gate(ext2_filsys fs, unsigned int i, const char *name,
-	       struct e4_err *err);
-
 /* Why the filesystem cannot grow online past max_blocks. */
 enum e4_grow_limit {
 	E4_GROW_DEVICE,		/* the device (or image file) ends there */

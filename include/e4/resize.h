@@ -28,7 +28,7 @@
 int e4_size_parse(const char *arg, uint32_t block_size, uint64_t cur_blocks,
 		  uint64_t device_bytes, uint64_t *blocks, struct e4_err *err);
 
-#define E4_PLAN_MAX_REFUSALS 8
+#define E4_PLAN_MAX_REFUSALS 16
 
 struct e4_resize_plan {
 	bool online;			/* kernel ioctls (mounted) or libext2fs */
@@ -70,10 +70,14 @@ void e4_resize_plan_legacy(const struct e4_fs *fs,
 int e4_resize_plan_offline(const struct e4_fs *fs, uint64_t new_blocks,
 			   struct e4_resize_plan *plan, struct e4_err *err);
 /*
- * Add a refusal to an offline plan for every safety gate (lib/gate.c)
- * the filesystem fails; --force is the caller's reason not to call it.
+ * Add a refusal to an offline plan for every finding of the safety gates
+ * (e4_gate_run, lib/gate.c) that refuses: all of them, or with force only
+ * the hard ones (bad checksums, impossible counts).  name is the target
+ * as the user called it, for the e2fsck command in the message.
  */
-void e4_resize_plan_gates(const struct e4_fs *fs, struct e4_resize_plan *plan);
+struct e4_gate_result;
+void e4_resize_plan_gates(const struct e4_gate_result *gates, const char *name,
+			  bool force, struct e4_resize_plan *plan);
 
 /*
  * Offline grow of an fs opened with E4_FS_WRITE (or made writable with
