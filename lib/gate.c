@@ -216,7 +216,10 @@ static int check_gates(struct builder *b, const struct e4_check_result *cr)
 			    add(b, k, "a free count disagrees with the bitmaps (%s)", one) :
 			    add(b, k, "%u free counts disagree with the bitmaps (%s, ...)", n, one);
 		} else if (n == 1) {
-			f = add(b, k, "the %s checksum of group %u is wrong (0x%llx stored, 0x%llx computed)",
+			/* Descriptor checksums as e2fsck prints them: 16 bits. */
+			f = add(b, k, k == E4_GATE_DESC_CSUM ?
+				"the %s checksum of group %u is wrong (0x%04llx stored, 0x%04llx computed)" :
+				"the %s checksum of group %u is wrong (0x%llx stored, 0x%llx computed)",
 				csum_subject(k), first->group,
 				(unsigned long long)first->found,
 				(unsigned long long)first->expected);

@@ -208,7 +208,8 @@ static int scan_table(ext2_filsys fs, struct e4_inline_set *set,
 		return e4_err_sys(err, -ENOMEM, "while scanning inodes");
 	ret = ext2fs_open_inode_scan(fs, 64, &scan);
 	if (ret) {
-		rc = e4_err_ext2(err, ret, "while starting the inode scan");
+		rc = e4_err_ext2(err, ret, "%s: while starting the inode scan",
+				 fs->device_name);
 		goto out_free;
 	}
 	ext2fs_inode_scan_flags(scan, EXT2_SF_SKIP_MISSING_ITABLE, 0);
@@ -232,7 +233,8 @@ static int scan_table(ext2_filsys fs, struct e4_inline_set *set,
 			continue;
 		}
 		if (ret) {
-			rc = e4_err_ext2(err, ret, "while reading inode %u", ino);
+			rc = e4_err_ext2(err, ret, "%s: while reading inode %u",
+				 fs->device_name, ino);
 			goto out_scan;
 		}
 		if (!ino)
@@ -391,18 +393,22 @@ static int name_inodes(ext2_filsys fs, struct e4_inline_set *set,
 
 	c.nm = calloc(1, sizeof(*c.nm));
 	if (!c.nm)
-		return e4_err_sys(err, -ENOMEM, "while naming inodes");
+		return e4_err_sys(err, -ENOMEM, "%s: while naming inodes",
+				  fs->device_name);
 	set->names = c.nm;
 	for (ino = 1; ino <= end; ino++) {
 		if (!ext2fs_fast_test_inode_bitmap2(dirs, ino))
 			continue;
 		ret = ext2fs_dir_iterate2(fs, ino, 0, NULL, dir_entry, &c);
 		if (c.rc)
-			return e4_err_sys(err, c.rc, "while reading directory %u", ino);
+			return e4_err_sys(err, c.rc, "%s: while reading directory %u",
+					  fs->device_name, ino);
 		/* A broken directory leaves some names unknown, not the list. */
 		(void)ret;
 	}
-	qsort(c.nm->recs, c.nm->n, sizeof(*c.nm->recs), cmp_name);
+	/* No name found at all (entries lost): recs is NULL, qsort must not see it. */
+	if (c.nm->n)
+		qsort(c.nm->recs, c.nm->n, sizeof(*c.nm->recs), cmp_name);
 	for (i = 0; i < set->n; i++) {
 		struct e4_inline_ent *e = &set->ents[i];
 		const struct name_rec *r = name_of(c.nm, e->ino);
