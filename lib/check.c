@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -50,6 +51,7 @@ const char *e4_check_what_name(enum e4_check_what what)
 		[E4_CHECK_IBITMAP_CSUM] = "inode_bitmap_csum",
 		[E4_CHECK_SB_FREE_BLOCKS] = "sb_free_blocks",
 		[E4_CHECK_SB_FREE_INODES] = "sb_free_inodes",
+		[E4_CHECK_SB_CSUM] = "sb_csum",
 	};
 
 	return what < sizeof(names) / sizeof(names[0]) ? names[what] : "?";
@@ -321,6 +323,13 @@ static int compare(const struct check *c, const struct e4_gdt *gdt,
 	if (!rc && res->free_inodes != gdt->free_inodes)
 		rc = add(res, &cap, E4_CHECK_SUPERBLOCK, E4_CHECK_SB_FREE_INODES,
 			 res->free_inodes, gdt->free_inodes);
+	/* libext2fs opened it anyway (IGNORE_CSUM_ERRORS): say so. */
+	if (!rc && ext2fs_has_feature_metadata_csum(c->fs->super) &&
+	    !ext2fs_superblock_csum_verify(c->fs, c->fs->super))
+		rc = add(res, &cap, E4_CHECK_SUPERBLOCK, E4_CHECK_SB_CSUM,
+			 ext2fs_crc32c_le(~0U, (unsigned char *)c->fs->super,
+					  offsetof(struct ext2_super_block, s_checksum)),
+			 ext2fs_le32_to_cpu(c->fs->super->s_checksum));
 	return rc;
 }
 

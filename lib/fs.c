@@ -36,8 +36,9 @@ static int check_size(const struct e4_target *t, ext2_filsys fs,
 			  (unsigned long long)t->size);
 }
 
-static int fs_open(const struct e4_target *t, unsigned int flags,
-		   io_manager io, struct e4_fs **out, struct e4_err *err)
+static int fs_open_at(const struct e4_target *t, unsigned int flags,
+		      int superblock, unsigned int block_size, io_manager io,
+		      struct e4_fs **out, struct e4_err *err)
 {
 	int oflags = EXT2_FLAG_64BITS;
 	struct e4_fs *efs;
@@ -68,12 +69,16 @@ static int fs_open(const struct e4_target *t, unsigned int flags,
 	if (!efs)
 		return e4_err_sys(err, -ENOMEM, "%s", e4_target_name(t));
 	efs->target = t;
-	ret = ext2fs_open2(t->device, NULL, oflags, 0, 0, io, &efs->fs);
-	if (ret) {
+	ret = ext2fs_open2(t->device, NULL, oflags, superblock, block_size, io,
+			   &efs->fs);
+	if (ret && superblock)
+		rc = e4_err_ext2(err, ret, "%s: while opening the filesystem with the superblock at block %d (block size %u)",
+				 e4_target_name(t), superblock, block_size);
+	else if (ret)
 		rc = e4_err_ext2(err, ret, "%s: while opening the filesystem",
 				 e4_target_name(t));
+	if (ret)
 		goto out_free;
-	}
 	if (!(flags & E4_FS_FORCE)) {
 		rc = check_size(t, efs->fs, err);
 		if (rc)
@@ -88,10 +93,68 @@ out_free:
 	return rc;
 }
 
+static int fs_open(const struct e4_target *t, unsigned int flags,
+		   io_manager io, struct e4_fs **out, struct e4_err *err)
+{
+	return fs_open_at(t, flags, 0, 0, io, out, err);
+}
+
 int e4_fs_open(const struct e4_target *t, unsigned int flags,
 	       struct e4_fs **out, struct e4_err *err)
 {
 	return fs_open(t, flags, unix_io_manager, out, err);
+}
+
+int e4_fs_open_backup(const struct e4_target *t, uint64_t superblock,
+		      unsigned int block_size, struct e4_fs **out,
+		      struct e4_err *err)
+{
+	unsigned int bs;
+	int rc = -EINVAL;
+
+	*out = NULL;
+	if (!superblock || superblock > INT32_MAX)
+		return e4_err_set(err, -EINVAL, "%s: %llu is not a superblock location",
+				  e4_target_name(t), (unsigned long long)superblock);
+	if (block_size)
+		return fs_open_at(t, 0, superblock, block_size, unix_io_manager,
+				  out, err);
+	/* As e2fsck -b without -B: every block size, smallest first. */
+	for (bs = EXT2_MIN_BLOCK_SIZE; bs <= EXT2_MAX_BLOCK_SIZE; bs *= 2) {
+		rc = fs_open_at(t, 0, superblock, bs, unix_io_manager, out, NULL);
+		if (!rc)
+			return 0;
+	}
+	return e4_err_set(err, rc, "%s: no superblock at block %llu for any block size from %d to %d",
+			  e4_target_name(t), (unsigned long long)superblock,
+			  EXT2_MIN_BLOCK_SIZE, EXT2_MAX_BLOCK_SIZE);
+}
+
+int e4_fs_find_backups(const struct e4_target *t, uint64_t *blocks,
+		       size_t max, size_t *n, unsigned int *block_size)
+{
+	unsigned int bs;
+
+	*n = 0;
+	*block_size = 0;
+	for (bs = EXT2_MIN_BLOCK_SIZE; bs <= EXT2_MAX_BLOCK_SIZE; bs *= 2) {
+		/* Group 1's first block: where every layout keeps a backup. */
+		int sb = bs == 1024 ? 8193 : (int)bs * 8;
+		struct e4_fs *efs;
+		ext2_filsys fs;
+		dgrp_t g;
+
+		if (fs_open_at(t, E4_FS_FORCE, sb, bs, unix_io_manager, &efs, NULL))
+			continue;
+		fs = efs->fs;
+		*block_size = bs;
+		for (g = 1; g < fs->group_desc_count && *n < max; g++)
+			if (ext2fs_bg_has_super(fs, g))
+				blocks[(*n)++] = ext2fs_group_first_block2(fs, g);
+		e4_fs_close(efs);
+		return 0;
+	}
+	return -ENOENT;
 }
 
 /* Through the undo I/O manager, recording into undo_file (replaced). */

@@ -145,6 +145,8 @@ static enum e4_gate_what gate_of(enum e4_check_what w)
 		return E4_GATE_BBITMAP_CSUM;
 	case E4_CHECK_IBITMAP_CSUM:
 		return E4_GATE_IBITMAP_CSUM;
+	case E4_CHECK_SB_CSUM:
+		return E4_GATE_NR;	/* super_gates has it already */
 	default:
 		return E4_GATE_COUNTS;
 	}
