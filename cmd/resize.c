@@ -209,6 +209,23 @@ static void undo_note(const struct e4_cli *cli, const struct resize_opts *o,
 		o->undo, t->device, (unsigned long long)t->size, t->device);
 }
 
+/*
+ * Test hook: E4_TEST_HOLD_AFTER_LOCK_MS=N waits N ms once the write lock
+ * is held and before the first write, so that a test can start a second
+ * writer against the first at a known point.
+ */
+static void hold_after_lock(const struct e4_cli *cli)
+{
+	const char *s = getenv("E4_TEST_HOLD_AFTER_LOCK_MS");
+	long ms = s ? strtol(s, NULL, 10) : 0;
+
+	if (ms <= 0)
+		return;
+	fprintf(stderr, "%s: test hook: holding the write lock for %ld ms\n",
+		cli->prog, ms);
+	usleep(ms * 1000);
+}
+
 int cmd_resize(struct e4_cli *cli)
 {
 	struct resize_opts o = { 0 };
@@ -323,6 +340,7 @@ int cmd_resize(struct e4_cli *cli)
 			rc = e4_cli_error(cli, &err);
 			goto out;
 		}
+		hold_after_lock(cli);
 	}
 	rc = grow(cli, &o, fs, &plan);
 	if (rc == E4_EXIT_OK)

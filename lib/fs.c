@@ -5,11 +5,13 @@
  * and with O_DIRECT.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/file.h>
 
 #include <e2p/e2p.h>
 
@@ -19,7 +21,36 @@
 struct e4_fs {
 	ext2_filsys fs;
 	const struct e4_target *target;
+	int lock_fd;		/* writers: holds the flock, else -1 */
 };
+
+/*
+ * One writer at a time: an exclusive flock on the device node or image
+ * file, held from before the read-write open until the handle is closed.
+ * EXT2_FLAG_EXCLUSIVE (O_EXCL) covers block devices only; this covers
+ * images too, against every other e4ctl (the lock is advisory).
+ */
+static int lock_target(const struct e4_target *t, int *fdp, struct e4_err *err)
+{
+	int fd, e;
+
+	fd = open(t->device, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return e4_err_sys(err, -errno, "%s: while locking it for writing",
+				  e4_target_name(t));
+	if (!flock(fd, LOCK_EX | LOCK_NB)) {
+		*fdp = fd;
+		return 0;
+	}
+	e = errno;
+	close(fd);
+	if (e == EWOULDBLOCK)
+		return e4_err_set(err, -EBUSY,
+				  "%s: another e4ctl is writing to it; nothing was changed, try again once it has finished",
+				  e4_target_name(t));
+	return e4_err_sys(err, -e, "%s: while locking it for writing",
+			  e4_target_name(t));
+}
 
 static int check_size(const struct e4_target *t, ext2_filsys fs,
 		      struct e4_err *err)
@@ -36,9 +67,10 @@ static int check_size(const struct e4_target *t, ext2_filsys fs,
 			  (unsigned long long)t->size);
 }
 
+/* lock_fd: a lock the caller took (handed over, closed on failure), or -1. */
 static int fs_open_at(const struct e4_target *t, unsigned int flags,
 		      int superblock, unsigned int block_size, io_manager io,
-		      struct e4_fs **out, struct e4_err *err)
+		      int lock_fd, struct e4_fs **out, struct e4_err *err)
 {
 	int oflags = EXT2_FLAG_64BITS;
 	struct e4_fs *efs;
@@ -46,10 +78,13 @@ static int fs_open_at(const struct e4_target *t, unsigned int flags,
 	int rc;
 
 	*out = NULL;
-	if ((flags & E4_FS_WRITE) && t->mounted)
+	if ((flags & E4_FS_WRITE) && t->mounted) {
+		if (lock_fd >= 0)
+			close(lock_fd);
 		return e4_err_set(err, -EBUSY,
 				  "%s: mounted on %s; unmount it first",
 				  e4_target_name(t), t->mountpoint);
+	}
 	/*
 	 * Readers must show damage, so they take what checksums do not
 	 * vouch for; a writer verifies them, as libext2fs would rewrite a
@@ -66,9 +101,18 @@ static int fs_open_at(const struct e4_target *t, unsigned int flags,
 		oflags |= EXT2_FLAG_DIRECT_IO;
 
 	efs = calloc(1, sizeof(*efs));
-	if (!efs)
+	if (!efs) {
+		if (lock_fd >= 0)
+			close(lock_fd);
 		return e4_err_sys(err, -ENOMEM, "%s", e4_target_name(t));
+	}
 	efs->target = t;
+	efs->lock_fd = lock_fd;
+	if ((flags & E4_FS_WRITE) && lock_fd < 0) {
+		rc = lock_target(t, &efs->lock_fd, err);
+		if (rc)
+			goto out_free;
+	}
 	ret = ext2fs_open2(t->device, NULL, oflags, superblock, block_size, io,
 			   &efs->fs);
 	if (ret && superblock)
@@ -89,6 +133,8 @@ static int fs_open_at(const struct e4_target *t, unsigned int flags,
 out_close:
 	ext2fs_close_free(&efs->fs);
 out_free:
+	if (efs->lock_fd >= 0)
+		close(efs->lock_fd);
 	free(efs);
 	return rc;
 }
@@ -96,7 +142,7 @@ out_free:
 static int fs_open(const struct e4_target *t, unsigned int flags,
 		   io_manager io, struct e4_fs **out, struct e4_err *err)
 {
-	return fs_open_at(t, flags, 0, 0, io, out, err);
+	return fs_open_at(t, flags, 0, 0, io, -1, out, err);
 }
 
 int e4_fs_open(const struct e4_target *t, unsigned int flags,
@@ -118,10 +164,11 @@ int e4_fs_open_backup(const struct e4_target *t, uint64_t superblock,
 				  e4_target_name(t), (unsigned long long)superblock);
 	if (block_size)
 		return fs_open_at(t, 0, superblock, block_size, unix_io_manager,
-				  out, err);
+				  -1, out, err);
 	/* As e2fsck -b without -B: every block size, smallest first. */
 	for (bs = EXT2_MIN_BLOCK_SIZE; bs <= EXT2_MAX_BLOCK_SIZE; bs *= 2) {
-		rc = fs_open_at(t, 0, superblock, bs, unix_io_manager, out, NULL);
+		rc = fs_open_at(t, 0, superblock, bs, unix_io_manager, -1, out,
+				NULL);
 		if (!rc)
 			return 0;
 	}
@@ -144,7 +191,8 @@ int e4_fs_find_backups(const struct e4_target *t, uint64_t *blocks,
 		ext2_filsys fs;
 		dgrp_t g;
 
-		if (fs_open_at(t, E4_FS_FORCE, sb, bs, unix_io_manager, &efs, NULL))
+		if (fs_open_at(t, E4_FS_FORCE, sb, bs, unix_io_manager, -1, &efs,
+			       NULL))
 			continue;
 		fs = efs->fs;
 		*block_size = bs;
@@ -163,17 +211,30 @@ static int fs_open_undo(const struct e4_target *t, unsigned int flags,
 			struct e4_err *err)
 {
 	errcode_t ret;
+	int rc, lock_fd;
 
+	/* Locked first: a refused second writer must not touch the file. */
+	rc = lock_target(t, &lock_fd, err);
+	if (rc)
+		return rc;
 	/* A stale undo file from another filesystem would be useless. */
-	if (unlink(undo_file) && errno != ENOENT)
-		return e4_err_sys(err, -errno, "%s", undo_file);
+	if (unlink(undo_file) && errno != ENOENT) {
+		rc = e4_err_sys(err, -errno, "%s", undo_file);
+		goto out_unlock;
+	}
 	ret = set_undo_io_backing_manager(unix_io_manager);
 	if (!ret)
 		ret = set_undo_io_backup_file((char *)undo_file);
-	if (ret)
-		return e4_err_ext2(err, ret, "%s: while setting up the undo file",
-				   undo_file);
-	return fs_open(t, flags | E4_FS_WRITE, undo_io_manager, out, err);
+	if (ret) {
+		rc = e4_err_ext2(err, ret, "%s: while setting up the undo file",
+				 undo_file);
+		goto out_unlock;
+	}
+	return fs_open_at(t, flags | E4_FS_WRITE, 0, 0, undo_io_manager, lock_fd,
+			  out, err);
+out_unlock:
+	close(lock_fd);
+	return rc;
 }
 
 int e4_fs_open_undo(const struct e4_target *t, unsigned int flags,
@@ -213,6 +274,7 @@ int e4_fs_reopen_write(struct e4_fs *efs, unsigned int flags,
 	if (rc)
 		return rc;
 	efs->fs = rw->fs;
+	efs->lock_fd = rw->lock_fd;
 	free(rw);
 	if (!same_super(&seen, efs->fs->super)) {
 		/* Nothing was written yet: close without a flush. */
@@ -231,6 +293,9 @@ void e4_fs_close(struct e4_fs *fs)
 		return;
 	if (fs->fs)
 		ext2fs_close_free(&fs->fs);
+	/* After the close: its flush is the last write. */
+	if (fs->lock_fd >= 0)
+		close(fs->lock_fd);
 	free(fs);
 }
 

@@ -157,3 +157,31 @@ refused() {
 	[ "$status" -eq 0 ]
 	e2fsck -fn "$IMG"
 }
+
+@test "two writers: the second refuses while the first holds the lock, never both write" {
+	local err=$BATS_TEST_TMPDIR/first.err undo=$BATS_TEST_TMPDIR/u.e2undo i
+	E4_TEST_HOLD_AFTER_LOCK_MS=20000 "$E4CTL" resize -q "$IMG" 128M 2>"$err" &
+	local first=$!
+	# Wait (not a timed assertion) for the first to say it holds the lock.
+	for i in $(seq 1 300); do
+		grep -q "holding the write lock" "$err" && break
+		sleep 0.1
+	done
+	grep -q "holding the write lock" "$err"
+	local before
+	before=$(img_hash "$IMG")
+	echo "not an undo file" >"$undo"
+	run --separate-stderr "$E4CTL" resize -q --undo "$undo" "$IMG" 96M
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "e4ctl resize: $IMG: another e4ctl is writing to it; nothing was changed, try again once it has finished" ]
+	[ "$(cat "$undo")" = "not an undo file" ]
+	[ "$(img_hash "$IMG")" = "$before" ]
+	# The first still holds the lock and has not written yet; end it
+	# there, through its SIGINT path, then the lock is free again.
+	kill -INT "$first"
+	wait "$first" || true
+	run "$E4CTL" resize -q "$IMG" 128M
+	[ "$status" -eq 0 ]
+	[ "$(dumpe2fs_field "$IMG" 'Block count')" -eq 131072 ]
+	e2fsck -fn "$IMG"
+}
