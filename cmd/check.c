@@ -23,7 +23,7 @@ enum { COL_GROUP, COL_WHAT, COL_EXPECTED, COL_FOUND, COL_LEVEL };
 #define R SCOLS_FL_RIGHT
 static const struct e4_colinfo colinfo[] = {
 	[COL_GROUP] = { "GROUP", "Group", 0, R, E4_COL_NUM, "group number; empty for the superblock" },
-	[COL_WHAT] = { "WHAT", "What", 0, 0, E4_COL_STR, "free_blocks, free_inodes, desc_csum, block_bitmap_csum, inode_bitmap_csum, sb_free_blocks, sb_free_inodes, sb_csum" },
+	[COL_WHAT] = { "WHAT", "What", 0, 0, E4_COL_STR, "free_blocks, free_inodes, desc_csum, block_bitmap_csum, inode_bitmap_csum, sb_free_blocks, sb_free_inodes, sb_csum, inode_bitmap_padding" },
 	[COL_EXPECTED] = { "EXPECTED", "Expected", 0, R, E4_COL_NUM, "the value the bitmaps (or the checksum) call for" },
 	[COL_FOUND] = { "FOUND", "Found", 0, R, E4_COL_NUM, "the value stored in the descriptor or superblock" },
 	[COL_LEVEL] = { "LEVEL", "Level", 0, 0, E4_COL_STR, "error, or warning when the result is advisory (mounted, not frozen)" },

@@ -145,6 +145,8 @@ static enum e4_gate_what gate_of(enum e4_check_what w)
 		return E4_GATE_BBITMAP_CSUM;
 	case E4_CHECK_IBITMAP_CSUM:
 		return E4_GATE_IBITMAP_CSUM;
+	case E4_CHECK_IBITMAP_PADDING:
+		return E4_GATE_IBITMAP_PADDING;
 	case E4_CHECK_SB_CSUM:
 		return E4_GATE_NR;	/* super_gates has it already */
 	default:
@@ -212,7 +214,11 @@ static int check_gates(struct builder *b, const struct e4_check_result *cr)
 		}
 		if (!n)
 			continue;
-		if (k == E4_GATE_COUNTS) {
+		if (k == E4_GATE_IBITMAP_PADDING) {
+			f = add(b, k, "the padding at the end of the inode bitmap of %s %s is not set (%s)",
+				n == 1 ? "group" : "groups", groups,
+				n > GROUPS_NAMED ? "..." : "e2fsck sets it");
+		} else if (k == E4_GATE_COUNTS) {
 			count_words(first, one, sizeof(one));
 			f = n == 1 ?
 			    add(b, k, "a free count disagrees with the bitmaps (%s)", one) :

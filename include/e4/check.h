@@ -27,6 +27,7 @@ enum e4_check_what {
 	E4_CHECK_SB_FREE_BLOCKS,	/* superblock free blocks */
 	E4_CHECK_SB_FREE_INODES,	/* superblock free inodes */
 	E4_CHECK_SB_CSUM,		/* superblock checksum (metadata_csum) */
+	E4_CHECK_IBITMAP_PADDING,	/* inode bitmap bytes past the inodes: 0xff */
 };
 
 #define E4_CHECK_SUPERBLOCK UINT32_MAX	/* group of a superblock finding */

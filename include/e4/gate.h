@@ -40,6 +40,7 @@ enum e4_gate_what {
 	E4_GATE_DESC_CSUM,
 	E4_GATE_BBITMAP_CSUM,
 	E4_GATE_IBITMAP_CSUM,
+	E4_GATE_IBITMAP_PADDING,	/* inode bitmap padding not all ones */
 	E4_GATE_NR,
 };
 
