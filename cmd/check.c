@@ -177,7 +177,8 @@ out:
  * The primary superblock is unusable: say where the backups are, as
  * e2fsck does, with the command that reads one.
  */
-static void backup_hint(const struct e4_cli *cli, const struct e4_target *t)
+static void backup_hint(const struct e4_cli *cli, const struct e4_target *t,
+			bool quiet_if_none)
 {
 	uint64_t blocks[8];
 	char list[200];
@@ -185,6 +186,9 @@ static void backup_hint(const struct e4_cli *cli, const struct e4_target *t)
 	size_t n, i, used = 0;
 
 	if (e4_fs_find_backups(t, blocks, ARRAY_SIZE(blocks), &n, &bs) || !n) {
+		/* Another filesystem, or nothing at all: the error says it. */
+		if (quiet_if_none)
+			return;
 		fprintf(stderr, "%s: %s: no backup superblock found either; if this is an ext2/3/4 filesystem, try 'e2fsck -b BLOCK %s'\n",
 			cli->prog, e4_target_name(t), e4_target_name(t));
 		return;
@@ -227,8 +231,7 @@ static int audit(const struct e4_cli *cli, const struct check_opts *o,
 		rc = e4_fs_open(t, 0, &fs, &err);
 	if (rc && !o->sb_block && !t->mounted && rc != -EINTR) {
 		e4_cli_error(cli, &err);
-		backup_hint(cli, t);
-		rc = 0;
+		backup_hint(cli, t, false);
 		goto out_fail;
 	}
 	if (!rc) {
@@ -334,7 +337,7 @@ int cmd_check(struct e4_cli *cli)
 	if (rc == -EMEDIUMTYPE &&
 	    !e4_target_resolve_unprobed(cli->args[0], &t, NULL) && !t->mounted) {
 		e4_cli_error(cli, &err);
-		backup_hint(cli, t);
+		backup_hint(cli, t, true);
 		rc = E4_FSCK_ERROR;
 		goto out;
 	}
