@@ -3,8 +3,9 @@
 # make [all]            build $(BUILD)/e4ctl
 # make check            deps, then the build (with bench/gdt) + unit tests (plain and
 #                       ASan/UBSan) + integration + VM tests
-# make stress           the shrink matrix with larger images and contents
+# make stress           the long sweeps (damaged images, shrink matrix, full size)
 # make demo             deps, then the build + a walk through e4ctl on a scratch image
+# make san              build $(BUILD)/san/e4ctl with ASan/UBSan (SANITIZE=1)
 # make deps             install the Debian packages the build, tests and VM need
 # make install          PREFIX=/usr/local SBINDIR=$(PREFIX)/sbin DESTDIR=
 # make deb              deps, then the Debian package (dpkg-buildpackage) in $(BUILD)/deb
@@ -34,9 +35,16 @@ ASAN_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/asan/unit/%)
 ASAN_LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/asan/%.o)
 SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 
+# make SANITIZE=1 BUILD=build-san: e4ctl itself under ASan/UBSan (gcc or
+# clang, -Werror as always); `make san` is that in $(BUILD)/san.
+ifeq ($(SANITIZE),1)
+CFLAGS   += $(SANFLAGS)
+LDFLAGS  += $(SANFLAGS)
+endif
+
 MAN_PAGES := $(wildcard man/*.8)
 
-.PHONY: all check unit demo deps install clean lint-man bench deb stress
+.PHONY: all check unit demo deps install clean lint-man bench deb san stress
 all: $(BUILD)/e4ctl
 
 $(BUILD)/e4ctl: $(CMD_OBJ) $(BUILD)/libe4.a
@@ -78,14 +86,20 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libe4.a
 bench: $(BUILD)/bench/gdt
 	$(BUILD)/bench/gdt
 
+san:
+	$(MAKE) SANITIZE=1 BUILD=$(BUILD)/san all
+
 # deps first, then the build in a second make: as prerequisites side by
 # side, make -j would compile before the packages are installed.
 check: deps
-	$(MAKE) all unit $(BENCH_BIN)
+	$(MAKE) all unit san $(BENCH_BIN)
 	BUILD=$(BUILD) tests/run
 
-# make stress: the offline shrink suite with its larger content profile
-stress: all
+# make stress: the long sweeps that make check only samples.
+STRESS := tests/damage/sweep
+stress: deps
+	$(MAKE) all san
+	for s in $(STRESS); do BUILD=$(BUILD) E4_DAMAGE_ALL=1 $$s || exit 1; done
 	E4CTL=$(abspath $(BUILD))/e4ctl E4_TEST_SHRINK_PROFILE=full bats tests/resize-shrink
 
 demo: deps

@@ -25,7 +25,7 @@ enum { COL_GROUP, COL_WHAT, COL_EXPECTED, COL_FOUND, COL_LEVEL };
 #define R SCOLS_FL_RIGHT
 static const struct e4_colinfo colinfo[] = {
 	[COL_GROUP] = { "GROUP", "Group", 0, R, E4_COL_NUM, "group number; empty for the superblock" },
-	[COL_WHAT] = { "WHAT", "What", 0, 0, E4_COL_STR, "free_blocks, free_inodes, desc_csum, block_bitmap_csum, inode_bitmap_csum, sb_free_blocks, sb_free_inodes" },
+	[COL_WHAT] = { "WHAT", "What", 0, 0, E4_COL_STR, "free_blocks, free_inodes, desc_csum, block_bitmap_csum, inode_bitmap_csum, sb_free_blocks, sb_free_inodes, sb_csum, inode_bitmap_padding" },
 	[COL_EXPECTED] = { "EXPECTED", "Expected", 0, R, E4_COL_NUM, "the value the bitmaps (or the checksum) call for" },
 	[COL_FOUND] = { "FOUND", "Found", 0, R, E4_COL_NUM, "the value stored in the descriptor or superblock" },
 	[COL_LEVEL] = { "LEVEL", "Level", 0, 0, E4_COL_STR, "error, or warning when the result is advisory (mounted, not frozen)" },
@@ -65,6 +65,9 @@ struct check_opts {
 	int timeout_ms;
 	int threads;
 	int progress;
+	char *superblock;	/* -b: a backup superblock's block number */
+	uint64_t sb_block;
+	int block_size;		/* -B, with -b */
 };
 
 /*
@@ -166,6 +169,35 @@ out:
 	return rc;
 }
 
+/*
+ * The primary superblock is unusable: say where the backups are, as
+ * e2fsck does, with the command that reads one.
+ */
+static void backup_hint(const struct e4_cli *cli, const struct e4_target *t,
+			bool quiet_if_none)
+{
+	uint64_t blocks[8];
+	char list[200];
+	unsigned int bs;
+	size_t n, i, used = 0;
+
+	if (e4_fs_find_backups(t, blocks, ARRAY_SIZE(blocks), &n, &bs) || !n) {
+		/* Another filesystem, or nothing at all: the error says it. */
+		if (quiet_if_none)
+			return;
+		fprintf(stderr, "%s: %s: no backup superblock found either; if this is an ext2/3/4 filesystem, try 'e2fsck -b BLOCK %s'\n",
+			cli->prog, e4_target_name(t), e4_target_name(t));
+		return;
+	}
+	list[0] = '\0';
+	for (i = 0; i < n && used < sizeof(list); i++)
+		used += snprintf(list + used, sizeof(list) - used, "%s%llu",
+				 i ? ", " : "", (unsigned long long)blocks[i]);
+	fprintf(stderr, "%s: %s: the primary superblock is unusable; backup superblocks (block size %u) are at %s%s: try '%s -b %llu %s'\n",
+		cli->prog, e4_target_name(t), bs, list, n == ARRAY_SIZE(blocks) ? ", ..." : "",
+		cli->prog, (unsigned long long)blocks[0], e4_target_name(t));
+}
+
 /* Freeze (when asked and mounted), open, audit, hold (tests), thaw. */
 static int audit(const struct e4_cli *cli, const struct check_opts *o,
 		 const struct e4_target *t, struct e4_check_result *res,
@@ -189,7 +221,15 @@ static int audit(const struct e4_cli *cli, const struct check_opts *o,
 		*frozen = true;
 	}
 	/* Opened after the freeze: the descriptors are read once it holds. */
-	rc = e4_fs_open(t, 0, &fs, &err);
+	if (o->sb_block)
+		rc = e4_fs_open_backup(t, o->sb_block, o->block_size, &fs, &err);
+	else
+		rc = e4_fs_open(t, 0, &fs, &err);
+	if (rc && !o->sb_block && !t->mounted && rc != -EINTR) {
+		e4_cli_error(cli, &err);
+		backup_hint(cli, t, false);
+		goto out_fail;
+	}
 	if (!rc) {
 		e4_progress_init(&p.bar, "check", "groups", o->progress);
 		rc = e4_check_run(fs, o->threads, &job, res, &err);
@@ -219,6 +259,22 @@ static int audit(const struct e4_cli *cli, const struct check_opts *o,
 	if (rc)
 		return e4_cli_error(cli, &err);
 	return 0;
+out_fail:
+	if (fz)
+		e4_thaw(fz, NULL);
+	return E4_FSCK_ERROR;
+}
+
+/* A block number for -b: decimal, no sign, not zero. */
+static int parse_block(const char *s, uint64_t *v)
+{
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	*v = strtoull(s, &end, 10);
+	return errno || *end || !*v ? -EINVAL : 0;
 }
 
 int cmd_check(struct e4_cli *cli)
@@ -232,6 +288,10 @@ int cmd_check(struct e4_cli *cli)
 		  "scanner threads (default: one per CPU)", "N" },
 		E4_PROGRESS_OPTION(&o.progress),
 		E4_REFUSED_OPTION('f', "-f is --force in every command now; to freeze, use --freeze"),
+		{ "superblock", 'b', POPT_ARG_STRING, &o.superblock, 0,
+		  "read the backup superblock at BLOCK (and its descriptors), as e2fsck -b", "BLOCK" },
+		{ "block-size", 'B', POPT_ARG_INT, &o.block_size, 0,
+		  "with -b: the block size (default: try each)", "SIZE" },
 		POPT_TABLEEND
 	};
 	struct e4_check_result res = { 0 };
@@ -252,13 +312,31 @@ int cmd_check(struct e4_cli *cli)
 		rc = e4_cli_usage_error(cli, "--freeze-timeout must be a positive number of milliseconds");
 	else if (o.threads < 0 || o.threads > 256)
 		rc = e4_cli_usage_error(cli, "--threads must be 0 (one per CPU, the default) or 1 to 256");
+	else if (o.block_size && !o.superblock)
+		rc = e4_cli_usage_error(cli, "-B (--block-size) goes with -b (--superblock)");
+	else if (o.block_size && (o.block_size < EXT2_MIN_BLOCK_SIZE ||
+				  o.block_size > EXT2_MAX_BLOCK_SIZE ||
+				  (o.block_size & (o.block_size - 1))))
+		rc = e4_cli_usage_error(cli, "-B must be a power of two from %d to %d",
+					EXT2_MIN_BLOCK_SIZE, EXT2_MAX_BLOCK_SIZE);
+	else if (o.superblock && parse_block(o.superblock, &o.sb_block))
+		rc = e4_cli_usage_error(cli, "-b: invalid block number '%s'", o.superblock);
 	else if (e4_out_init(&out, &o.out, colinfo, ARRAY_SIZE(colinfo), defaults,
 			     "findings", false, msg, sizeof(msg)))
 		rc = e4_cli_usage_error(cli, "%s", msg);
 	if (rc)
 		goto out;
 
-	rc = e4_target_resolve(cli->args[0], &t, &err);
+	/* With -b the primary superblock may be gone: no signature needed. */
+	rc = o.superblock ? e4_target_resolve_unprobed(cli->args[0], &t, &err) :
+			    e4_target_resolve(cli->args[0], &t, &err);
+	if (rc == -EMEDIUMTYPE &&
+	    !e4_target_resolve_unprobed(cli->args[0], &t, NULL) && !t->mounted) {
+		e4_cli_error(cli, &err);
+		backup_hint(cli, t, true);
+		rc = E4_FSCK_ERROR;
+		goto out;
+	}
 	if (rc) {
 		rc = e4_cli_error(cli, &err);
 		goto out;
@@ -302,5 +380,6 @@ out:
 	e4_target_free(t);
 	/* popt hands string arguments over to us. */
 	free(o.out.columns);
+	free(o.superblock);
 	return rc;
 }

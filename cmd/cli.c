@@ -197,21 +197,3 @@ void e4_cli_free(struct e4_cli *cli)
 	free(cli->argv_copy);
 	cli->argv_copy = NULL;
 }
-
-const char *e4_test_hook(const char *name)
-{
-	char var[64];
-	const char *val;
-
-	if (snprintf(var, sizeof(var), "E4_TEST_%s", name) >= (int)sizeof(var))
-		return NULL;
-	val = getenv(var);
-	return val && *val ? val : NULL;
-}
-
-long e4_test_hook_num(const char *name)
-{
-	const char *val = e4_test_hook(name);
-
-	return val ? strtol(val, NULL, 10) : 0;
-}

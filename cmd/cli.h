@@ -6,6 +6,7 @@
 #include <popt.h>
 
 #include "e4/err.h"
+#include "e4/testhook.h"
 
 /*
  * The command table and what every front end shares: option parsing with
@@ -116,13 +117,6 @@ void e4_cli_warn(const struct e4_cli *cli, const char *fmt, ...)
 int e4_cli_usage_error(const struct e4_cli *cli, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/*
- * The one reader of test hooks: the environment variable E4_TEST_<name>
- * (name without the prefix), read only by the test suites and listed in
- * HACKING.md.  NULL when unset or empty; _num: its number, 0 when unset.
- */
-const char *e4_test_hook(const char *name);
-long e4_test_hook_num(const char *name);
 
 /* Command front ends. */
 int cmd_info(struct e4_cli *cli);

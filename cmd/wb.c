@@ -143,7 +143,10 @@ void wb_print_notes(FILE *f, const char *prefix, const struct e4_wb_info *in)
 	while (*p) {
 		size_t n = strcspn(p, "\n");
 
-		fprintf(f, "%s: note: %.*s\n", prefix, (int)n, p);
+		/* fwrite, not %.*s: gcc -fsanitize=undefined cannot prove p non-NULL. */
+		fprintf(f, "%s: note: ", prefix);
+		fwrite(p, 1, n, f);
+		fputc('\n', f);
 		p += n;
 		if (*p)
 			p++;
@@ -187,7 +190,9 @@ int wb_print_json(struct e4_out *out, const struct e4_wb_info *in,
 	for (p = in->note; *p;) {
 		size_t n = strcspn(p, "\n");
 
-		snprintf(line, sizeof(line), "%.*s", (int)n, p);
+		/* n < sizeof(line): p lies in the NUL-terminated in->note. */
+		memcpy(line, p, n);
+		line[n] = '\0';
 		e4_json_str(&j, NULL, line);
 		p += n;
 		if (*p)

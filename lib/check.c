@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -26,6 +27,8 @@ struct group_count {
 	uint32_t ibitmap_csum;
 	bool bbitmap_checked;
 	bool ibitmap_checked;
+	uint32_t ipad_set;		/* padding bytes that are 0xff */
+	uint32_t ipad_len;		/* padding bytes after the inodes */
 };
 
 struct check {
@@ -50,6 +53,8 @@ const char *e4_check_what_name(enum e4_check_what what)
 		[E4_CHECK_IBITMAP_CSUM] = "inode_bitmap_csum",
 		[E4_CHECK_SB_FREE_BLOCKS] = "sb_free_blocks",
 		[E4_CHECK_SB_FREE_INODES] = "sb_free_inodes",
+		[E4_CHECK_SB_CSUM] = "sb_csum",
+		[E4_CHECK_IBITMAP_PADDING] = "inode_bitmap_padding",
 	};
 
 	return what < sizeof(names) / sizeof(names[0]) ? names[what] : "?";
@@ -248,6 +253,15 @@ static int scan_group(const struct e4_gdt *gdt, uint32_t i, void *arg,
 			goto out;
 		}
 		gc->free_inodes = count_zero(buf, gdt->inodes_per_group);
+		/* As e2fsck: the rest of the block is all ones (libext2fs
+		 * writes it so, and would hide a damage there). */
+		if (gdt->inodes_per_group % 8 == 0) {
+			uint32_t b;
+
+			gc->ipad_len = gdt->block_size - gdt->inodes_per_group / 8;
+			for (b = gdt->inodes_per_group / 8; b < gdt->block_size; b++)
+				gc->ipad_set += buf[b] == 0xff;
+		}
 		if (gdt->metadata_csum) {
 			gc->ibitmap_csum = ext2fs_crc32c_le(gdt->csum_seed, buf,
 							    gdt->inodes_per_group / 8);
@@ -318,6 +332,9 @@ static int compare(const struct check *c, const struct e4_gdt *gdt,
 		    gc->ibitmap_csum != g->inode_bitmap_csum)
 			rc = add(res, &cap, i, E4_CHECK_IBITMAP_CSUM,
 				 gc->ibitmap_csum, g->inode_bitmap_csum);
+		if (!rc && gc->ipad_set != gc->ipad_len)
+			rc = add(res, &cap, i, E4_CHECK_IBITMAP_PADDING,
+				 gc->ipad_len, gc->ipad_set);
 	}
 	/* As e2fsck's pass 5: the superblock against the bitmaps' totals. */
 	res->groups = c->ngroups;
@@ -329,6 +346,13 @@ static int compare(const struct check *c, const struct e4_gdt *gdt,
 	if (!rc && res->free_inodes != gdt->free_inodes)
 		rc = add(res, &cap, E4_CHECK_SUPERBLOCK, E4_CHECK_SB_FREE_INODES,
 			 res->free_inodes, gdt->free_inodes);
+	/* libext2fs opened it anyway (IGNORE_CSUM_ERRORS): say so. */
+	if (!rc && ext2fs_has_feature_metadata_csum(c->fs->super) &&
+	    !ext2fs_superblock_csum_verify(c->fs, c->fs->super))
+		rc = add(res, &cap, E4_CHECK_SUPERBLOCK, E4_CHECK_SB_CSUM,
+			 ext2fs_crc32c_le(~0U, (unsigned char *)c->fs->super,
+					  offsetof(struct ext2_super_block, s_checksum)),
+			 ext2fs_le32_to_cpu(c->fs->super->s_checksum));
 	return rc;
 }
 

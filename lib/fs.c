@@ -5,21 +5,71 @@
  * and with O_DIRECT.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/file.h>
 
 #include <e2p/e2p.h>
 
 #include "e4/fs.h"
+#include "e4/testhook.h"
 #include "e4/sysfs.h"
 
 struct e4_fs {
 	ext2_filsys fs;
 	const struct e4_target *target;
+	int lock_fd;		/* writers: holds the flock, else -1 */
 };
+
+/*
+ * One writer at a time: an exclusive flock on the device node or image
+ * file, held from before the read-write open until the handle is closed.
+ * EXT2_FLAG_EXCLUSIVE (O_EXCL) covers block devices only; this covers
+ * images too, against every other e4ctl (the lock is advisory).
+ */
+/*
+ * Test hook E4_TEST_HOLD_AFTER_LOCK_MS: wait that long once the lock is
+ * held, so that a test can start a second writer against it.  The line
+ * on stderr is the test's signal (a hook, not an interface: lib/ prints
+ * nothing else); a signal ends the wait early.
+ */
+static void hold_after_lock(const struct e4_target *t)
+{
+	long ms = e4_test_hook_num("HOLD_AFTER_LOCK_MS");
+
+	if (ms <= 0)
+		return;
+	fprintf(stderr, "%s: test hook: holding the write lock for %ld ms\n",
+		e4_target_name(t), ms);
+	usleep(ms * 1000);
+}
+
+static int lock_target(const struct e4_target *t, int *fdp, struct e4_err *err)
+{
+	int fd, e;
+
+	fd = open(t->device, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return e4_err_sys(err, -errno, "%s: while locking it for writing",
+				  e4_target_name(t));
+	if (!flock(fd, LOCK_EX | LOCK_NB)) {
+		*fdp = fd;
+		hold_after_lock(t);
+		return 0;
+	}
+	e = errno;
+	close(fd);
+	if (e == EWOULDBLOCK)
+		return e4_err_set(err, -EBUSY,
+				  "%s: another e4ctl is writing to it; nothing was changed, try again once it has finished",
+				  e4_target_name(t));
+	return e4_err_sys(err, -e, "%s: while locking it for writing",
+			  e4_target_name(t));
+}
 
 static int check_size(const struct e4_target *t, ext2_filsys fs,
 		      struct e4_err *err)
@@ -36,38 +86,62 @@ static int check_size(const struct e4_target *t, ext2_filsys fs,
 			  (unsigned long long)t->size);
 }
 
-static int fs_open(const struct e4_target *t, unsigned int flags,
-		   io_manager io, struct e4_fs **out, struct e4_err *err)
+/* lock_fd: a lock the caller took (handed over, closed on failure), or -1. */
+static int fs_open_at(const struct e4_target *t, unsigned int flags,
+		      int superblock, unsigned int block_size, io_manager io,
+		      int lock_fd, struct e4_fs **out, struct e4_err *err)
 {
-	int oflags = EXT2_FLAG_64BITS | EXT2_FLAG_IGNORE_CSUM_ERRORS;
+	int oflags = EXT2_FLAG_64BITS;
 	struct e4_fs *efs;
 	errcode_t ret;
 	int rc;
 
 	*out = NULL;
-	if ((flags & E4_FS_WRITE) && t->mounted)
+	if ((flags & E4_FS_WRITE) && t->mounted) {
+		if (lock_fd >= 0)
+			close(lock_fd);
 		return e4_err_set(err, -EBUSY,
 				  "%s: mounted on %s; unmount it first",
 				  e4_target_name(t), t->mountpoint);
+	}
+	/*
+	 * Readers must show damage, so they take what checksums do not
+	 * vouch for; a writer verifies them, as libext2fs would rewrite a
+	 * bad one as good with whatever block it covers (the gates of
+	 * lib/gate.c refuse such a filesystem before a writer opens it).
+	 */
 	if (flags & E4_FS_WRITE)
 		oflags |= EXT2_FLAG_RW | EXT2_FLAG_EXCLUSIVE;
 	else
-		oflags |= EXT2_FLAG_SKIP_MMP;
+		oflags |= EXT2_FLAG_SKIP_MMP | EXT2_FLAG_IGNORE_CSUM_ERRORS;
 	if (flags & E4_FS_FORCE)
 		oflags |= EXT2_FLAG_FORCE;
 	if (t->mounted || (flags & E4_FS_DIRECT))
 		oflags |= EXT2_FLAG_DIRECT_IO;
 
 	efs = calloc(1, sizeof(*efs));
-	if (!efs)
+	if (!efs) {
+		if (lock_fd >= 0)
+			close(lock_fd);
 		return e4_err_sys(err, -ENOMEM, "%s", e4_target_name(t));
+	}
 	efs->target = t;
-	ret = ext2fs_open2(t->device, NULL, oflags, 0, 0, io, &efs->fs);
-	if (ret) {
+	efs->lock_fd = lock_fd;
+	if ((flags & E4_FS_WRITE) && lock_fd < 0) {
+		rc = lock_target(t, &efs->lock_fd, err);
+		if (rc)
+			goto out_free;
+	}
+	ret = ext2fs_open2(t->device, NULL, oflags, superblock, block_size, io,
+			   &efs->fs);
+	if (ret && superblock)
+		rc = e4_err_ext2(err, ret, "%s: while opening the filesystem with the superblock at block %d (block size %u)",
+				 e4_target_name(t), superblock, block_size);
+	else if (ret)
 		rc = e4_err_ext2(err, ret, "%s: while opening the filesystem",
 				 e4_target_name(t));
+	if (ret)
 		goto out_free;
-	}
 	if (!(flags & E4_FS_FORCE)) {
 		rc = check_size(t, efs->fs, err);
 		if (rc)
@@ -78,8 +152,16 @@ static int fs_open(const struct e4_target *t, unsigned int flags,
 out_close:
 	ext2fs_close_free(&efs->fs);
 out_free:
+	if (efs->lock_fd >= 0)
+		close(efs->lock_fd);
 	free(efs);
 	return rc;
+}
+
+static int fs_open(const struct e4_target *t, unsigned int flags,
+		   io_manager io, struct e4_fs **out, struct e4_err *err)
+{
+	return fs_open_at(t, flags, 0, 0, io, -1, out, err);
 }
 
 int e4_fs_open(const struct e4_target *t, unsigned int flags,
@@ -88,23 +170,90 @@ int e4_fs_open(const struct e4_target *t, unsigned int flags,
 	return fs_open(t, flags, unix_io_manager, out, err);
 }
 
+int e4_fs_open_backup(const struct e4_target *t, uint64_t superblock,
+		      unsigned int block_size, struct e4_fs **out,
+		      struct e4_err *err)
+{
+	unsigned int bs;
+	int rc = -EINVAL;
+
+	*out = NULL;
+	if (!superblock || superblock > INT32_MAX)
+		return e4_err_set(err, -EINVAL, "%s: %llu is not a superblock location",
+				  e4_target_name(t), (unsigned long long)superblock);
+	if (block_size)
+		return fs_open_at(t, 0, superblock, block_size, unix_io_manager,
+				  -1, out, err);
+	/* As e2fsck -b without -B: every block size, smallest first. */
+	for (bs = EXT2_MIN_BLOCK_SIZE; bs <= EXT2_MAX_BLOCK_SIZE; bs *= 2) {
+		rc = fs_open_at(t, 0, superblock, bs, unix_io_manager, -1, out,
+				NULL);
+		if (!rc)
+			return 0;
+	}
+	return e4_err_set(err, rc, "%s: no superblock at block %llu for any block size from %d to %d",
+			  e4_target_name(t), (unsigned long long)superblock,
+			  EXT2_MIN_BLOCK_SIZE, EXT2_MAX_BLOCK_SIZE);
+}
+
+int e4_fs_find_backups(const struct e4_target *t, uint64_t *blocks,
+		       size_t max, size_t *n, unsigned int *block_size)
+{
+	unsigned int bs;
+
+	*n = 0;
+	*block_size = 0;
+	for (bs = EXT2_MIN_BLOCK_SIZE; bs <= EXT2_MAX_BLOCK_SIZE; bs *= 2) {
+		/* Group 1's first block: where every layout keeps a backup. */
+		int sb = bs == 1024 ? 8193 : (int)bs * 8;
+		struct e4_fs *efs;
+		ext2_filsys fs;
+		dgrp_t g;
+
+		if (fs_open_at(t, E4_FS_FORCE, sb, bs, unix_io_manager, -1, &efs,
+			       NULL))
+			continue;
+		fs = efs->fs;
+		*block_size = bs;
+		for (g = 1; g < fs->group_desc_count && *n < max; g++)
+			if (ext2fs_bg_has_super(fs, g))
+				blocks[(*n)++] = ext2fs_group_first_block2(fs, g);
+		e4_fs_close(efs);
+		return 0;
+	}
+	return -ENOENT;
+}
+
 /* Through the undo I/O manager, recording into undo_file (replaced). */
 static int fs_open_undo(const struct e4_target *t, unsigned int flags,
 			const char *undo_file, struct e4_fs **out,
 			struct e4_err *err)
 {
 	errcode_t ret;
+	int rc, lock_fd;
 
+	/* Locked first: a refused second writer must not touch the file. */
+	rc = lock_target(t, &lock_fd, err);
+	if (rc)
+		return rc;
 	/* A stale undo file from another filesystem would be useless. */
-	if (unlink(undo_file) && errno != ENOENT)
-		return e4_err_sys(err, -errno, "%s", undo_file);
+	if (unlink(undo_file) && errno != ENOENT) {
+		rc = e4_err_sys(err, -errno, "%s", undo_file);
+		goto out_unlock;
+	}
 	ret = set_undo_io_backing_manager(unix_io_manager);
 	if (!ret)
 		ret = set_undo_io_backup_file((char *)undo_file);
-	if (ret)
-		return e4_err_ext2(err, ret, "%s: while setting up the undo file",
-				   undo_file);
-	return fs_open(t, flags | E4_FS_WRITE, undo_io_manager, out, err);
+	if (ret) {
+		rc = e4_err_ext2(err, ret, "%s: while setting up the undo file",
+				 undo_file);
+		goto out_unlock;
+	}
+	return fs_open_at(t, flags | E4_FS_WRITE, 0, 0, undo_io_manager, lock_fd,
+			  out, err);
+out_unlock:
+	close(lock_fd);
+	return rc;
 }
 
 int e4_fs_open_undo(const struct e4_target *t, unsigned int flags,
@@ -144,6 +293,7 @@ int e4_fs_reopen_write(struct e4_fs *efs, unsigned int flags,
 	if (rc)
 		return rc;
 	efs->fs = rw->fs;
+	efs->lock_fd = rw->lock_fd;
 	free(rw);
 	if (!same_super(&seen, efs->fs->super)) {
 		/* Nothing was written yet: close without a flush. */
@@ -162,6 +312,9 @@ void e4_fs_close(struct e4_fs *fs)
 		return;
 	if (fs->fs)
 		ext2fs_close_free(&fs->fs);
+	/* After the close: its flush is the last write. */
+	if (fs->lock_fd >= 0)
+		close(fs->lock_fd);
 	free(fs);
 }
 

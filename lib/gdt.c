@@ -375,7 +375,7 @@ int e4_groups_scan(struct e4_gdt_table *t, unsigned int nthreads,
 	struct scan s = { .t = t, .fn = fn, .arg = arg, .err = err };
 	pthread_t *tids;
 	unsigned int i, started = 0;
-	int rc;
+	int rc, create_rc = 0;
 
 	if (!nthreads) {
 		long n = sysconf(_SC_NPROCESSORS_ONLN);
@@ -389,8 +389,8 @@ int e4_groups_scan(struct e4_gdt_table *t, unsigned int nthreads,
 	atomic_init(&s.stop, false);
 	pthread_mutex_init(&s.lock, NULL);
 	for (i = 0; i < nthreads; i++) {
-		rc = pthread_create(&tids[i], NULL, scan_worker, &s);
-		if (rc)
+		create_rc = pthread_create(&tids[i], NULL, scan_worker, &s);
+		if (create_rc)
 			break;
 		started++;
 	}
@@ -404,7 +404,8 @@ int e4_groups_scan(struct e4_gdt_table *t, unsigned int nthreads,
 		pthread_join(tids[i], NULL);
 	e4_gdt_thread_online();
 	if (!started)
-		rc = e4_err_sys(err, -rc, "while starting the group scan threads");
+		rc = e4_err_sys(err, -(create_rc ? create_rc : EAGAIN),
+				"while starting the group scan threads");
 	else
 		rc = s.rc;
 	pthread_mutex_destroy(&s.lock);

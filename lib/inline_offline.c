@@ -50,13 +50,17 @@ static int plan(struct e4_fs *fs, const struct e4_inline_offline *o,
 		struct e4_inline_set **setp, struct e4_err *err)
 {
 	const struct e4_target *t = e4_fs_target(fs);
+	struct e4_gate_result gates;
 	int rc;
 
-	if (!o->force) {
-		rc = e4_fs_gates(e4_fs_ext2(fs), e4_target_name(t), err);
-		if (rc)
-			return rc;
-	}
+	/* The hard gates (checksums, impossible counts) hold with force too. */
+	rc = e4_gate_run(fs, &gates, err);
+	if (rc)
+		return rc;
+	rc = e4_gate_check(&gates, e4_target_name(t), o->force, err);
+	e4_gate_result_free(&gates);
+	if (rc)
+		return rc;
 	rc = e4_inline_scan(fs, NULL, setp, err);
 	if (!rc && o->paths)
 		rc = e4_inline_select(fs, *setp, o->paths, o->npaths, err);

@@ -58,11 +58,12 @@ void e4_resize_end(struct e4_resize *rs)
 {
 	if (!rs)
 		return;
+	e4_resize_facts_release(&rs->facts);
 	e4_fs_close(rs->fs);
 	free(rs);
 }
 
-int e4_resize_plan_offline(const struct e4_fs *fs, uint64_t new_blocks,
+int e4_resize_plan_offline(struct e4_fs *fs, uint64_t new_blocks,
 			   struct e4_resize_plan *plan, struct e4_err *err)
 {
 	struct e4_resize_request req = { .blocks = new_blocks, .force = true };
@@ -73,6 +74,7 @@ int e4_resize_plan_offline(const struct e4_fs *fs, uint64_t new_blocks,
 	if (ret)
 		return ret;
 	e4_resize_plan(&f, &req, plan);
+	e4_resize_facts_release(&f);
 	return 0;
 }
 

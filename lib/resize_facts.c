@@ -23,6 +23,7 @@
 
 #include <libmount/libmount.h>
 
+#include "e4/gate.h"
 #include "e4/growth.h"
 #include "e4/mounts.h"
 #include "e4/sysfs.h"
@@ -126,13 +127,11 @@ int e4_resize_facts_online(const struct e4_target *t, const char *sysroot,
 	return 0;
 }
 
-int e4_resize_facts_gather(const struct e4_fs *efs, const char *sysroot,
+int e4_resize_facts_gather(struct e4_fs *efs, const char *sysroot,
 			   struct e4_resize_facts *f, struct e4_err *err)
 {
 	const struct e4_target *t = e4_fs_target(efs);
 	ext2_filsys fs = e4_fs_ext2(efs);
-	struct e4_err gate;
-	unsigned int i;
 
 	if (t->mounted)
 		return e4_resize_facts_online(t, sysroot, f, err);
@@ -140,10 +139,11 @@ int e4_resize_facts_gather(const struct e4_fs *efs, const char *sysroot,
 	f->t = t;
 	e4_geom_from_fs(fs, &f->geom);
 	f->state = fs->super->s_state;
-	for (i = 0; i < E4_FS_NGATES; i++) {
-		memset(&gate, 0, sizeof(gate));
-		if (e4_fs_gate(fs, i, e4_target_name(t), &gate))
-			snprintf(f->gates[i], sizeof(f->gates[i]), "%s", gate.msg);
-	}
-	return 0;
+	/* The gates could not be run: that refuses the command, not a gate. */
+	return e4_gate_run(efs, &f->gates, err);
+}
+
+void e4_resize_facts_release(struct e4_resize_facts *f)
+{
+	e4_gate_result_free(&f->gates);
 }

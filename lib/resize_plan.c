@@ -282,7 +282,7 @@ static void plan_offline(const struct e4_resize_facts *f,
 	const struct e4_target *t = f->t;
 	uint64_t n = plan->new_blocks;
 	struct e4_geom_layout l;
-	unsigned int i;
+	size_t i;
 
 	plan->method = E4_RESIZE_OFFLINE_GROW;
 	plan->online = false;
@@ -328,10 +328,19 @@ static void plan_offline(const struct e4_resize_facts *f,
 		refuse(plan, -EOPNOTSUPP,
 		       "a sparse_super2 backup would have to go into a group in use (backup groups %u and %u)",
 		       l.backup_bgs[0], l.backup_bgs[1]);
-	/* --force is the user's reason to skip the gates of lib/gate.c. */
-	for (i = 0; !req->force && i < E4_FS_NGATES; i++)
-		if (f->gates[i][0])
-			refuse(plan, -EUCLEAN, "%s", f->gates[i]);
+	/*
+	 * The gates of lib/gate.c: --force passes the soft ones (the e2fsck
+	 * state), never the hard ones (bad checksums, impossible counts).
+	 */
+	for (i = 0; i < f->gates.n; i++) {
+		const struct e4_gate_finding *gf = &f->gates.findings[i];
+		char buf[sizeof(plan->refusals[0].msg)];
+
+		if (!e4_gate_refuses(gf, req->force))
+			continue;
+		e4_gate_refusal(gf, e4_target_name(f->t), buf, sizeof(buf));
+		refuse(plan, -EUCLEAN, "%s", buf);
+	}
 }
 
 void e4_resize_plan(const struct e4_resize_facts *f,

@@ -494,8 +494,8 @@ out:
 	return ret;
 }
 
-int e4_target_resolve(const char *arg, struct e4_target **out,
-		      struct e4_err *err)
+static int resolve(const char *arg, bool need_signature,
+		   struct e4_target **out, struct e4_err *err)
 {
 	struct e4_target *t;
 	char *real = NULL;
@@ -529,6 +529,9 @@ int e4_target_resolve(const char *arg, struct e4_target **out,
 				 arg);
 	if (!ret)
 		ret = probe_device(t, err);
+	/* The size is known by then; what the signature says is not needed. */
+	if (ret == -EMEDIUMTYPE && !need_signature && t->device)
+		ret = 0;
 	if (ret)
 		goto out_free;
 	free(real);
@@ -538,6 +541,18 @@ out_free:
 	free(real);
 	e4_target_free(t);
 	return ret;
+}
+
+int e4_target_resolve(const char *arg, struct e4_target **out,
+		      struct e4_err *err)
+{
+	return resolve(arg, true, out, err);
+}
+
+int e4_target_resolve_unprobed(const char *arg, struct e4_target **out,
+			       struct e4_err *err)
+{
+	return resolve(arg, false, out, err);
 }
 
 void e4_target_free(struct e4_target *t)

@@ -14,7 +14,7 @@
  * them but without the inode scan: per group, the free bits of the block
  * and inode bitmaps against the descriptor's free counts, the descriptor
  * and bitmap checksums (metadata_csum), and the sums against the
- * superblock.  The on-disk bitmaps are the reference ("expected"); the
+ * superblock, and the superblock's own checksum.  The on-disk bitmaps are the reference ("expected"); the
  * descriptor or superblock value is what was "found".  Nothing is written.
  */
 
@@ -26,6 +26,8 @@ enum e4_check_what {
 	E4_CHECK_IBITMAP_CSUM,		/* inode bitmap checksum */
 	E4_CHECK_SB_FREE_BLOCKS,	/* superblock free blocks */
 	E4_CHECK_SB_FREE_INODES,	/* superblock free inodes */
+	E4_CHECK_SB_CSUM,		/* superblock checksum (metadata_csum) */
+	E4_CHECK_IBITMAP_PADDING,	/* inode bitmap bytes past the inodes: 0xff */
 };
 
 #define E4_CHECK_SUPERBLOCK UINT32_MAX	/* group of a superblock finding */

@@ -26,6 +26,21 @@ enum {
 int e4_fs_open(const struct e4_target *t, unsigned int flags,
 	       struct e4_fs **out, struct e4_err *err);
 /*
+ * Read-only, from the backup superblock at block superblock (and the
+ * descriptors that follow it), as e2fsck -b does: block_size 0 tries
+ * every block size.  libext2fs then takes every group as initialised.
+ */
+int e4_fs_open_backup(const struct e4_target *t, uint64_t superblock,
+		      unsigned int block_size, struct e4_fs **out,
+		      struct e4_err *err);
+/*
+ * Where the backup superblocks are, for a message when the primary one is
+ * unusable: up to max block numbers into blocks (found through the one in
+ * group 1, for every block size), their block size; -ENOENT if none.
+ */
+int e4_fs_find_backups(const struct e4_target *t, uint64_t *blocks,
+		       size_t max, size_t *n, unsigned int *block_size);
+/*
  * As e4_fs_open with E4_FS_WRITE, recording every block it overwrites in
  * undo_file (libext2fs's undo I/O manager; an existing file is replaced),
  * so that `e2undo undo_file device` restores the original bit for bit.
@@ -53,17 +68,6 @@ int e4_fs_reopen_write(struct e4_fs *fs, unsigned int flags,
 void e4_fs_close(struct e4_fs *fs);
 ext2_filsys e4_fs_ext2(const struct e4_fs *fs);
 const struct e4_target *e4_fs_target(const struct e4_fs *fs);
-
-/*
- * The safety gates of lib/gate.c (see e4/gate.h) one at a time, for a
- * caller that lists every refusal: gate i (0 .. E4_FS_NGATES-1) gives 0
- * or -EUCLEAN with a message that does not start with name ("the journal
- * needs recovery; run 'e2fsck -f NAME' first, or use --force"); -ENOENT
- * past the last gate.
- */
-#define E4_FS_NGATES 5
-int e4_fs_gate(ext2_filsys fs, unsigned int i, const char *name,
-	       struct e4_err *err);
 
 /* Why the filesystem cannot grow online past max_blocks. */
 enum e4_grow_limit {

@@ -157,14 +157,14 @@ struct e4_inline_offline {
 	int npaths;
 	bool dry_run;		/* the plan only, on the read-only handle */
 	bool disable_feature;	/* then clear inline_data (with every inode) */
-	bool force;		/* skip the safety gates of e4/gate.h */
+	bool force;		/* pass the soft safety gates of e4/gate.h */
 	const char *undo;	/* NULL, or the undo file for e2undo */
 };
 
 /*
  * inline convert on an unmounted target t, every refusal before the first
  * write: open read-only; no inline_data feature: *nothing, 0, nothing
- * done.  Then the safety gates (unless force), the scan, the selection of
+ * done.  Then the safety gates (only the hard ones with force), the scan, the selection of
  * paths, the plan of e4_inline_convert and, with disable_feature, the
  * proof that every inode can go; a refusal there returns its -errno with
  * *setp NULL and nothing written, not even the undo file.  Then the

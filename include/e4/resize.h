@@ -9,6 +9,7 @@
 
 #include "e4/err.h"
 #include "e4/fs.h"
+#include "e4/gate.h"
 #include "e4/geom.h"
 #include "e4/job.h"
 
@@ -32,7 +33,7 @@
 int e4_size_parse(const char *arg, uint32_t block_size, uint64_t cur_blocks,
 		  uint64_t device_bytes, uint64_t *blocks, struct e4_err *err);
 
-#define E4_PLAN_MAX_REFUSALS 8
+#define E4_PLAN_MAX_REFUSALS 16
 
 /*
  * Everything the plan depends on, gathered once by e4_resize_facts_gather
@@ -51,8 +52,8 @@ struct e4_resize_facts {
 	uint64_t mount_sb;		/* sb= mount option (1k units), 0: none */
 	bool kernel_meta_bg_resize;	/* /sys/fs/ext4/features/meta_bg_resize */
 	bool kernel_converts_any;	/* converts to meta_bg on any growth */
-	/* Unmounted only: why gate i (lib/gate.c) refuses, "" when it passes. */
-	char gates[E4_FS_NGATES][sizeof(((struct e4_err *)0)->msg)];
+	/* Unmounted only: the findings of the safety gates (lib/gate.c). */
+	struct e4_gate_result gates;
 };
 
 /* step_blocks: steps when the growth is large. */
@@ -109,8 +110,10 @@ struct e4_resize_plan {
  * Gather the facts for fs (opened read-only by e4_fs_open); sysroot
  * prefixes the sysfs reads (NULL: the running kernel).
  */
-int e4_resize_facts_gather(const struct e4_fs *fs, const char *sysroot,
+int e4_resize_facts_gather(struct e4_fs *fs, const char *sysroot,
 			   struct e4_resize_facts *f, struct e4_err *err);
+/* Free what gathering allocated (the gates' findings). */
+void e4_resize_facts_release(struct e4_resize_facts *f);
 
 /*
  * The plan: a pure function of the facts and the request, with every
@@ -121,7 +124,7 @@ void e4_resize_plan(const struct e4_resize_facts *f,
 		    struct e4_resize_plan *plan);
 
 /* Gather the facts of an unmounted fs and plan a grow without gates. */
-int e4_resize_plan_offline(const struct e4_fs *fs, uint64_t new_blocks,
+int e4_resize_plan_offline(struct e4_fs *fs, uint64_t new_blocks,
 			   struct e4_resize_plan *plan, struct e4_err *err);
 
 /*

@@ -50,6 +50,13 @@ struct e4_target {
  */
 int e4_target_resolve(const char *arg, struct e4_target **out,
 		      struct e4_err *err);
+/*
+ * As e4_target_resolve, but a device or image whose signature is missing
+ * or foreign is still resolved (fstype empty): for reading it from a
+ * backup superblock when the primary one is gone (check -b).
+ */
+int e4_target_resolve_unprobed(const char *arg, struct e4_target **out,
+			       struct e4_err *err);
 void e4_target_free(struct e4_target *t);
 
 /* The name to show the user for the filesystem: device, plus image. */

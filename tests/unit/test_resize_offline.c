@@ -183,6 +183,7 @@ static uint64_t target_blocks(const char *img, const struct mcase *c)
 static void run_case(void **state)
 {
 	const struct mcase *c = *state;
+	struct e4_gate_result gates;
 	struct e4_resize_plan plan;
 	struct e4_err err = { 0 };
 	struct opened o = { 0 };
@@ -201,7 +202,9 @@ static void run_case(void **state)
 	want = target_blocks(img, c);
 
 	open_img(img, NULL, &o);
-	rc = e4_fs_gates(e4_fs_ext2(o.fs), img, &err);
+	rc = e4_gate_run(o.fs, &gates, &err) ?:
+	     e4_gate_check(&gates, img, false, &err);
+	e4_gate_result_free(&gates);
 	if (rc)
 		fail_msg("gates: %s", err.msg);
 	rc = grow(&o, want, NULL, &plan, &err);

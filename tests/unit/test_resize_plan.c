@@ -116,11 +116,25 @@ static void step_given(struct e4_resize_facts *f, struct e4_resize_request *r)
 { (void)f; r->step_blocks = 20 * G; }	/* rounded up to 2 flex groups */
 static void bigalloc(struct e4_resize_facts *f, struct e4_resize_request *r)
 { (void)r; f->geom.bigalloc = true; f->geom.cluster_ratio = 16; }
+static struct e4_gate_finding recovery = {
+	.what = E4_GATE_NEEDS_RECOVERY, .msg = "the journal needs recovery",
+};
+static struct e4_gate_finding bad_bitmap = {
+	.what = E4_GATE_BBITMAP_CSUM, .hard = true,
+	.msg = "the block bitmap checksum of group 3 is wrong",
+};
 static void gate(struct e4_resize_facts *f, struct e4_resize_request *r)
 {
 	(void)r;
-	snprintf(f->gates[2], sizeof(f->gates[2]),
-		 "the journal needs recovery; run 'e2fsck -f x' first, or use --force");
+	f->gates.findings = &recovery;
+	f->gates.n = 1;
+}
+/* A hard gate (a bad checksum) holds with --force too. */
+static void hard_gate_forced(struct e4_resize_facts *f, struct e4_resize_request *r)
+{
+	f->gates.findings = &bad_bitmap;
+	f->gates.n = 1;
+	r->force = true;
 }
 static void gate_forced(struct e4_resize_facts *f, struct e4_resize_request *r)
 { gate(f, r); r->force = true; }
@@ -184,6 +198,7 @@ static const struct tcase cases[] = {
 	{ "offline device too small", small_dev, false, 16 * G, E4_RESIZE_OFFLINE_GROW, 1, -ENOSPC, "the device has", 0, ANY, false },
 	{ "offline gate", gate, false, 16 * G, E4_RESIZE_OFFLINE_GROW, 1, -EUCLEAN, "journal needs recovery", 0, ANY, false },
 	{ "offline gate, --force", gate_forced, false, 16 * G, E4_RESIZE_OFFLINE_GROW, 0, 0, NULL, 16 * G, 1, false },
+	{ "offline hard gate, --force", hard_gate_forced, false, 16 * G, E4_RESIZE_OFFLINE_GROW, 1, -EUCLEAN, "block bitmap checksum of group 3 is wrong; run 'e2fsck -f", 0, ANY, false },
 	{ "offline sparse_super2 backup of bigalloc", sparse2_bigalloc, false, 16 * G, E4_RESIZE_OFFLINE_GROW, 1, -EOPNOTSUPP, "sparse_super2 backup of a bigalloc", 0, ANY, false },
 };
 
@@ -264,6 +279,7 @@ static void test_geometry(void **state)
 /* A full list keeps the first E4_PLAN_MAX_REFUSALS and no more. */
 static void test_refusal_overflow(void **state)
 {
+	struct e4_gate_finding many[16];
 	struct e4_resize_request req = { .blocks = 16 * G };
 	struct e4_resize_facts f;
 	struct e4_resize_plan p;
@@ -272,8 +288,13 @@ static void test_refusal_overflow(void **state)
 	(void)state;
 	base(&f, false);
 	f.geom.meta_bg = true;
-	for (i = 0; i < E4_FS_NGATES; i++)
-		snprintf(f.gates[i], sizeof(f.gates[i]), "gate %u", i);
+	memset(many, 0, sizeof(many));
+	for (i = 0; i < 16; i++) {
+		many[i].what = E4_GATE_ERRORS;
+		snprintf(many[i].msg, sizeof(many[i].msg), "gate %u", i);
+	}
+	f.gates.findings = many;
+	f.gates.n = 16;
 	f.geom.is_64bit = false;
 	req.blocks = 1ULL << 33;
 	f.geom.inodes_per_group = 1U << 28;
@@ -281,7 +302,8 @@ static void test_refusal_overflow(void **state)
 	target.size = 4096;
 	e4_resize_plan(&f, &req, &p);
 	assert_int_equal(p.nrefusals, E4_PLAN_MAX_REFUSALS);
-	assert_string_equal(p.refusals[E4_PLAN_MAX_REFUSALS - 1].msg, "gate 3");
+	/* Four refusals of the geometry come first, then the gates. */
+	assert_non_null(strstr(p.refusals[E4_PLAN_MAX_REFUSALS - 1].msg, "gate 11;"));
 }
 
 int main(void)
