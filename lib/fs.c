@@ -15,11 +15,45 @@
 
 #include "e4/fs.h"
 #include "e4/sysfs.h"
+#include "e4/undo.h"
 
 struct e4_fs {
 	ext2_filsys fs;
 	const struct e4_target *target;
+	/* The first write that failed, in filesystem blocks. */
+	bool write_failed;
+	uint64_t failed_blk;
 };
+
+/*
+ * Remember where a write failed, so that the message can name the block;
+ * the error itself goes on to the caller unchanged.
+ */
+static errcode_t note_write_error(io_channel channel, unsigned long block,
+				  int count, const void *data, size_t size,
+				  int actual, errcode_t error)
+{
+	ext2_filsys fs = channel->app_data;
+	struct e4_fs *efs = fs ? fs->priv_data : NULL;
+
+	(void)count;
+	(void)data;
+	(void)size;
+	(void)actual;
+	if (efs && !efs->write_failed) {
+		efs->write_failed = true;
+		efs->failed_blk = (uint64_t)block * channel->block_size /
+				  fs->blocksize;
+	}
+	return error;
+}
+
+void e4_fs_note_write_error(const struct e4_fs *efs, struct e4_err *err)
+{
+	if (efs && efs->write_failed)
+		e4_err_append(err, " (writing block %llu failed)",
+			      (unsigned long long)efs->failed_blk);
+}
 
 static int check_size(const struct e4_target *t, ext2_filsys fs,
 		      struct e4_err *err)
@@ -68,6 +102,8 @@ static int fs_open(const struct e4_target *t, unsigned int flags,
 				 e4_target_name(t));
 		goto out_free;
 	}
+	efs->fs->priv_data = efs;
+	efs->fs->io->write_error = note_write_error;
 	if (!(flags & E4_FS_FORCE)) {
 		rc = check_size(t, efs->fs, err);
 		if (rc)
@@ -82,29 +118,36 @@ out_free:
 	return rc;
 }
 
+/* unix_io, or the test fault injector in front of it (E4_TEST_FAULT). */
+static io_manager backing_io(void)
+{
+	return e4_faultio_select(unix_io_manager);
+}
+
 int e4_fs_open(const struct e4_target *t, unsigned int flags,
 	       struct e4_fs **out, struct e4_err *err)
 {
-	return fs_open(t, flags, unix_io_manager, out, err);
+	return fs_open(t, flags, backing_io(), out, err);
 }
 
-/* Through the undo I/O manager, recording into undo_file (replaced). */
+/*
+ * Through e4ctl's undo I/O manager, recording into undo_file (replaced:
+ * a stale undo file from another filesystem would be useless).  Not
+ * libext2fs's: its file is valid only after a clean close.
+ */
 static int fs_open_undo(const struct e4_target *t, unsigned int flags,
 			const char *undo_file, struct e4_fs **out,
 			struct e4_err *err)
 {
-	errcode_t ret;
+	int rc;
 
-	/* A stale undo file from another filesystem would be useless. */
-	if (unlink(undo_file) && errno != ENOENT)
-		return e4_err_sys(err, -errno, "%s", undo_file);
-	ret = set_undo_io_backing_manager(unix_io_manager);
-	if (!ret)
-		ret = set_undo_io_backup_file((char *)undo_file);
-	if (ret)
-		return e4_err_ext2(err, ret, "%s: while setting up the undo file",
-				   undo_file);
-	return fs_open(t, flags | E4_FS_WRITE, undo_io_manager, out, err);
+	rc = e4_undo_io_prepare(backing_io(), undo_file, err);
+	if (rc)
+		return rc;
+	rc = fs_open(t, flags | E4_FS_WRITE, e4_undo_io_manager, out, err);
+	if (rc)
+		e4_err_append(err, " (undo file %s)", undo_file);
+	return rc;
 }
 
 int e4_fs_open_undo(const struct e4_target *t, unsigned int flags,
@@ -140,10 +183,11 @@ int e4_fs_reopen_write(struct e4_fs *efs, unsigned int flags,
 	if (undo_file)
 		rc = fs_open_undo(t, flags | E4_FS_WRITE, undo_file, &rw, err);
 	else
-		rc = fs_open(t, flags | E4_FS_WRITE, unix_io_manager, &rw, err);
+		rc = fs_open(t, flags | E4_FS_WRITE, backing_io(), &rw, err);
 	if (rc)
 		return rc;
 	efs->fs = rw->fs;
+	efs->fs->priv_data = efs;
 	free(rw);
 	if (!same_super(&seen, efs->fs->super)) {
 		/* Nothing was written yet: close without a flush. */

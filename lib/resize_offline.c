@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "e4/resize.h"
+#include "e4/undo.h"
 
 /*
  * A new last group smaller than its own metadata plus this many blocks is
@@ -926,7 +927,7 @@ out_failed:
 	fs->super->s_state |= EXT2_ERROR_FS;
 	e4_err_append(err, "; the grow did not complete and the filesystem is marked as having errors: run 'e2fsck -f %s'",
 		      g.name);
-	if (fs->io->manager == undo_io_manager) {
+	if (e4_undo_io_is(fs->io)) {
 		e4_err_append(err, ", or restore it with e2undo and the undo file");
 		if (g.image_size >= 0)
 			e4_err_append(err, " (then 'truncate -s %lld %s')",
