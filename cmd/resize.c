@@ -122,6 +122,8 @@ static int grow(struct e4_cli *cli, const struct resize_opts *o,
 		}
 	} else {
 		rc = e4_resize_offline(fs, plan, &job, &err);
+		if (!rc)
+			rc = e4_fs_close_write(fs, &err);
 		reached = rc ? plan->old_blocks : plan->new_blocks;
 		gp.calls = 1;
 	}

@@ -200,6 +200,30 @@ int e4_fs_reopen_write(struct e4_fs *efs, unsigned int flags,
 	return 0;
 }
 
+int e4_fs_close_write(struct e4_fs *efs, struct e4_err *err)
+{
+	const char *name = e4_target_name(efs->target);
+	errcode_t ret;
+	int rc;
+
+	if (!efs->fs || !(efs->fs->flags & EXT2_FLAG_RW))
+		return 0;
+	ret = ext2fs_close2(efs->fs, 0);
+	if (!ret) {
+		efs->fs = NULL;
+		return 0;
+	}
+	/* ext2fs_close2 keeps the handle when its flush fails. */
+	efs->fs->flags &= ~EXT2_FLAG_DIRTY;
+	ext2fs_free(efs->fs);
+	efs->fs = NULL;
+	rc = e4_err_ext2(err, ret, "%s: while writing the superblock at close",
+			 name);
+	e4_fs_note_write_error(efs, err);
+	e4_err_append(err, "; run 'e2fsck -f %s'", name);
+	return rc;
+}
+
 void e4_fs_close(struct e4_fs *fs)
 {
 	if (!fs)

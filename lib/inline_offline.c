@@ -115,9 +115,13 @@ int e4_inline_convert_offline(const struct e4_target *t,
 	if (rc)
 		goto out_refused;
 	rc = e4_inline_convert(*fsp, *setp, 0, job, err);
-	if (rc || !o->disable_feature)
-		return rc;
-	return disable(*fsp, *setp, err);
+	if (!rc && o->disable_feature)
+		rc = disable(*fsp, *setp, err);
+	if (!rc)
+		rc = e4_fs_close_write(*fsp, err);
+	else
+		e4_fs_note_write_error(*fsp, err);
+	return rc;
 out_refused:
 	/* Nothing was attempted: no table, only the refusal. */
 	e4_inline_set_free(*setp);

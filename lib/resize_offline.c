@@ -934,6 +934,8 @@ out_failed:
 				      (long long)g.image_size, g.t->device);
 	}
 out_free:
+	if (rc)
+		e4_fs_note_write_error(efs, err);
 	ext2fs_free_mem(&g.saved_desc);
 	ext2fs_free_mem(&g.touched);
 	return rc;

@@ -207,10 +207,11 @@ static errcode_t write_header(struct undo_priv *p)
 }
 
 /*
- * Put sb (the filesystem's superblock bytes) into the slot not in use,
- * sync, and switch the header to it: one header write makes the change.
+ * Put sb (the filesystem's superblock bytes) into the slot not in use and
+ * sync; switch_slot then makes it the copy e2undo compares against, with
+ * one header write.
  */
-static errcode_t set_sb_copy(struct undo_priv *p, const unsigned char *sb)
+static errcode_t write_slot(struct undo_priv *p, const unsigned char *sb)
 {
 	uint64_t slot = p->slot == UNDO_SLOT_A ? UNDO_SLOT_B : UNDO_SLOT_A;
 	unsigned char *buf;
@@ -227,10 +228,15 @@ static errcode_t set_sb_copy(struct undo_priv *p, const unsigned char *sb)
 	free(buf);
 	if (!ret)
 		ret = io_channel_flush(p->log);
-	if (ret)
-		return ret;
-	p->slot = slot;
-	memcpy(p->sb_copy, sb, SB_LEN);
+	return ret;
+}
+
+static errcode_t switch_slot(struct undo_priv *p, const unsigned char *sb)
+{
+	errcode_t ret;
+
+	p->slot = p->slot == UNDO_SLOT_A ? UNDO_SLOT_B : UNDO_SLOT_A;
+	memmove(p->sb_copy, sb, SB_LEN);
 	ret = write_header(p);
 	if (!ret)
 		ret = io_channel_flush(p->log);
@@ -399,7 +405,9 @@ static errcode_t commit(io_channel channel, struct undo_priv *p)
 	sb_first = sb && !p->dev_written;
 	if (sb_first) {
 		/* The filesystem is untouched: the copy may go first. */
-		ret = set_sb_copy(p, sb);
+		ret = write_slot(p, sb);
+		if (!ret)
+			ret = switch_slot(p, sb);
 		if (!ret)
 			ret = write_units(channel, p, &p->sb_unit, 1);
 		if (!ret)
@@ -418,11 +426,14 @@ static errcode_t commit(io_channel channel, struct undo_priv *p)
 		ret = io_channel_flush(p->dev);
 	if (ret || !sb || sb_first)
 		goto out;
-	ret = write_units(channel, p, &p->sb_unit, 1);
+	/* The copy waits in the other slot: one write behind the block. */
+	ret = write_slot(p, sb);
+	if (!ret)
+		ret = write_units(channel, p, &p->sb_unit, 1);
 	if (!ret)
 		ret = io_channel_flush(p->dev);
 	if (!ret)
-		ret = set_sb_copy(p, sb);
+		ret = switch_slot(p, sb);
 out:
 	if (!ret)
 		blkmap_clear(&p->cache, true);
@@ -665,7 +676,10 @@ static errcode_t create_log(struct undo_priv *p, io_manager backing,
 	p->end = UNDO_FIRST_KEYBLOCK;
 	p->slot = UNDO_SLOT_B;
 	/* Slot A gets the superblock as found, then the first header. */
-	return set_sb_copy(p, p->sb_copy);
+	ret = write_slot(p, p->sb_copy);
+	if (!ret)
+		ret = switch_slot(p, p->sb_copy);
+	return ret;
 }
 
 static errcode_t undo_open(const char *name, int flags, io_channel *out)

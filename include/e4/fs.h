@@ -53,6 +53,13 @@ int e4_fs_reopen_write(struct e4_fs *fs, unsigned int flags,
 		       const char *undo_file, struct e4_err *err);
 void e4_fs_close(struct e4_fs *fs);
 /*
+ * Close a read-write handle's filesystem now, reporting what the close
+ * writes (libext2fs rewrites the superblock to count the bytes written),
+ * which e4_fs_close would lose.  Afterwards only e4_fs_target and
+ * e4_fs_close may be used.  0 for a read-only or closed handle.
+ */
+int e4_fs_close_write(struct e4_fs *fs, struct e4_err *err);
+/*
  * Append " (writing block N failed)" to err when a write through the
  * handle failed (the first such block, in filesystem blocks).
  */
