@@ -136,8 +136,13 @@ static errcode_t fault_write_byte(io_channel channel, unsigned long offset,
 
 	if (!r->manager->write_byte)
 		return EXT2_ET_UNIMPLEMENTED;
-	if (fault_next())
+	if (fault_next()) {
+		if (channel->write_error)
+			return channel->write_error(channel,
+					offset / channel->block_size, -count,
+					data, count, -1, EIO);
 		return EIO;
+	}
 	return r->manager->write_byte(r, offset, count, data);
 }
 

@@ -48,11 +48,13 @@ static errcode_t note_write_error(io_channel channel, unsigned long block,
 	return error;
 }
 
-void e4_fs_note_write_error(const struct e4_fs *efs, struct e4_err *err)
+bool e4_fs_note_write_error(const struct e4_fs *efs, struct e4_err *err)
 {
-	if (efs && efs->write_failed)
-		e4_err_append(err, " (writing block %llu failed)",
-			      (unsigned long long)efs->failed_blk);
+	if (!efs || !efs->write_failed)
+		return false;
+	e4_err_append(err, " (writing block %llu failed)",
+		      (unsigned long long)efs->failed_blk);
+	return true;
 }
 
 static int check_size(const struct e4_target *t, ext2_filsys fs,
@@ -211,7 +213,13 @@ int e4_fs_close_write(struct e4_fs *efs, struct e4_err *err)
 	ret = ext2fs_close2(efs->fs, 0);
 	if (!ret) {
 		efs->fs = NULL;
-		return 0;
+		if (!efs->write_failed)
+			return 0;
+		/* A caller somewhere let a failed write pass. */
+		rc = e4_err_set(err, -EIO, "%s: a write failed", name);
+		e4_fs_note_write_error(efs, err);
+		e4_err_append(err, "; run 'e2fsck -f %s'", name);
+		return rc;
 	}
 	/* ext2fs_close2 keeps the handle when its flush fails. */
 	efs->fs->flags &= ~EXT2_FLAG_DIRTY;

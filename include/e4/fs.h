@@ -61,9 +61,9 @@ void e4_fs_close(struct e4_fs *fs);
 int e4_fs_close_write(struct e4_fs *fs, struct e4_err *err);
 /*
  * Append " (writing block N failed)" to err when a write through the
- * handle failed (the first such block, in filesystem blocks).
+ * handle failed (the first such block, in filesystem blocks); true then.
  */
-void e4_fs_note_write_error(const struct e4_fs *fs, struct e4_err *err);
+bool e4_fs_note_write_error(const struct e4_fs *fs, struct e4_err *err);
 ext2_filsys e4_fs_ext2(const struct e4_fs *fs);
 const struct e4_target *e4_fs_target(const struct e4_fs *fs);
 
