@@ -1,6 +1,7 @@
 # e4ctl — top-level build.  GNU make.
 #
 # make [all]            build $(BUILD)/e4ctl
+# make stress           the crash sweeps of tests/crash at every cut point
 # make check            deps, then the build (with bench/gdt) + unit tests (plain and
 #                       ASan/UBSan) + integration + VM tests
 # make demo             deps, then the build + a walk through e4ctl on a scratch image
@@ -33,7 +34,7 @@ SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-r
 
 MAN_PAGES := $(wildcard man/*.8)
 
-.PHONY: all check unit demo deps install clean lint-man bench
+.PHONY: all check unit demo deps install clean lint-man bench stress
 all: $(BUILD)/e4ctl
 
 $(BUILD)/e4ctl: $(CMD_OBJ) $(BUILD)/libe4.a
@@ -80,6 +81,10 @@ bench: $(BUILD)/bench/gdt
 check: deps
 	$(MAKE) all unit $(BENCH_BIN)
 	BUILD=$(BUILD) tests/run
+
+# Every cut point of every crash sweep (make check samples them).
+stress: all
+	E4_CRASH_ALL=1 E4CTL=$(abspath $(BUILD))/e4ctl bats tests/crash
 
 demo: deps
 	$(MAKE) all
