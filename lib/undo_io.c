@@ -375,9 +375,9 @@ static errcode_t write_units(io_channel channel, struct undo_priv *p,
  * superblock ordered as e4/undo.h describes.  On failure the cache is
  * kept, so nothing unsaved is ever written.
  */
-static errcode_t commit(io_channel channel, struct undo_priv *p)
+static errcode_t commit(io_channel channel, struct undo_priv *p, bool final)
 {
-	unsigned char *sbu = NULL, *sb = NULL;
+	unsigned char *sbu = NULL, *sb = NULL, *keep = NULL;
 	uint64_t *dirty;
 	size_t i, n = 0, nsb = 0;
 	bool sb_first;
@@ -426,6 +426,20 @@ static errcode_t commit(io_channel channel, struct undo_priv *p)
 		ret = io_channel_flush(p->dev);
 	if (ret || !sb || sb_first)
 		goto out;
+	/*
+	 * A changed superblock waits in the cache for the close (libext2fs
+	 * rewrites it there anyway, to count the bytes written): one
+	 * superblock write, so one cut point where e2undo refuses, not two.
+	 */
+	if (!final) {
+		keep = malloc(p->unit);
+		if (!keep) {
+			ret = EXT2_ET_NO_MEMORY;
+			goto out;
+		}
+		memcpy(keep, sbu, p->unit);
+		goto out;
+	}
 	/* The copy waits in the other slot: one write behind the block. */
 	ret = write_slot(p, sb);
 	if (!ret)
@@ -437,6 +451,10 @@ static errcode_t commit(io_channel channel, struct undo_priv *p)
 out:
 	if (!ret)
 		blkmap_clear(&p->cache, true);
+	if (!ret && keep)
+		ret = blkmap_put(&p->cache, p->sb_unit, keep);
+	else
+		free(keep);
 	free(dirty);
 	return ret;
 }
@@ -496,7 +514,7 @@ static errcode_t undo_write_bytes(io_channel channel, uint64_t off,
 		len -= n;
 	}
 	if (p->cache.n >= p->cache_max)
-		return commit(channel, p);
+		return commit(channel, p, false);
 	return 0;
 }
 
@@ -572,7 +590,7 @@ static errcode_t undo_write_blk(io_channel channel, unsigned long block,
 
 static errcode_t undo_flush(io_channel channel)
 {
-	return commit(channel, channel->private_data);
+	return commit(channel, channel->private_data, false);
 }
 
 static errcode_t undo_set_blksize(io_channel channel, int blksize)
@@ -618,7 +636,7 @@ static errcode_t undo_close(io_channel channel)
 
 	if (--channel->refcount > 0)
 		return 0;
-	ret = commit(channel, p);
+	ret = commit(channel, p, true);
 	priv_free(p);
 	free(channel->name);
 	free(channel);
