@@ -22,12 +22,16 @@
  *    writes the blocks to the filesystem;
  *  - the copy of the filesystem superblock e2undo compares against sits
  *    in one of two slots; the header names one, so changing it is one
- *    header write.  The primary superblock is written last in a flush
- *    and its copy updated right after; the one exception is the very
- *    first superblock change of a run, whose copy goes first while the
- *    filesystem is still untouched.  So the one cut point per superblock
- *    change where e2undo refuses ("doesn't match the undo file") finds
- *    either the original filesystem or one whose write completed.
+ *    header write.  The first superblock change of a run goes to the
+ *    filesystem first of all, its copy switched just before, while the
+ *    filesystem is still untouched; a later change waits in the cache
+ *    until the close, is written after everything else, and its copy is
+ *    switched right after.  So the two cut points where e2undo refuses
+ *    ("doesn't match the undo file") find either the original filesystem
+ *    or the finished one;
+ *  - until the file's first header is written (the first two writes),
+ *    there is no undo file to apply, and nothing was written to the
+ *    filesystem either.
  *
  * Blocks past the end of the device as it was at open (an image file
  * extended by a grow) are not saved: they were not part of it.
