@@ -1,6 +1,7 @@
 # e4ctl — top-level build.  GNU make.
 #
 # make [all]            build $(BUILD)/e4ctl
+# make stress           the crash sweeps of tests/crash at every cut point
 # make check            deps, then the build (with bench/gdt) + unit tests (plain and
 #                       ASan/UBSan) + integration + VM tests
 # make stress           the long sweeps (damaged images, shrink matrix, full size)
@@ -101,6 +102,7 @@ stress: deps
 	$(MAKE) all san
 	for s in $(STRESS); do BUILD=$(BUILD) E4_DAMAGE_ALL=1 $$s || exit 1; done
 	E4CTL=$(abspath $(BUILD))/e4ctl E4_TEST_SHRINK_PROFILE=full bats tests/resize-shrink
+	E4_CRASH_ALL=1 E4CTL=$(abspath $(BUILD))/e4ctl bats tests/crash
 
 demo: deps
 	$(MAKE) all

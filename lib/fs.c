@@ -18,19 +18,17 @@
 #include "e4/fs.h"
 #include "e4/testhook.h"
 #include "e4/sysfs.h"
+#include "e4/undo.h"
 
 struct e4_fs {
 	ext2_filsys fs;
 	const struct e4_target *target;
 	int lock_fd;		/* writers: holds the flock, else -1 */
+	/* The first write that failed, in filesystem blocks. */
+	bool write_failed;
+	uint64_t failed_blk;
 };
 
-/*
- * One writer at a time: an exclusive flock on the device node or image
- * file, held from before the read-write open until the handle is closed.
- * EXT2_FLAG_EXCLUSIVE (O_EXCL) covers block devices only; this covers
- * images too, against every other e4ctl (the lock is advisory).
- */
 /*
  * Test hook E4_TEST_HOLD_AFTER_LOCK_MS: wait that long once the lock is
  * held, so that a test can start a second writer against it.  The line
@@ -48,6 +46,12 @@ static void hold_after_lock(const struct e4_target *t)
 	usleep(ms * 1000);
 }
 
+/*
+ * One writer at a time: an exclusive flock on the device node or image
+ * file, held from before the read-write open until the handle is closed.
+ * EXT2_FLAG_EXCLUSIVE (O_EXCL) covers block devices only; this covers
+ * images too, against every other e4ctl (the lock is advisory).
+ */
 static int lock_target(const struct e4_target *t, int *fdp, struct e4_err *err)
 {
 	int fd, e;
@@ -69,6 +73,38 @@ static int lock_target(const struct e4_target *t, int *fdp, struct e4_err *err)
 				  e4_target_name(t));
 	return e4_err_sys(err, -e, "%s: while locking it for writing",
 			  e4_target_name(t));
+}
+
+/*
+ * Remember where a write failed, so that the message can name the block;
+ * the error itself goes on to the caller unchanged.
+ */
+static errcode_t note_write_error(io_channel channel, unsigned long block,
+				  int count, const void *data, size_t size,
+				  int actual, errcode_t error)
+{
+	ext2_filsys fs = channel->app_data;
+	struct e4_fs *efs = fs ? fs->priv_data : NULL;
+
+	(void)count;
+	(void)data;
+	(void)size;
+	(void)actual;
+	if (efs && !efs->write_failed) {
+		efs->write_failed = true;
+		efs->failed_blk = (uint64_t)block * channel->block_size /
+				  fs->blocksize;
+	}
+	return error;
+}
+
+bool e4_fs_note_write_error(const struct e4_fs *efs, struct e4_err *err)
+{
+	if (!efs || !efs->write_failed)
+		return false;
+	e4_err_append(err, " (writing block %llu failed)",
+		      (unsigned long long)efs->failed_blk);
+	return true;
 }
 
 static int check_size(const struct e4_target *t, ext2_filsys fs,
@@ -142,6 +178,8 @@ static int fs_open_at(const struct e4_target *t, unsigned int flags,
 				 e4_target_name(t));
 	if (ret)
 		goto out_free;
+	efs->fs->priv_data = efs;
+	efs->fs->io->write_error = note_write_error;
 	if (!(flags & E4_FS_FORCE)) {
 		rc = check_size(t, efs->fs, err);
 		if (rc)
@@ -164,10 +202,16 @@ static int fs_open(const struct e4_target *t, unsigned int flags,
 	return fs_open_at(t, flags, 0, 0, io, -1, out, err);
 }
 
+/* unix_io, or the test fault injector in front of it (E4_TEST_FAULT). */
+static io_manager backing_io(void)
+{
+	return e4_faultio_select(unix_io_manager);
+}
+
 int e4_fs_open(const struct e4_target *t, unsigned int flags,
 	       struct e4_fs **out, struct e4_err *err)
 {
-	return fs_open(t, flags, unix_io_manager, out, err);
+	return fs_open(t, flags, backing_io(), out, err);
 }
 
 int e4_fs_open_backup(const struct e4_target *t, uint64_t superblock,
@@ -224,35 +268,31 @@ int e4_fs_find_backups(const struct e4_target *t, uint64_t *blocks,
 	return -ENOENT;
 }
 
-/* Through the undo I/O manager, recording into undo_file (replaced). */
+/*
+ * Through e4ctl's undo I/O manager, recording into undo_file (replaced:
+ * a stale undo file from another filesystem would be useless).  Not
+ * libext2fs's: its file is valid only after a clean close.
+ */
 static int fs_open_undo(const struct e4_target *t, unsigned int flags,
 			const char *undo_file, struct e4_fs **out,
 			struct e4_err *err)
 {
-	errcode_t ret;
 	int rc, lock_fd;
 
 	/* Locked first: a refused second writer must not touch the file. */
 	rc = lock_target(t, &lock_fd, err);
 	if (rc)
 		return rc;
-	/* A stale undo file from another filesystem would be useless. */
-	if (unlink(undo_file) && errno != ENOENT) {
-		rc = e4_err_sys(err, -errno, "%s", undo_file);
-		goto out_unlock;
+	rc = e4_undo_io_prepare(backing_io(), undo_file, err);
+	if (rc) {
+		close(lock_fd);
+		return rc;
 	}
-	ret = set_undo_io_backing_manager(unix_io_manager);
-	if (!ret)
-		ret = set_undo_io_backup_file((char *)undo_file);
-	if (ret) {
-		rc = e4_err_ext2(err, ret, "%s: while setting up the undo file",
-				 undo_file);
-		goto out_unlock;
-	}
-	return fs_open_at(t, flags | E4_FS_WRITE, 0, 0, undo_io_manager, lock_fd,
-			  out, err);
-out_unlock:
-	close(lock_fd);
+	/* fs_open_at owns lock_fd from here, and closes it on failure. */
+	rc = fs_open_at(t, flags | E4_FS_WRITE, 0, 0, e4_undo_io_manager,
+			lock_fd, out, err);
+	if (rc)
+		e4_err_append(err, " (undo file %s)", undo_file);
 	return rc;
 }
 
@@ -289,11 +329,12 @@ int e4_fs_reopen_write(struct e4_fs *efs, unsigned int flags,
 	if (undo_file)
 		rc = fs_open_undo(t, flags | E4_FS_WRITE, undo_file, &rw, err);
 	else
-		rc = fs_open(t, flags | E4_FS_WRITE, unix_io_manager, &rw, err);
+		rc = fs_open(t, flags | E4_FS_WRITE, backing_io(), &rw, err);
 	if (rc)
 		return rc;
 	efs->fs = rw->fs;
 	efs->lock_fd = rw->lock_fd;
+	efs->fs->priv_data = efs;
 	free(rw);
 	if (!same_super(&seen, efs->fs->super)) {
 		/* Nothing was written yet: close without a flush. */
@@ -304,6 +345,36 @@ int e4_fs_reopen_write(struct e4_fs *efs, unsigned int flags,
 				  e4_target_name(t));
 	}
 	return 0;
+}
+
+int e4_fs_close_write(struct e4_fs *efs, struct e4_err *err)
+{
+	const char *name = e4_target_name(efs->target);
+	errcode_t ret;
+	int rc;
+
+	if (!efs->fs || !(efs->fs->flags & EXT2_FLAG_RW))
+		return 0;
+	ret = ext2fs_close2(efs->fs, 0);
+	if (!ret) {
+		efs->fs = NULL;
+		if (!efs->write_failed)
+			return 0;
+		/* A caller somewhere let a failed write pass. */
+		rc = e4_err_set(err, -EIO, "%s: a write failed", name);
+		e4_fs_note_write_error(efs, err);
+		e4_err_append(err, "; run 'e2fsck -f %s'", name);
+		return rc;
+	}
+	/* ext2fs_close2 keeps the handle when its flush fails. */
+	efs->fs->flags &= ~EXT2_FLAG_DIRTY;
+	ext2fs_free(efs->fs);
+	efs->fs = NULL;
+	rc = e4_err_ext2(err, ret, "%s: while writing the superblock at close",
+			 name);
+	e4_fs_note_write_error(efs, err);
+	e4_err_append(err, "; run 'e2fsck -f %s'", name);
+	return rc;
 }
 
 void e4_fs_close(struct e4_fs *fs)

@@ -92,6 +92,33 @@ static int disable(struct e4_fs *fs, const struct e4_inline_set *set,
 	return e4_inline_disable(fs, NULL, err);
 }
 
+/*
+ * While the run writes, the primary superblock says "not clean": a run cut
+ * anywhere leaves a filesystem that e2fsck checks and nothing mounts as
+ * if it were whole.  The original state comes back with the close's
+ * flush, the last write (the primary superblock after every backup and
+ * descriptor).  Without orig_super libext2fs writes the primary in one
+ * piece instead of field by field, which a cut could tear.
+ */
+static int mark_running(struct e4_fs *fs, __u16 state, struct e4_err *err)
+{
+	ext2_filsys e2 = e4_fs_ext2(fs);
+	errcode_t ret;
+
+	e2->super->s_state = state;
+	ext2fs_free_mem(&e2->orig_super);
+	ext2fs_mark_super_dirty(e2);
+	if (state & EXT2_VALID_FS)
+		return 0;
+	e2->flags |= EXT2_FLAG_SUPER_ONLY;
+	ret = ext2fs_flush(e2);
+	e2->flags &= ~EXT2_FLAG_SUPER_ONLY;
+	if (ret)
+		return e4_err_ext2(err, ret, "%s: unchanged: could not mark the filesystem as being written",
+				   e4_target_name(e4_fs_target(fs)));
+	return 0;
+}
+
 int e4_inline_convert_offline(const struct e4_target *t,
 			      const struct e4_inline_offline *o,
 			      const struct e4_job *job, struct e4_fs **fsp,
@@ -99,6 +126,7 @@ int e4_inline_convert_offline(const struct e4_target *t,
 			      struct e4_err *err)
 {
 	unsigned int flags = o->force ? E4_FS_FORCE : 0;
+	__u16 state;
 	int rc;
 
 	*nothing = false;
@@ -118,10 +146,20 @@ int e4_inline_convert_offline(const struct e4_target *t,
 	rc = e4_fs_reopen_write(*fsp, flags, o->undo, err);
 	if (rc)
 		goto out_refused;
-	rc = e4_inline_convert(*fsp, *setp, 0, job, err);
-	if (rc || !o->disable_feature)
-		return rc;
-	return disable(*fsp, *setp, err);
+	state = e4_fs_ext2(*fsp)->super->s_state;
+	rc = mark_running(*fsp, state & ~EXT2_VALID_FS, err);
+	if (!rc)
+		rc = e4_inline_convert(*fsp, *setp, 0, job, err);
+	if (!rc && o->disable_feature)
+		rc = disable(*fsp, *setp, err);
+	if (!rc)
+		rc = mark_running(*fsp, state, err);
+	if (!rc)
+		rc = e4_fs_close_write(*fsp, err);
+	else if (e4_fs_note_write_error(*fsp, err))
+		e4_err_append(err, "; run 'e2fsck -f %s'%s", e4_target_name(t),
+			      o->undo ? ", or restore it with e2undo and the undo file" : "");
+	return rc;
 out_refused:
 	/* Nothing was attempted: no table, only the refusal. */
 	e4_inline_set_free(*setp);

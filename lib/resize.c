@@ -134,6 +134,10 @@ static int run_offline(struct e4_resize *rs, const struct e4_resize_plan *plan,
 	/* Verify: the handle's superblock is what was written last. */
 	fs = e4_fs_ext2(rs->fs);
 	res->reached = ext2fs_blocks_count(fs->super);
+	/* The close writes the superblock again: its failure is ours. */
+	ret = e4_fs_close_write(rs->fs, err);
+	if (ret)
+		return ret;
 	if (res->reached != plan->new_blocks)
 		return e4_err_set(err, -EIO,
 				  "%s: the grow ended at %llu blocks, not the %llu planned: run 'e2fsck -f %s'",

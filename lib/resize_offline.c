@@ -20,6 +20,7 @@
 
 #include "e4/geom.h"
 #include "e4/resize.h"
+#include "e4/undo.h"
 
 /* The state of one grow, from preparation to commit. */
 struct grow {
@@ -667,13 +668,15 @@ out_failed:
 	fs->super->s_state |= EXT2_ERROR_FS;
 	e4_err_append(err, "; the grow did not complete and the filesystem is marked as having errors: run 'e2fsck -f %s'",
 		      g.name);
-	if (fs->io->manager == undo_io_manager) {
+	if (e4_undo_io_is(fs->io)) {
 		e4_err_append(err, ", or restore it with e2undo and the undo file");
 		if (g.image_size >= 0)
 			e4_err_append(err, " (then 'truncate -s %lld %s')",
 				      (long long)g.image_size, g.t->device);
 	}
 out_free:
+	if (rc)
+		e4_fs_note_write_error(efs, err);
 	ext2fs_free_mem(&g.saved_desc);
 	ext2fs_free_mem(&g.touched);
 	return rc;

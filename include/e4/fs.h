@@ -42,8 +42,9 @@ int e4_fs_find_backups(const struct e4_target *t, uint64_t *blocks,
 		       size_t max, size_t *n, unsigned int *block_size);
 /*
  * As e4_fs_open with E4_FS_WRITE, recording every block it overwrites in
- * undo_file (libext2fs's undo I/O manager; an existing file is replaced),
- * so that `e2undo undo_file device` restores the original bit for bit.
+ * undo_file (e4ctl's undo I/O manager, e4/undo.h; an existing file is
+ * replaced), so that `e2undo undo_file device` restores the original bit
+ * for bit, also after a crash at any point.
  * The file is replaced at once: a command that may still refuse should
  * open read-only and call e4_fs_reopen_write instead.
  */
@@ -66,6 +67,18 @@ int e4_fs_open_undo(const struct e4_target *t, unsigned int flags,
 int e4_fs_reopen_write(struct e4_fs *fs, unsigned int flags,
 		       const char *undo_file, struct e4_err *err);
 void e4_fs_close(struct e4_fs *fs);
+/*
+ * Close a read-write handle's filesystem now, reporting what the close
+ * writes (libext2fs rewrites the superblock to count the bytes written),
+ * which e4_fs_close would lose.  Afterwards only e4_fs_target and
+ * e4_fs_close may be used.  0 for a read-only or closed handle.
+ */
+int e4_fs_close_write(struct e4_fs *fs, struct e4_err *err);
+/*
+ * Append " (writing block N failed)" to err when a write through the
+ * handle failed (the first such block, in filesystem blocks); true then.
+ */
+bool e4_fs_note_write_error(const struct e4_fs *fs, struct e4_err *err);
 ext2_filsys e4_fs_ext2(const struct e4_fs *fs);
 const struct e4_target *e4_fs_target(const struct e4_fs *fs);
 
