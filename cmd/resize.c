@@ -21,6 +21,7 @@
 #include "e4/gate.h"
 #include "e4/gdt.h"
 #include "e4/resize.h"
+#include "e4/shrink.h"
 #include "e4/target.h"
 
 struct resize_opts {
@@ -30,6 +31,8 @@ struct resize_opts {
 	int progress;
 	int legacy;
 	int force;
+	int minimum;
+	int print_minimum;
 	char *step;
 	char *undo;
 	char *sysroot;
@@ -75,6 +78,10 @@ static void on_progress(void *arg, uint64_t done, uint64_t total)
 	char h[32];
 
 	g->calls++;
+	if (g->plan->shrink) {
+		e4_progress_cb(&g->p, done, total);
+		return;
+	}
 	/*
 	 * For the tests: E4_TEST_SIGINT_AFTER=N interrupts the run at its
 	 * Nth progress report, through the real handler, deterministically.
@@ -110,7 +117,8 @@ static int grow(struct e4_cli *cli, const struct resize_opts *o,
 	if (at)
 		gp.sigint_at = strtoul(at, NULL, 10);
 
-	e4_progress_init(&gp.p, "resize", "blocks", o->progress);
+	e4_progress_init(&gp.p, plan->shrink ? "shrink: blocks and inodes moved" : "resize",
+			 plan->shrink ? "moved" : "blocks", o->progress);
 	job.cancel = e4_catch_signals();
 	if (plan->online) {
 		if (!e4_gdt_open(fs, &gp.gdt, NULL))
@@ -127,6 +135,8 @@ static int grow(struct e4_cli *cli, const struct resize_opts *o,
 	}
 	e4_progress_done(&gp.p);
 	if (rc == -EINTR) {
+		if (plan->shrink && strstr(err.msg, "was completed"))
+			reached = plan->new_blocks;
 		fprintf(stderr, "%s: %s\n", cli->prog, err.msg);
 		return E4_EXIT_INTERRUPTED;
 	}
@@ -138,7 +148,14 @@ static int grow(struct e4_cli *cli, const struct resize_opts *o,
 			    (unsigned long long)plan->new_blocks);
 	if (!o->quiet && !o->out.json) {
 		e4_human_size(reached * plan->block_size, h, sizeof(h));
-		if (plan->online)
+		if (plan->shrink)
+			printf("%s: shrunk from %llu to %llu blocks (%s) offline; %llu blocks and %llu inodes moved\n",
+			       e4_target_name(e4_fs_target(fs)),
+			       (unsigned long long)plan->old_blocks,
+			       (unsigned long long)reached, h,
+			       (unsigned long long)plan->blocks_to_move,
+			       (unsigned long long)plan->inodes_to_move);
+		else if (plan->online)
 			printf("%s: grown from %llu to %llu blocks (%s) in %u step%s\n",
 			       e4_target_name(e4_fs_target(fs)),
 			       (unsigned long long)plan->old_blocks,
@@ -209,6 +226,61 @@ static void undo_note(const struct e4_cli *cli, const struct resize_opts *o,
 		o->undo, t->device, (unsigned long long)t->size, t->device);
 }
 
+/*
+ * -P prints the minimum and stops; -M makes it the size asked for.  The
+ * minimum comes from the offline plan itself, so it is the same number
+ * whether or not the filesystem is mounted (mounted, the bitmaps read may
+ * lag behind the kernel's).
+ */
+static int minimum(struct e4_cli *cli, const struct resize_opts *o,
+		   struct e4_fs *fs, uint64_t *want)
+{
+	uint32_t bs = e4_fs_ext2(fs)->blocksize;
+	struct e4_err err = { 0 };
+	char h[32];
+	int rc;
+
+	if (o->minimum && o->print_minimum)
+		return e4_cli_usage_error(cli, "--minimum and --print-minimum exclude each other");
+	if (cli->nargs > 1)
+		return e4_cli_usage_error(cli, "SIZE and --%s exclude each other",
+					  o->minimum ? "minimum" : "print-minimum");
+	rc = e4_shrink_minimum(fs, want, &err);
+	if (rc)
+		return e4_cli_error(cli, &err);
+	if (!o->print_minimum)
+		return 0;
+	e4_human_size(*want * bs, h, sizeof(h));
+	if (o->out.json)
+		printf("{\n   \"minimum\": [\n      {\n         \"device\": \"%s\",\n         \"min_blocks\": %llu,\n         \"block_size\": %u,\n         \"min_size\": %llu\n      }\n   ]\n}\n",
+		       e4_target_name(e4_fs_target(fs)), (unsigned long long)*want,
+		       bs, (unsigned long long)(*want * bs));
+	else if (o->quiet)
+		printf("%llu\n", (unsigned long long)*want);
+	else
+		printf("%s: minimum size: %llu blocks (%s)\n",
+		       e4_target_name(e4_fs_target(fs)), (unsigned long long)*want, h);
+	return E4_EXIT_OK;
+}
+
+static int mounted_shrink(struct e4_cli *cli, struct e4_fs *fs, uint64_t cur,
+			  uint64_t want)
+{
+	const struct e4_target *t = e4_fs_target(fs);
+	struct e4_err err = { 0 };
+	uint64_t min = 0;
+
+	e4_shrink_minimum(fs, &min, &err);
+	fprintf(stderr, "%s: %s: ext4 cannot shrink while mounted (%llu -> %llu blocks); unmount it and run e4ctl resize again",
+		cli->prog, e4_target_name(t), (unsigned long long)cur,
+		(unsigned long long)want);
+	if (min)
+		fprintf(stderr, " (minimum size: %llu blocks)\n", (unsigned long long)min);
+	else
+		fprintf(stderr, " (%s)\n", err.msg);
+	return e4_cli_fail(cli);
+}
+
 int cmd_resize(struct e4_cli *cli)
 {
 	struct resize_opts o = { 0 };
@@ -225,6 +297,10 @@ int cmd_resize(struct e4_cli *cli)
 		  "online: use GROUP_EXTEND + GROUP_ADD, as for kernels before 3.3", NULL },
 		{ "force", 'f', POPT_ARG_NONE, &o.force, 0,
 		  "offline: skip the safety checks (e2fsck state)", NULL },
+		{ "minimum", 'M', POPT_ARG_NONE, &o.minimum, 0,
+		  "offline: shrink to the smallest size possible", NULL },
+		{ "print-minimum", 'P', POPT_ARG_NONE, &o.print_minimum, 0,
+		  "print the smallest size the filesystem can be shrunk to, change nothing", NULL },
 		{ "undo", 'z', POPT_ARG_STRING, &o.undo, 0,
 		  "offline: save overwritten blocks for e2undo", "FILE" },
 		E4_OUTPUT_OPTIONS(&o.out),
@@ -270,8 +346,14 @@ int cmd_resize(struct e4_cli *cli)
 		goto out;
 	}
 	bs = e4_fs_ext2(fs)->blocksize;
-	rc = e4_size_parse(cli->nargs > 1 ? cli->args[1] : NULL, bs, cur, t->size,
-			   &want, &err);
+	if (o.print_minimum || o.minimum) {
+		rc = minimum(cli, &o, fs, &want);
+		if (rc || o.print_minimum)
+			goto out;
+	} else {
+		rc = e4_size_parse(cli->nargs > 1 ? cli->args[1] : NULL, bs, cur,
+				   t->size, &want, &err);
+	}
 	if (!rc && o.step)
 		rc = e4_size_parse(o.step, bs, 0, 0, &step, &err);
 	if (rc) {
@@ -280,6 +362,10 @@ int cmd_resize(struct e4_cli *cli)
 	}
 	if (!o.step && (o.progress || isatty(STDERR_FILENO)))
 		step = E4_RESIZE_STEP_AUTO;
+	if (t->mounted && want < cur) {
+		rc = mounted_shrink(cli, fs, cur, want);
+		goto out;
+	}
 	if (t->mounted)
 		rc = e4_resize_plan_online(fs, want, step, o.sysroot, &plan, &err);
 	else

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "e4/resize.h"
+#include "e4/shrink.h"
 
 /*
  * A new last group smaller than its own metadata plus this many blocks is
@@ -213,12 +214,8 @@ int e4_resize_plan_offline(const struct e4_fs *efs, uint64_t new_blocks,
 		n -= n % ratio;
 		plan->rounded_to_cluster = true;
 	}
-	if (n < cur) {
-		refuse(plan, -EOPNOTSUPP,
-		       "shrinking an unmounted filesystem is not supported yet (%llu blocks requested, it has %llu)",
-		       (unsigned long long)new_blocks, (unsigned long long)cur);
-		n = cur;
-	}
+	if (n < cur)
+		return e4_shrink_plan(efs, n, plan, err);
 	for (;;) {
 		dgrp_t last;
 
@@ -854,6 +851,8 @@ int e4_resize_offline(struct e4_fs *efs, const struct e4_resize_plan *plan,
 	dgrp_t group;
 	int rc;
 
+	if (plan->shrink)
+		return e4_shrink_run(efs, plan, job, err);
 	g.old_groups = fs->group_desc_count;
 	g.old_blocks = ext2fs_blocks_count(fs->super);
 	g.old_desc_blocks = fs->desc_blocks;

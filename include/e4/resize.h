@@ -51,6 +51,12 @@ struct e4_resize_plan {
 		char msg[256];
 	} refusals[E4_PLAN_MAX_REFUSALS];
 	bool legacy;			/* online through GROUP_EXTEND/GROUP_ADD */
+	/* Offline shrink (lib/shrink_plan.c); zero for a grow. */
+	bool shrink;
+	uint64_t min_blocks;		/* smallest reachable, 0: unknown */
+	uint64_t blocks_to_move;	/* in use beyond the new end */
+	uint64_t inodes_to_move;	/* in use in the groups removed */
+	uint64_t free_blocks_after, free_inodes_after;
 };
 
 /* step_blocks for e4_resize_plan_online: steps when the growth is large. */
