@@ -78,16 +78,16 @@ static void on_progress(void *arg, uint64_t done, uint64_t total)
 	char h[32];
 
 	g->calls++;
-	if (g->plan->shrink) {
-		e4_progress_cb(&g->p, done, total);
-		return;
-	}
 	/*
 	 * For the tests: E4_TEST_SIGINT_AFTER=N interrupts the run at its
 	 * Nth progress report, through the real handler, deterministically.
 	 */
 	if (g->sigint_at && g->calls == g->sigint_at)
 		raise(SIGINT);
+	if (g->plan->shrink) {
+		e4_progress_cb(&g->p, done, total);
+		return;
+	}
 	if (!groups)
 		groups = (reached - g->first_data_block + g->blocks_per_group - 1) /
 			 g->blocks_per_group;
@@ -226,6 +226,37 @@ static void undo_note(const struct e4_cli *cli, const struct resize_opts *o,
 		o->undo, t->device, (unsigned long long)t->size, t->device);
 }
 
+static const struct e4_colinfo min_cols[] = {
+	{ "DEVICE", "Device", 0, 0, E4_COL_STR, "block device or image file" },
+	{ "MIN_BLOCKS", "Minimum blocks", 0, SCOLS_FL_RIGHT, E4_COL_NUM, "smallest block count" },
+	{ "BLOCK_SIZE", "Block size", 0, SCOLS_FL_RIGHT, E4_COL_NUM, "bytes per block" },
+	{ "MIN_SIZE", "Minimum size", 0, SCOLS_FL_RIGHT, E4_COL_NUM, "smallest size in bytes" },
+};
+
+/* -P --json: {"minimum": [{"device": ..., "min_blocks": N, ...}]}. */
+static int print_minimum_json(struct e4_cli *cli, struct e4_fs *fs,
+			      uint64_t min)
+{
+	static const int defaults[] = { 0, 1, 2, 3, -1 };
+	const struct e4_outopts opts = { .json = 1 };
+	uint32_t bs = e4_fs_ext2(fs)->blocksize;
+	struct libscols_line *ln;
+	struct e4_out out;
+	char msg[128];
+	int rc = E4_EXIT_OK;
+
+	if (e4_out_init(&out, &opts, min_cols, ARRAY_SIZE(min_cols), defaults,
+			"minimum", false, msg, sizeof(msg)))
+		return e4_cli_usage_error(cli, "%s", msg);
+	ln = e4_out_line(&out);
+	if (!ln || e4_out_str(&out, ln, 0, e4_target_name(e4_fs_target(fs))) ||
+	    e4_out_u64(&out, ln, 1, min) || e4_out_u64(&out, ln, 2, bs) ||
+	    e4_out_u64(&out, ln, 3, min * bs) || e4_out_print(&out))
+		rc = e4_cli_fail(cli);
+	e4_out_free(&out);
+	return rc;
+}
+
 /*
  * -P prints the minimum and stops; -M makes it the size asked for.  The
  * minimum comes from the offline plan itself, so it is the same number
@@ -252,9 +283,7 @@ static int minimum(struct e4_cli *cli, const struct resize_opts *o,
 		return 0;
 	e4_human_size(*want * bs, h, sizeof(h));
 	if (o->out.json)
-		printf("{\n   \"minimum\": [\n      {\n         \"device\": \"%s\",\n         \"min_blocks\": %llu,\n         \"block_size\": %u,\n         \"min_size\": %llu\n      }\n   ]\n}\n",
-		       e4_target_name(e4_fs_target(fs)), (unsigned long long)*want,
-		       bs, (unsigned long long)(*want * bs));
+		return print_minimum_json(cli, fs, *want);
 	else if (o->quiet)
 		printf("%llu\n", (unsigned long long)*want);
 	else

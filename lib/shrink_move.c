@@ -114,6 +114,9 @@ int e4_shrink_reserve(struct shrink_run *r, const struct shrink_facts *f,
 						  r->name, (unsigned long long)n,
 						  (unsigned long long)src);
 			ext2fs_mark_block_bitmap2(fs->block_map, dst);
+			/* Its bitmap must now be written, not computed. */
+			ext2fs_bg_flags_clear(fs, ext2fs_group_of_blk2(fs, dst),
+					      EXT2_BG_BLOCK_UNINIT);
 			cursor = dst + 1;
 			rc = add_run(r, src, dst);
 			if (rc)
