@@ -98,8 +98,8 @@ gate_msg() {
 	[ "$(jq -r .new_blocks <<<"$output")" -eq 1048576 ]
 	[ "$(jq -r '.refusals | length' <<<"$output")" -eq 1 ]
 	[[ $(jq -r '.refusals[0]' <<<"$output") == "the filesystem is not clean"*"e2fsck -f $IMG"* ]]
-	# Two refusals at once: the size and the gate.
-	run --separate-stderr "$E4CTL" resize -n --json "$IMG" 32M
+	# Two refusals at once: the size (below the minimum) and the gate.
+	run --separate-stderr "$E4CTL" resize -n --json "$IMG" 1M
 	[ "$status" -eq 1 ]
 	[ "$(jq -r '.refusals | length' <<<"$output")" -eq 2 ]
 }
