@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "output.h"
 #include "e4/fs.h"
+#include "e4/shrink.h"
 #include "e4/target.h"
 
 enum {
@@ -20,7 +21,7 @@ enum {
 	COL_INODES_PER_GROUP, COL_INODE_SIZE, COL_FLEX_BG_SIZE, COL_DESC_SIZE,
 	COL_DESC_BLOCKS, COL_RESERVED_GDT_BLOCKS, COL_DEVICE_SIZE,
 	COL_DEVICE_BLOCKS, COL_ONLINE_MAX_BLOCKS, COL_ONLINE_MAX_SIZE,
-	COL_ONLINE_LIMIT, COL_META_BG_CONVERSION,
+	COL_ONLINE_LIMIT, COL_META_BG_CONVERSION, COL_MIN_BLOCKS,
 };
 
 #define R SCOLS_FL_RIGHT
@@ -57,6 +58,7 @@ static const struct e4_colinfo colinfo[] = {
 	[COL_ONLINE_MAX_SIZE] = { "ONLINE_MAX_SIZE", "Online growth limit size", 0, R, E4_COL_NUM, "the same in bytes" },
 	[COL_ONLINE_LIMIT] = { "ONLINE_LIMIT", "Online growth limited by", 0, SCOLS_FL_WRAP, E4_COL_STR, "what stops further online growth" },
 	[COL_META_BG_CONVERSION] = { "META_BG_CONVERSION", "Growth converts to meta_bg", 0, 0, E4_COL_BOOL, "growing to the limit converts the filesystem to meta_bg" },
+	[COL_MIN_BLOCKS] = { "MIN_BLOCKS", "Minimum blocks (shrink)", 0, R, E4_COL_NUM, "smallest block count an offline shrink reaches (reads every bitmap, so not shown by default)" },
 };
 #undef R
 
@@ -77,7 +79,7 @@ struct info_opts {
 };
 
 static int fill(struct e4_out *out, const struct e4_target *t,
-		const struct e4_info *in)
+		const struct e4_info *in, uint64_t min_blocks)
 {
 	struct libscols_line *ln = e4_out_line(out);
 	const struct e4_growth *g = &in->growth;
@@ -129,6 +131,10 @@ static int fill(struct e4_out *out, const struct e4_target *t,
 	else
 		e4_out_str(out, ln, COL_ONLINE_LIMIT, g->why);
 	e4_out_bool(out, ln, COL_META_BG_CONVERSION, g->meta_bg_conversion);
+	if (min_blocks)
+		e4_out_u64(out, ln, COL_MIN_BLOCKS, min_blocks);
+	else
+		e4_out_str(out, ln, COL_MIN_BLOCKS, NULL);
 	return 0;
 }
 
@@ -145,7 +151,9 @@ int cmd_info(struct e4_cli *cli)
 	struct e4_err err = { 0 };
 	struct e4_info info;
 	struct e4_out out;
+	uint64_t min = 0;
 	char msg[128];
+	size_t i;
 	int rc;
 
 	e4_cli_columns(cli, &o.out, colinfo, ARRAY_SIZE(colinfo));
@@ -165,7 +173,11 @@ int cmd_info(struct e4_cli *cli)
 		rc = e4_cli_error(cli, &err);
 		goto out;
 	}
-	if (fill(&out, t, &info) || e4_out_print(&out))
+	/* Only when asked for: the plan behind it reads every bitmap. */
+	for (i = 0; i < out.ncols; i++)
+		if (out.cols[i] == COL_MIN_BLOCKS && e4_shrink_minimum(fs, &min, &err))
+			e4_cli_warn(cli, "%s", err.msg);
+	if (fill(&out, t, &info, min) || e4_out_print(&out))
 		rc = e4_cli_fail(cli);
 out:
 	e4_out_free(&out);

@@ -25,6 +25,8 @@ struct resize_opts {
 	int progress;
 	int legacy;
 	int force;
+	int minimum;
+	int print_minimum;
 	char *step;
 	char *undo;
 	char *sysroot;
@@ -50,6 +52,11 @@ static void on_progress(void *arg, const struct e4_resize_progress *r)
 	 */
 	if (g->sigint_at && ++g->reports == g->sigint_at)
 		raise(SIGINT);
+	if (g->plan->method == E4_RESIZE_OFFLINE_SHRINK) {
+		/* Blocks and inodes moved, of all there are to move. */
+		e4_progress_cb(&g->p, r->done, r->total);
+		return;
+	}
 	e4_human_size(r->blocks * g->plan->block_size, h, sizeof(h));
 	snprintf(g->label, sizeof(g->label), "resize: %s, %llu/%u groups", h,
 		 (unsigned long long)r->groups, g->plan->new_groups);
@@ -69,7 +76,11 @@ static int grow(struct e4_cli *cli, const struct resize_opts *o,
 	int rc;
 
 	gp.sigint_at = e4_test_hook_num("SIGINT_AFTER");
-	e4_progress_init(&gp.p, "resize", "blocks", o->progress);
+	if (plan->method == E4_RESIZE_OFFLINE_SHRINK)
+		e4_progress_init(&gp.p, "shrink: blocks and inodes moved", "moved",
+				 o->progress);
+	else
+		e4_progress_init(&gp.p, "resize", "blocks", o->progress);
 	job.cancel = e4_catch_signals();
 	rc = e4_resize_run(rs, plan, o->undo, &job, &res, &err);
 	e4_progress_done(&gp.p);
@@ -86,7 +97,13 @@ static int grow(struct e4_cli *cli, const struct resize_opts *o,
 	if (o->quiet || o->out.json)
 		return E4_EXIT_OK;
 	e4_human_size(res.reached * plan->block_size, h, sizeof(h));
-	if (plan->online)
+	if (plan->method == E4_RESIZE_OFFLINE_SHRINK)
+		printf("%s: shrunk from %llu to %llu blocks (%s) offline; %llu blocks and %llu inodes moved\n",
+		       e4_target_name(t), (unsigned long long)plan->old_blocks,
+		       (unsigned long long)res.reached, h,
+		       (unsigned long long)plan->blocks_to_move,
+		       (unsigned long long)plan->inodes_to_move);
+	else if (plan->online)
 		printf("%s: grown from %llu to %llu blocks (%s) in %u step%s\n",
 		       e4_target_name(t), (unsigned long long)plan->old_blocks,
 		       (unsigned long long)res.reached, h, res.steps,
@@ -131,6 +148,31 @@ static void undo_note(const struct e4_cli *cli, const struct resize_opts *o,
 		o->undo, t->device, (unsigned long long)t->size, t->device);
 }
 
+/*
+ * -P prints the minimum and stops; -M makes it the size asked for.  The
+ * minimum comes from the offline shrink plan itself (lib/shrink_plan.c).
+ */
+static int minimum(struct e4_cli *cli, const struct resize_opts *o,
+		   struct e4_resize *rs, const struct e4_target *t,
+		   uint64_t *want)
+{
+	struct e4_err err = { 0 };
+
+	if (o->minimum && o->print_minimum)
+		return e4_cli_usage_error(cli, "--minimum and --print-minimum exclude each other");
+	if (cli->nargs > 1)
+		return e4_cli_usage_error(cli, "SIZE and --%s exclude each other",
+					  o->minimum ? "minimum" : "print-minimum");
+	if (e4_resize_minimum(rs, want, &err))
+		return e4_cli_error(cli, &err);
+	if (!o->print_minimum)
+		return 0;
+	if (e4_resize_print_minimum(&o->out, o->quiet, t,
+				    e4_resize_facts(rs)->geom.block_size, *want))
+		return e4_cli_fail(cli);
+	return E4_EXIT_OK;
+}
+
 int cmd_resize(struct e4_cli *cli)
 {
 	struct resize_opts o = { 0 };
@@ -146,6 +188,10 @@ int cmd_resize(struct e4_cli *cli)
 		  "online: use GROUP_EXTEND + GROUP_ADD, as for kernels before 3.3", NULL },
 		{ "force", 'f', POPT_ARG_NONE, &o.force, 0,
 		  "offline: skip the safety checks (e2fsck state)", NULL },
+		{ "minimum", 'M', POPT_ARG_NONE, &o.minimum, 0,
+		  "offline: shrink to the smallest size possible", NULL },
+		{ "print-minimum", 'P', POPT_ARG_NONE, &o.print_minimum, 0,
+		  "print the smallest size the filesystem can be shrunk to, change nothing", NULL },
 		{ "undo", 'z', POPT_ARG_STRING, &o.undo, 0,
 		  "offline: save overwritten blocks for e2undo", "FILE" },
 		E4_OUTPUT_OPTIONS(&o.out),
@@ -190,9 +236,15 @@ int cmd_resize(struct e4_cli *cli)
 		goto out;
 	}
 	f = e4_resize_facts(rs);
-	rc = e4_size_parse(cli->nargs > 1 ? cli->args[1] : NULL,
-			   f->geom.block_size, f->geom.blocks, t->size,
-			   &req.blocks, &err);
+	if (o.print_minimum || o.minimum) {
+		rc = minimum(cli, &o, rs, t, &req.blocks);
+		if (rc || o.print_minimum)
+			goto out;
+	} else {
+		rc = e4_size_parse(cli->nargs > 1 ? cli->args[1] : NULL,
+				   f->geom.block_size, f->geom.blocks, t->size,
+				   &req.blocks, &err);
+	}
 	if (!rc && o.step)
 		rc = e4_size_parse(o.step, f->geom.block_size, 0, 0,
 				   &req.step_blocks, &err);

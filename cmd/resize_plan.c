@@ -21,6 +21,8 @@ enum {
 	COL_NEW_DESC_BLOCKS, COL_RESERVED_GDT_BLOCKS, COL_RESERVED_GDT_COVERS,
 	COL_META_BG_CONVERSION, COL_OLD_INODES, COL_NEW_INODES,
 	COL_DEVICE_SIZE, COL_STEPS, COL_STEP_BLOCKS, COL_REFUSALS,
+	COL_MIN_BLOCKS, COL_GROUPS_REMOVED, COL_BLOCKS_TO_MOVE,
+	COL_INODES_TO_MOVE, COL_FREE_BLOCKS_AFTER, COL_FREE_INODES_AFTER,
 };
 
 #define R SCOLS_FL_RIGHT
@@ -49,6 +51,12 @@ static const struct e4_colinfo colinfo[] = {
 	[COL_STEPS] = { "STEPS", "Steps", 0, R, E4_COL_NUM, "ioctls (online) the growth takes" },
 	[COL_STEP_BLOCKS] = { "STEP_BLOCKS", "Step size (blocks)", 0, R, E4_COL_NUM, "blocks per step, flex-group aligned (0: one step)" },
 	[COL_REFUSALS] = { "REFUSALS", "Refused because", 0, SCOLS_FL_WRAP, E4_COL_STR, "every reason the resize would be refused" },
+	[COL_MIN_BLOCKS] = { "MIN_BLOCKS", "Minimum blocks", 0, R, E4_COL_NUM, "shrink: the smallest block count the filesystem can have" },
+	[COL_GROUPS_REMOVED] = { "GROUPS_REMOVED", "Groups removed", 0, R, E4_COL_NUM, "shrink: block groups that go away" },
+	[COL_BLOCKS_TO_MOVE] = { "BLOCKS_TO_MOVE", "Blocks to move", 0, R, E4_COL_NUM, "shrink: blocks in use past the new end" },
+	[COL_INODES_TO_MOVE] = { "INODES_TO_MOVE", "Inodes to renumber", 0, R, E4_COL_NUM, "shrink: inodes in use in the groups removed" },
+	[COL_FREE_BLOCKS_AFTER] = { "FREE_BLOCKS_AFTER", "Free blocks after", 0, R, E4_COL_NUM, "shrink: free blocks once shrunk" },
+	[COL_FREE_INODES_AFTER] = { "FREE_INODES_AFTER", "Free inodes after", 0, R, E4_COL_NUM, "shrink: free inodes once shrunk" },
 };
 #undef R
 
@@ -60,6 +68,15 @@ static const int defaults[] = {
 	COL_RESERVED_GDT_BLOCKS, COL_RESERVED_GDT_COVERS,
 	COL_META_BG_CONVERSION, COL_OLD_INODES, COL_NEW_INODES,
 	COL_DEVICE_SIZE, COL_STEPS, COL_STEP_BLOCKS, COL_REFUSALS, -1
+};
+
+static const int shrink_defaults[] = {
+	COL_DEVICE, COL_METHOD, COL_BLOCK_SIZE, COL_OLD_BLOCKS, COL_NEW_BLOCKS,
+	COL_REQUESTED_BLOCKS, COL_MIN_BLOCKS, COL_OLD_SIZE, COL_NEW_SIZE,
+	COL_OLD_GROUPS, COL_NEW_GROUPS, COL_GROUPS_REMOVED,
+	COL_OLD_DESC_BLOCKS, COL_NEW_DESC_BLOCKS, COL_OLD_INODES,
+	COL_NEW_INODES, COL_BLOCKS_TO_MOVE, COL_INODES_TO_MOVE,
+	COL_FREE_BLOCKS_AFTER, COL_FREE_INODES_AFTER, COL_REFUSALS, -1
 };
 
 /* "1.5 GiB", for the human record only. */
@@ -132,6 +149,13 @@ static void fill(struct e4_out *out, const struct e4_target *t,
 	out_bytes(out, ln, COL_DEVICE_SIZE, p->device_size);
 	e4_out_u64(out, ln, COL_STEPS, p->steps);
 	e4_out_u64(out, ln, COL_STEP_BLOCKS, p->step_blocks);
+	e4_out_u64(out, ln, COL_MIN_BLOCKS, p->min_blocks);
+	e4_out_u64(out, ln, COL_GROUPS_REMOVED, p->method == E4_RESIZE_OFFLINE_SHRINK && p->new_groups &&
+		   p->new_groups < p->old_groups ? p->old_groups - p->new_groups : 0);
+	e4_out_u64(out, ln, COL_BLOCKS_TO_MOVE, p->blocks_to_move);
+	e4_out_u64(out, ln, COL_INODES_TO_MOVE, p->inodes_to_move);
+	e4_out_u64(out, ln, COL_FREE_BLOCKS_AFTER, p->free_blocks_after);
+	e4_out_u64(out, ln, COL_FREE_INODES_AFTER, p->free_inodes_after);
 	if (out->record)
 		e4_out_str(out, ln, COL_REFUSALS, p->nrefusals ? refusals : "none");
 	else
@@ -147,7 +171,8 @@ int e4_resize_print_plan(const struct e4_outopts *opts,
 	size_t i;
 	int ret;
 
-	ret = e4_out_init(&out, opts, colinfo, ARRAY_SIZE(colinfo), defaults,
+	ret = e4_out_init(&out, opts, colinfo, ARRAY_SIZE(colinfo),
+			  p->method == E4_RESIZE_OFFLINE_SHRINK ? shrink_defaults : defaults,
 			  "plan", true, msg, sizeof(msg));
 	if (ret) {
 		fprintf(stderr, "e4ctl resize: %s\n", msg);
@@ -178,4 +203,45 @@ int e4_resize_print_plan(const struct e4_outopts *opts,
 void e4_resize_cli_columns(struct e4_cli *cli, const struct e4_outopts *opts)
 {
 	e4_cli_columns(cli, opts, colinfo, ARRAY_SIZE(colinfo));
+}
+
+static const struct e4_colinfo min_cols[] = {
+	{ "DEVICE", "Device", 0, 0, E4_COL_STR, "block device or image file" },
+	{ "MIN_BLOCKS", "Minimum blocks", 0, SCOLS_FL_RIGHT, E4_COL_NUM, "smallest block count" },
+	{ "BLOCK_SIZE", "Block size", 0, SCOLS_FL_RIGHT, E4_COL_NUM, "bytes per block" },
+	{ "MIN_SIZE", "Minimum size", 0, SCOLS_FL_RIGHT, E4_COL_NUM, "smallest size in bytes" },
+};
+
+int e4_resize_print_minimum(const struct e4_outopts *opts, bool quiet,
+			    const struct e4_target *t, uint32_t block_size,
+			    uint64_t min)
+{
+	static const int min_defaults[] = { 0, 1, 2, 3, -1 };
+	const struct e4_outopts jopts = { .json = 1 };
+	struct libscols_line *ln;
+	struct e4_out out;
+	char msg[128], h[32];
+	int ret;
+
+	if (!opts->json) {
+		e4_human_size(min * block_size, h, sizeof(h));
+		if (quiet)
+			printf("%llu\n", (unsigned long long)min);
+		else
+			printf("%s: minimum size: %llu blocks (%s)\n",
+			       e4_target_name(t), (unsigned long long)min, h);
+		return 0;
+	}
+	/* {"minimum": [{"device": ..., "min_blocks": N, ...}]} */
+	ret = e4_out_init(&out, &jopts, min_cols, ARRAY_SIZE(min_cols),
+			  min_defaults, "minimum", false, msg, sizeof(msg));
+	if (ret)
+		return ret;
+	ln = e4_out_line(&out);
+	ret = !ln || e4_out_str(&out, ln, 0, e4_target_name(t)) ||
+	      e4_out_u64(&out, ln, 1, min) ||
+	      e4_out_u64(&out, ln, 2, block_size) ||
+	      e4_out_u64(&out, ln, 3, min * block_size) || e4_out_print(&out);
+	e4_out_free(&out);
+	return ret ? -EIO : 0;
 }

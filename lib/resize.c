@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "e4/shrink.h"
 #include "resize_priv.h"
 
 struct e4_resize {
@@ -127,8 +128,24 @@ static int run_offline(struct e4_resize *rs, const struct e4_resize_plan *plan,
 		ret = recheck(rs, err);
 	if (ret)
 		return ret;
-	ret = e4_resize_offline(rs->fs, plan, job, err);
+	if (plan->method == E4_RESIZE_OFFLINE_SHRINK)
+		ret = e4_shrink_run(rs->fs, plan, job, err);
+	else
+		ret = e4_resize_offline(rs->fs, plan, job, err);
 	res->steps = 1;
+	/*
+	 * A shrink asked to stop once blocks moved runs to its end and says
+	 * so with -EINTR: the result is still closed and verified.
+	 */
+	if (ret == -EINTR && plan->method == E4_RESIZE_OFFLINE_SHRINK &&
+	    ext2fs_blocks_count(e4_fs_ext2(rs->fs)->super) == plan->new_blocks) {
+		struct e4_err cerr = { 0 };
+
+		res->reached = plan->new_blocks;
+		if (e4_fs_close_write(rs->fs, &cerr))
+			*err = cerr;
+		return -EINTR;
+	}
 	if (ret)
 		return ret;
 	/* Verify: the handle's superblock is what was written last. */
@@ -140,7 +157,7 @@ static int run_offline(struct e4_resize *rs, const struct e4_resize_plan *plan,
 		return ret;
 	if (res->reached != plan->new_blocks)
 		return e4_err_set(err, -EIO,
-				  "%s: the grow ended at %llu blocks, not the %llu planned: run 'e2fsck -f %s'",
+				  "%s: the resize ended at %llu blocks, not the %llu planned: run 'e2fsck -f %s'",
 				  e4_target_name(rs->t),
 				  (unsigned long long)res->reached,
 				  (unsigned long long)plan->new_blocks,
@@ -174,11 +191,14 @@ int e4_resize_run(struct e4_resize *rs, const struct e4_resize_plan *plan,
 		res->steps = relay.calls;
 		return ret;
 	case E4_RESIZE_OFFLINE_GROW:
-		return run_offline(rs, plan, undo_file, &ej, res, err);
 	case E4_RESIZE_OFFLINE_SHRINK:
-		/* The shrink engine plugs in here. */
-		break;
+		return run_offline(rs, plan, undo_file, &ej, res, err);
 	}
-	return e4_err_set(err, -EOPNOTSUPP, "%s: shrinking an unmounted filesystem is not supported yet",
-			  name);
+	return e4_err_set(err, -EINVAL, "%s: no method to resize it", name);
+}
+
+int e4_resize_minimum(struct e4_resize *rs, uint64_t *min_blocks,
+		      struct e4_err *err)
+{
+	return e4_shrink_minimum(rs->fs, min_blocks, err);
 }

@@ -133,10 +133,16 @@ int e4_resize_facts_gather(struct e4_fs *efs, const char *sysroot,
 	const struct e4_target *t = e4_fs_target(efs);
 	ext2_filsys fs = e4_fs_ext2(efs);
 
-	if (t->mounted)
-		return e4_resize_facts_online(t, sysroot, f, err);
+	int ret;
+
+	if (t->mounted) {
+		ret = e4_resize_facts_online(t, sysroot, f, err);
+		f->fs = efs;
+		return ret;
+	}
 	memset(f, 0, sizeof(*f));
 	f->t = t;
+	f->fs = efs;
 	e4_geom_from_fs(fs, &f->geom);
 	f->state = fs->super->s_state;
 	/* The gates could not be run: that refuses the command, not a gate. */

@@ -3,7 +3,7 @@
  * The resize plan: a pure function of the facts (lib/resize_facts.c) and
  * the request.  It chooses the method (online RESIZE_FS in one call or
  * in steps, the legacy GROUP_EXTEND + GROUP_ADD pair, offline grow, or
- * offline shrink, which is refused until its engine lands), computes the
+ * offline shrink, planned by lib/shrink_plan.c), computes the
  * geometry after the resize through lib/geom.c, and lists every reason
  * the kernel or the engine would refuse it, before anything is written.
  */
@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "e4/growth.h"
+#include "e4/shrink.h"
 #include "resize_priv.h"
 
 /*
@@ -142,6 +143,28 @@ void e4_resize_small_last_group(const struct e4_geom *g, uint64_t target,
 	       (unsigned long long)target, (unsigned long long)next);
 }
 
+/*
+ * ext4 has no online shrink.  The minimum for the message comes from the
+ * shrink plan on the device as read (the kernel's bitmaps may be ahead of
+ * the disk's, so it is a hint for after the unmount).
+ */
+static void mounted_shrink(const struct e4_resize_facts *f,
+			   struct e4_resize_plan *plan)
+{
+	struct e4_err err = { 0 };
+	uint64_t min = 0;
+	char why[96] = "";
+
+	if (f->fs && !e4_shrink_minimum(f->fs, &min, &err))
+		snprintf(why, sizeof(why), " (minimum size: %llu blocks)",
+			 (unsigned long long)min);
+	plan->min_blocks = min;
+	refuse(plan, -EINVAL,
+	       "ext4 cannot shrink while mounted (%llu -> %llu blocks); unmount it and run e4ctl resize again%s",
+	       (unsigned long long)plan->old_blocks,
+	       (unsigned long long)plan->new_blocks, why);
+}
+
 static void size_refusals(const struct e4_resize_facts *f,
 			  struct e4_resize_plan *plan)
 {
@@ -151,10 +174,7 @@ static void size_refusals(const struct e4_resize_facts *f,
 	struct e4_growth g;
 
 	if (plan->new_blocks < plan->old_blocks) {
-		refuse(plan, -EINVAL,
-		       "the kernel cannot shrink a mounted filesystem (%llu -> %llu blocks); unmount it and shrink it offline with resize2fs (e4ctl does not shrink yet)",
-		       (unsigned long long)plan->old_blocks,
-		       (unsigned long long)plan->new_blocks);
+		mounted_shrink(f, plan);
 		return;
 	}
 	if (plan->new_blocks == plan->old_blocks)
@@ -260,18 +280,46 @@ static void plan_online(const struct e4_resize_facts *f,
 }
 
 /*
- * Offline shrink: refused until the shrink engine lands.  It will count
- * min_blocks, blocks_to_move and inodes_to_move here, from facts that
- * e4_resize_facts_gather reads for it, and refuse what it cannot move.
+ * The gates of lib/gate.c: --force passes the soft ones (the e2fsck
+ * state), never the hard ones (bad checksums, impossible counts).
+ */
+static void gate_refusals(const struct e4_resize_facts *f,
+			  const struct e4_resize_request *req,
+			  struct e4_resize_plan *plan)
+{
+	char buf[sizeof(plan->refusals[0].msg)];
+	size_t i;
+
+	for (i = 0; i < f->gates.n; i++) {
+		const struct e4_gate_finding *gf = &f->gates.findings[i];
+
+		if (!e4_gate_refuses(gf, req->force))
+			continue;
+		e4_gate_refusal(gf, e4_target_name(f->t), buf, sizeof(buf));
+		refuse(plan, -EUCLEAN, "%s", buf);
+	}
+}
+
+/*
+ * Offline shrink: lib/shrink_plan.c places every block and inode that
+ * lies past the new end (reading the bitmaps and inodes through the
+ * facts' read-only handle, writing nothing), counts what moves and the
+ * exact minimum, and refuses what it cannot move.
  */
 static void plan_shrink(const struct e4_resize_facts *f,
 			struct e4_resize_plan *plan)
 {
+	struct e4_err err = { 0 };
+
 	plan->method = E4_RESIZE_OFFLINE_SHRINK;
-	refuse(plan, -EOPNOTSUPP,
-	       "shrinking an unmounted filesystem is not supported yet (%llu blocks requested, it has %llu)",
-	       (unsigned long long)plan->requested_blocks,
-	       (unsigned long long)f->geom.blocks);
+	plan->steps = 1;
+	if (!f->fs) {
+		refuse(plan, -EOPNOTSUPP,
+		       "a shrink is planned from the filesystem's bitmaps, which were not read");
+		return;
+	}
+	if (e4_shrink_plan(f->fs, plan->new_blocks, plan, &err))
+		refuse(plan, -EIO, "%s", err.msg);
 }
 
 static void plan_offline(const struct e4_resize_facts *f,
@@ -282,14 +330,14 @@ static void plan_offline(const struct e4_resize_facts *f,
 	const struct e4_target *t = f->t;
 	uint64_t n = plan->new_blocks;
 	struct e4_geom_layout l;
-	size_t i;
 
 	plan->method = E4_RESIZE_OFFLINE_GROW;
 	plan->online = false;
 	plan->steps = 1;
 	if (n < g->blocks) {
 		plan_shrink(f, plan);
-		n = g->blocks;
+		gate_refusals(f, req, plan);
+		return;
 	}
 	n = e4_geom_offline_trim(g, n, LAST_GROUP_SLACK, &l);
 
@@ -328,19 +376,7 @@ static void plan_offline(const struct e4_resize_facts *f,
 		refuse(plan, -EOPNOTSUPP,
 		       "a sparse_super2 backup would have to go into a group in use (backup groups %u and %u)",
 		       l.backup_bgs[0], l.backup_bgs[1]);
-	/*
-	 * The gates of lib/gate.c: --force passes the soft ones (the e2fsck
-	 * state), never the hard ones (bad checksums, impossible counts).
-	 */
-	for (i = 0; i < f->gates.n; i++) {
-		const struct e4_gate_finding *gf = &f->gates.findings[i];
-		char buf[sizeof(plan->refusals[0].msg)];
-
-		if (!e4_gate_refuses(gf, req->force))
-			continue;
-		e4_gate_refusal(gf, e4_target_name(f->t), buf, sizeof(buf));
-		refuse(plan, -EUCLEAN, "%s", buf);
-	}
+	gate_refusals(f, req, plan);
 }
 
 void e4_resize_plan(const struct e4_resize_facts *f,

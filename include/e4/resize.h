@@ -54,6 +54,12 @@ struct e4_resize_facts {
 	bool kernel_converts_any;	/* converts to meta_bg on any growth */
 	/* Unmounted only: the findings of the safety gates (lib/gate.c). */
 	struct e4_gate_result gates;
+	/*
+	 * The filesystem as opened read-only, for the one plan that must read
+	 * its bitmaps and inodes (a shrink: where every block and inode would
+	 * go); NULL in the unit tests, and then a shrink is refused.
+	 */
+	struct e4_fs *fs;
 };
 
 /* step_blocks: steps when the growth is large. */
@@ -71,7 +77,7 @@ enum e4_resize_method {
 	E4_RESIZE_ONLINE,		/* EXT4_IOC_RESIZE_FS, maybe in steps */
 	E4_RESIZE_ONLINE_LEGACY,	/* GROUP_EXTEND, then GROUP_ADD */
 	E4_RESIZE_OFFLINE_GROW,		/* libext2fs, lib/resize_offline.c */
-	E4_RESIZE_OFFLINE_SHRINK,	/* not yet: always refused */
+	E4_RESIZE_OFFLINE_SHRINK,	/* libext2fs, lib/shrink.c */
 };
 
 struct e4_resize_plan {
@@ -104,6 +110,8 @@ struct e4_resize_plan {
 		char msg[256];
 	} refusals[E4_PLAN_MAX_REFUSALS];
 	bool legacy;			/* online through GROUP_EXTEND/GROUP_ADD */
+	/* Offline shrink (lib/shrink_plan.c): free counts once shrunk. */
+	uint64_t free_blocks_after, free_inodes_after;
 };
 
 /*
@@ -137,9 +145,16 @@ int e4_resize_plan_offline(struct e4_fs *fs, uint64_t new_blocks,
  */
 struct e4_resize;
 
+
 int e4_resize_begin(const struct e4_target *t, bool force, const char *sysroot,
 		    struct e4_resize **out, struct e4_err *err);
 const struct e4_resize_facts *e4_resize_facts(const struct e4_resize *rs);
+/*
+ * The smallest block count an offline shrink reaches (lib/shrink_plan.c,
+ * exact: the plan itself decides); reads the bitmaps, writes nothing.
+ */
+int e4_resize_minimum(struct e4_resize *rs, uint64_t *min_blocks,
+		      struct e4_err *err);
 void e4_resize_end(struct e4_resize *rs);
 
 /* Where a run is, reported after each step (online) or group (offline). */

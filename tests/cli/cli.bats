@@ -164,3 +164,11 @@ ROOT=$BATS_TEST_DIRNAME/../..
 		[ "$status" -eq 0 ] && [ -z "$output" ] || { echo "$m: $output" >&2; return 1; }
 	done
 }
+
+@test "completion: resize offers --minimum and --print-minimum" {
+	run complete_line "$E4CTL" resize --m
+	[ "$status" -eq 0 ]
+	[[ $output == *"--minimum"* ]]
+	run complete_line "$E4CTL" resize --pr
+	[[ $output == *"--print-minimum"* ]]
+}

@@ -97,7 +97,7 @@ blocks_of() {
 	mounted_fs
 	run "$E4CTL" resize -q "$MNT" 32M
 	[ "$status" -eq 1 ]
-	[[ $output == *"cannot shrink a mounted filesystem"*"unmount it"* ]]
+	[[ $output == *"ext4 cannot shrink while mounted (16384 -> 8192 blocks); unmount it and run e4ctl resize again (minimum size: "*" blocks)"* ]]
 	run "$E4CTL" resize -q "$MNT" 64M
 	[ "$status" -eq 0 ]
 	[[ $output == *"nothing to do"* ]]
@@ -236,7 +236,7 @@ blocks_of() {
 	[ "$(jq '.plan | length' <<<"$output")" -eq 1 ]
 	[ "${lines[0]}" = "{" ]
 	[ "${lines[-1]}" = "}" ]
-	run plan "$IMG" 32M
+	run plan "$IMG" 1M
 	[ "$(jq -r '.plan[0].refusals | length' <<<"$output")" -eq 1 ]
-	[[ $(jq -r '.plan[0].refusals[0]' <<<"$output") == "shrinking an unmounted filesystem is not supported yet"* ]]
+	[[ $(jq -r '.plan[0].refusals[0]' <<<"$output") == "256 blocks is below the minimum of "* ]]
 }

@@ -441,7 +441,7 @@ r_main() {	# capability, size, sysfs errors_count, loop size, EBUSY
 	mkfs_img a.img 64M 1G -t ext4 -b 4096 && mnt_img a.img m || return
 	refuse "no CAP_SYS_RESOURCE" m a.img 1 "lacks CAP_SYS_RESOURCE" \
 		setpriv --inh-caps=-sys_resource --bounding-set=-sys_resource "$E4CTL" resize -q m 1G
-	refuse "shrink" m a.img 1 "cannot shrink a mounted filesystem" "$E4CTL" resize -q m 32M
+	refuse "shrink" m a.img 1 "ext4 cannot shrink while mounted" "$E4CTL" resize -q m 32M
 	refuse "beyond the device" m a.img 1 "is only 1073741824 bytes" "$E4CTL" resize -q m 2G
 	# errors_count in sysfs, read through --sysroot from a copy that says 3.
 	dev=$(findmnt -no SOURCE m)

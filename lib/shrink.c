@@ -1,0 +1,342 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The shrink engine, in order: check the plan against the filesystem,
+ * reserve in memory the destination of every block and inode that moves,
+ * mark the filesystem "resize in progress" (error state), copy the inodes
+ * of removed groups to kept ones, copy the blocks past the new end, point
+ * every reference at the copies, rewrite directory entries, then the new
+ * geometry (descriptors, bitmaps, counts, resize inode, journal backup)
+ * with the superblock written last, which clears the mark.  Before the
+ * mark nothing has been written; once blocks move, the run completes.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "e4/shrink.h"
+#include "shrink_move.h"
+
+/* The primary superblock alone, as the grow engine writes its mark. */
+static errcode_t write_primary_super(ext2_filsys fs,
+				     const struct ext2_super_block *sb)
+{
+	struct ext2_super_block copy;
+	blk64_t blk = SUPERBLOCK_OFFSET / fs->blocksize;
+	unsigned int off = SUPERBLOCK_OFFSET % fs->blocksize;
+	char *buf;
+	errcode_t ret;
+
+	memcpy(&copy, sb, sizeof(copy));
+	ext2fs_superblock_csum_set(fs, &copy);
+	ret = ext2fs_get_mem(fs->blocksize, &buf);
+	if (ret)
+		return ret;
+	ret = io_channel_read_blk64(fs->io, blk, 1, buf);
+	if (!ret) {
+		memcpy(buf + off, &copy, SUPERBLOCK_SIZE);
+		ret = io_channel_write_blk64(fs->io, blk, 1, buf);
+	}
+	if (!ret)
+		ret = io_channel_flush(fs->io);
+	if (!ret && fs->orig_super)
+		memcpy(fs->orig_super, buf + off, SUPERBLOCK_SIZE);
+	ext2fs_free_mem(&buf);
+	return ret;
+}
+
+static int check_plan(struct shrink_run *r, const struct e4_resize_plan *plan,
+		      const struct shrink_facts *f, struct e4_err *err)
+{
+	if (plan->nrefusals)
+		return e4_err_set(err, plan->refusals[0].code, "%s: %s", r->name,
+				  plan->refusals[0].msg);
+	if (!(r->fs->flags & EXT2_FLAG_RW))
+		return e4_err_set(err, -EROFS, "%s: not opened for writing", r->name);
+	if (plan->old_blocks != r->old_blocks)
+		return e4_err_set(err, -ESTALE,
+				  "%s: the filesystem changed since the plan was made",
+				  r->name);
+	e4_shrink_calc(f, plan->new_blocks, &r->c);
+	if (r->c.code)
+		return e4_err_set(err, r->c.code, "%s: %s", r->name, r->c.why);
+	if (r->c.to_move != plan->blocks_to_move ||
+	    r->c.inodes_to_move != plan->inodes_to_move)
+		return e4_err_set(err, -ESTALE,
+				  "%s: the filesystem changed since the plan was made",
+				  r->name);
+	return 0;
+}
+
+static int prepare(struct shrink_run *r, struct e4_err *err)
+{
+	ext2_filsys fs = r->fs;
+	uint64_t moved = r->old_inodes - r->c.inodes;
+	errcode_t ret;
+
+	ret = ext2fs_get_mem((size_t)fs->blocksize * 1024, &r->buf);
+	if (!ret)
+		ret = ext2fs_get_memzero(EXT2_INODE_SIZE(fs->super), &r->ibuf);
+	if (!ret)
+		ret = ext2fs_get_arrayzero(moved ? moved : 1, sizeof(ext2_ino_t),
+					   &r->ino_map);
+	if (!ret)
+		ret = ext2fs_allocate_inode_bitmap(fs, "shrink: renumbered",
+						   &r->renumbered);
+	if (!ret)
+		ret = ext2fs_allocate_block_bitmap(fs, "shrink: xattr blocks",
+						   &r->xattr_done);
+	if (ret)
+		return e4_err_ext2(err, ret, "%s", r->name);
+	r->inodes_total = r->c.inodes_to_move;
+	return 0;
+}
+
+/* Clusters in use in a group, from the bitmap. */
+static void recount_group(ext2_filsys fs, dgrp_t g)
+{
+	uint32_t ipg = fs->super->s_inodes_per_group;
+	blk64_t first = ext2fs_group_first_block2(fs, g);
+	blk64_t last = ext2fs_group_last_block2(fs, g);
+	uint64_t used, iused;
+
+	used = e4_shrink_count_set(fs->block_map, first, last, false);
+	ext2fs_bg_free_blocks_count_set(fs, g, last - first + 1 - used);
+	iused = e4_shrink_count_set(fs->inode_map, (uint64_t)g * ipg + 1,
+				    (uint64_t)(g + 1) * ipg, true);
+	ext2fs_bg_free_inodes_count_set(fs, g, ipg - iused);
+	ext2fs_group_desc_csum_set(fs, g);
+}
+
+static int set_geometry(struct shrink_run *r, struct e4_err *err)
+{
+	ext2_filsys fs = r->fs;
+	struct ext2_super_block *sb = fs->super;
+	uint64_t free_blocks = 0, free_inodes = 0;
+	errcode_t ret;
+	dgrp_t g;
+
+	ext2fs_blocks_count_set(sb, r->c.blocks);
+	ext2fs_r_blocks_count_set(sb, (unsigned __int128)ext2fs_r_blocks_count(sb) *
+				  r->c.blocks / r->old_blocks);
+	sb->s_inodes_count = r->c.inodes;
+	sb->s_reserved_gdt_blocks = r->c.reserved_gdt;
+	/* The kernel computes it again when it is zero. */
+	sb->s_overhead_clusters = 0;
+	if (sb->s_lpf_ino)
+		sb->s_lpf_ino = e4_shrink_map_inode(r, sb->s_lpf_ino);
+	for (g = r->c.groups; g < r->old_groups; g++)
+		memset(ext2fs_group_desc(fs, fs->group_desc, g), 0,
+		       EXT2_DESC_SIZE(sb));
+	fs->group_desc_count = r->c.groups;
+	fs->desc_blocks = r->c.desc_blocks;
+	ret = ext2fs_resize_block_bitmap2(r->c.blocks - 1,
+					  ext2fs_group_first_block2(fs, 0) +
+					  (uint64_t)r->c.groups * sb->s_blocks_per_group - 1,
+					  fs->block_map);
+	if (!ret)
+		ret = ext2fs_resize_inode_bitmap2(r->c.inodes, r->c.inodes,
+						  fs->inode_map);
+	if (ret)
+		return e4_err_ext2(err, ret, "%s: while resizing the bitmaps", r->name);
+	/* A last group is never left uninitialised. */
+	ext2fs_bg_flags_clear(fs, r->c.groups - 1, EXT2_BG_BLOCK_UNINIT);
+	for (g = 0; g < r->c.groups; g++) {
+		recount_group(fs, g);
+		free_blocks += ext2fs_bg_free_blocks_count(fs, g);
+		free_inodes += ext2fs_bg_free_inodes_count(fs, g);
+	}
+	ext2fs_free_blocks_count_set(sb, free_blocks);
+	sb->s_free_inodes_count = free_inodes;
+	return 0;
+}
+
+/* s_jnl_blocks keeps a copy of the journal inode's block map. */
+static int update_journal_backup(struct shrink_run *r, struct e4_err *err)
+{
+	ext2_filsys fs = r->fs;
+	struct ext2_super_block *sb = fs->super;
+	struct ext2_inode inode;
+	errcode_t ret;
+
+	if (!ext2fs_has_feature_journal(sb) || !sb->s_journal_inum ||
+	    sb->s_jnl_backup_type != EXT3_JNL_BACKUP_BLOCKS)
+		return 0;
+	ret = ext2fs_read_inode(fs, sb->s_journal_inum, &inode);
+	if (ret)
+		return e4_err_ext2(err, ret, "%s: while reading the journal inode",
+				   r->name);
+	memcpy(sb->s_jnl_blocks, inode.i_block, EXT2_N_BLOCKS * 4);
+	sb->s_jnl_blocks[15] = inode.i_size_high;
+	sb->s_jnl_blocks[16] = inode.i_size;
+	return 0;
+}
+
+/* A block of zeros through the I/O channel (see the grow engine). */
+static errcode_t zero_block(ext2_filsys fs, blk64_t blk)
+{
+	char *buf;
+	errcode_t ret;
+
+	ret = ext2fs_get_memzero(fs->blocksize, &buf);
+	if (ret)
+		return ret;
+	ret = io_channel_write_blk64(fs->io, blk, 1, buf);
+	ext2fs_free_mem(&buf);
+	return ret;
+}
+
+/* The resize inode lists the reserved GDT blocks of the groups kept. */
+static int update_resize_inode(struct shrink_run *r, struct e4_err *err)
+{
+	ext2_filsys fs = r->fs;
+	struct ext2_inode inode;
+	errcode_t ret;
+
+	if (!ext2fs_has_feature_resize_inode(fs->super))
+		return 0;
+	ret = ext2fs_read_inode(fs, EXT2_RESIZE_INO, &inode);
+	if (ret)
+		goto fail;
+	if (!inode.i_block[EXT2_DIND_BLOCK])
+		return e4_err_set(err, -EUCLEAN,
+				  "%s: the resize inode has no double-indirect block; run e2fsck",
+				  r->name);
+	ret = ext2fs_iblk_set(fs, &inode, 1);
+	if (!ret)
+		ret = ext2fs_write_inode(fs, EXT2_RESIZE_INO, &inode);
+	if (!ret)
+		ret = zero_block(fs, inode.i_block[EXT2_DIND_BLOCK]);
+	if (!ret)
+		ret = ext2fs_create_resize_inode(fs);
+	if (!ret)
+		return 0;
+fail:
+	return e4_err_ext2(err, ret, "%s: while updating the resize inode", r->name);
+}
+
+static int commit(struct shrink_run *r, __u16 state, struct e4_err *err)
+{
+	ext2_filsys fs = r->fs;
+	errcode_t ret;
+	int rc;
+
+	rc = update_journal_backup(r, err);
+	if (!rc)
+		rc = set_geometry(r, err);
+	if (!rc)
+		rc = update_resize_inode(r, err);
+	if (rc)
+		return rc;
+	ext2fs_mark_super_dirty(fs);
+	ext2fs_mark_bb_dirty(fs);
+	ext2fs_mark_ib_dirty(fs);
+	ret = ext2fs_write_bitmaps(fs);
+	if (ret)
+		return e4_err_ext2(err, ret, "%s: while writing the bitmaps", r->name);
+	/* Written whole and last: the mark goes with the new geometry. */
+	ext2fs_free_mem(&fs->orig_super);
+	fs->super->s_state = state;
+	ret = ext2fs_flush(fs);
+	if (ret) {
+		fs->super->s_state |= EXT2_ERROR_FS;
+		return e4_err_ext2(err, ret, "%s: while writing the superblocks and descriptors",
+				   r->name);
+	}
+	return 0;
+}
+
+static void release(struct shrink_run *r)
+{
+	free(r->runs);
+	free(r->dirs);
+	ext2fs_free_mem(&r->buf);
+	ext2fs_free_mem(&r->ibuf);
+	ext2fs_free_mem(&r->ino_map);
+	if (r->renumbered)
+		ext2fs_free_inode_bitmap(r->renumbered);
+	if (r->xattr_done)
+		ext2fs_free_block_bitmap(r->xattr_done);
+}
+
+int e4_shrink_run(struct e4_fs *efs, const struct e4_resize_plan *plan,
+		  const struct e4_job *job, struct e4_err *err)
+{
+	struct shrink_run r = {
+		.fs = e4_fs_ext2(efs),
+		.name = e4_target_name(e4_fs_target(efs)),
+		.job = job,
+	};
+	ext2_filsys fs = r.fs;
+	struct ext2_super_block mark;
+	struct shrink_facts f;
+	__u16 state = fs->super->s_state;
+	errcode_t ret;
+	int rc;
+
+	r.old_blocks = ext2fs_blocks_count(fs->super);
+	r.old_inodes = fs->super->s_inodes_count;
+	r.old_groups = fs->group_desc_count;
+	rc = e4_shrink_facts_get(fs, &f, err);
+	if (rc)
+		return rc;
+	rc = check_plan(&r, plan, &f, err);
+	if (!rc)
+		rc = prepare(&r, err);
+	/* Every destination is taken before the first write. */
+	if (!rc)
+		rc = e4_shrink_reserve(&r, &f, err);
+	e4_shrink_facts_put(&f);
+	if (rc)
+		goto out_unchanged;
+	if (e4_job_cancelled(job)) {
+		rc = e4_err_set(err, -EINTR,
+				"%s: interrupted before anything was written; the filesystem is unchanged (%llu blocks)",
+				r.name, (unsigned long long)r.old_blocks);
+		goto out_unchanged;
+	}
+
+	memcpy(&mark, fs->super, sizeof(mark));
+	mark.s_state |= EXT2_ERROR_FS;
+	ret = write_primary_super(fs, &mark);
+	if (ret) {
+		rc = e4_err_ext2(err, ret, "%s: unchanged: could not mark the resize in progress",
+				 r.name);
+		goto out_unchanged;
+	}
+	e4_job_progress(job, 0, r.blocks_total + r.inodes_total);
+	e4_shrink_hook(&r, true);
+	rc = e4_shrink_renumber(&r, err);
+	if (!rc)
+		rc = e4_shrink_copy(&r, err);
+	if (!rc)
+		rc = e4_shrink_fix_inodes(&r, err);
+	if (!rc)
+		rc = e4_shrink_fix_dirents(&r, err);
+	e4_shrink_hook(&r, false);
+	if (!rc)
+		rc = commit(&r, state, err);
+	if (rc) {
+		fs->super->s_state |= EXT2_ERROR_FS;
+		e4_err_append(err, "; the shrink did not complete and the filesystem is marked as having errors: run 'e2fsck -f %s'%s",
+			      r.name, fs->io->manager == undo_io_manager ?
+			      ", or restore it with e2undo and the undo file" : "");
+		goto out;
+	}
+	if (e4_job_cancelled(job))
+		rc = e4_err_set(err, -EINTR,
+				"%s: interrupted while blocks were moving, which cannot stop half-way; the shrink was completed first: the filesystem has %llu blocks",
+				r.name, (unsigned long long)r.c.blocks);
+	goto out;
+
+out_unchanged:
+	/* The reservations must not reach the disk. */
+	ext2fs_free_block_bitmap(fs->block_map);
+	fs->block_map = NULL;
+	ext2fs_free_inode_bitmap(fs->inode_map);
+	fs->inode_map = NULL;
+	fs->flags &= ~(EXT2_FLAG_BB_DIRTY | EXT2_FLAG_IB_DIRTY | EXT2_FLAG_DIRTY);
+	fs->flags &= ~EXT2_FLAG_RW;
+out:
+	release(&r);
+	return rc;
+}

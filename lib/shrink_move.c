@@ -1,0 +1,429 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The shrink mover: where every block past the new end goes (decided in
+ * memory before the first write), copying those blocks, renumbering the
+ * inodes of removed groups, and rewriting every reference: block maps
+ * (extents and indirect maps, their own tree blocks included), xattr
+ * blocks, directory entries naming a renumbered inode, and the checksums
+ * that depend on an inode's number.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "shrink_move.h"
+
+/* Blocks copied per I/O. */
+#define COPY_BATCH 1024
+
+static int add_run(struct shrink_run *r, blk64_t src, blk64_t dst)
+{
+	struct shrink_blkrun *last = r->nruns ? &r->runs[r->nruns - 1] : NULL;
+
+	if (last && last->src + last->len == src && last->dst + last->len == dst) {
+		last->len++;
+		return 0;
+	}
+	if (r->nruns == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 1024;
+		void *p = realloc(r->runs, cap * sizeof(*r->runs));
+
+		if (!p)
+			return -ENOMEM;
+		r->runs = p;
+		r->cap = cap;
+	}
+	r->runs[r->nruns++] = (struct shrink_blkrun){ src, dst, 1 };
+	return 0;
+}
+
+blk64_t e4_shrink_map_block(const struct shrink_run *r, blk64_t blk)
+{
+	size_t lo = 0, hi = r->nruns;
+
+	if (blk < r->c.blocks)
+		return 0;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct shrink_blkrun *x = &r->runs[mid];
+
+		if (blk < x->src)
+			hi = mid;
+		else if (blk >= x->src + x->len)
+			lo = mid + 1;
+		else
+			return x->dst + (blk - x->src);
+	}
+	return 0;
+}
+
+/* The metadata the new geometry drops becomes free before the end. */
+static void free_dropped_metadata(struct shrink_run *r)
+{
+	ext2_filsys fs = r->fs;
+	uint64_t n = r->c.blocks, ipb = fs->inode_blocks_per_group;
+	uint64_t old_sb = 1 + fs->desc_blocks + fs->super->s_reserved_gdt_blocks;
+	dgrp_t g;
+
+	for (g = r->c.groups; g < fs->group_desc_count; g++) {
+		blk64_t it = ext2fs_inode_table_loc(fs, g), b;
+
+		b = ext2fs_block_bitmap_loc(fs, g);
+		if (b < n)
+			ext2fs_unmark_block_bitmap2(fs->block_map, b);
+		b = ext2fs_inode_bitmap_loc(fs, g);
+		if (b < n)
+			ext2fs_unmark_block_bitmap2(fs->block_map, b);
+		if (it < n)
+			ext2fs_unmark_block_bitmap_range2(fs->block_map, it,
+							  it + ipb <= n ? ipb : n - it);
+	}
+	for (g = 0; g < r->c.groups; g++) {
+		uint64_t start = ext2fs_group_first_block2(fs, g);
+		uint64_t now = e4_shrink_sb_blocks(fs, &r->c, g), end;
+
+		if (!now)
+			continue;
+		end = start + old_sb < n ? start + old_sb : n;
+		if (end > start + now)
+			ext2fs_unmark_block_bitmap_range2(fs->block_map,
+							  start + now,
+							  end - start - now);
+	}
+}
+
+int e4_shrink_reserve(struct shrink_run *r, const struct shrink_facts *f,
+		      struct e4_err *err)
+{
+	ext2_filsys fs = r->fs;
+	blk64_t n = r->c.blocks, last = r->old_blocks - 1, pos = n, src, end;
+	blk64_t cursor = fs->super->s_first_data_block, dst;
+	int rc;
+
+	free_dropped_metadata(r);
+	while (pos <= last) {
+		if (ext2fs_find_first_set_block_bitmap2(f->data, pos, last, &src))
+			break;
+		if (ext2fs_find_first_zero_block_bitmap2(f->data, src, last, &end))
+			end = last + 1;
+		for (; src < end; src++) {
+			if (ext2fs_find_first_zero_block_bitmap2(fs->block_map,
+								 cursor, n - 1, &dst))
+				return e4_err_set(err, -ENOSPC,
+						  "%s: no free block before block %llu for block %llu (the plan counted enough)",
+						  r->name, (unsigned long long)n,
+						  (unsigned long long)src);
+			ext2fs_mark_block_bitmap2(fs->block_map, dst);
+			/* Its bitmap must now be written, not computed. */
+			ext2fs_bg_flags_clear(fs, ext2fs_group_of_blk2(fs, dst),
+					      EXT2_BG_BLOCK_UNINIT);
+			cursor = dst + 1;
+			rc = add_run(r, src, dst);
+			if (rc)
+				return e4_err_sys(err, rc, "%s", r->name);
+			r->blocks_total++;
+		}
+		pos = end;
+	}
+	return 0;
+}
+
+/*
+ * Extent splits while block maps are rewritten take their blocks before
+ * the new end, never among the reserved destinations.
+ */
+static errcode_t alloc_before_end(ext2_filsys fs, blk64_t goal, blk64_t *ret)
+{
+	struct shrink_run *r = fs->priv_data;
+	blk64_t first = fs->super->s_first_data_block, n = r->c.blocks;
+
+	if (goal < first || goal >= n)
+		goal = first;
+	if (!ext2fs_find_first_zero_block_bitmap2(fs->block_map, goal, n - 1, ret))
+		return 0;
+	if (!ext2fs_find_first_zero_block_bitmap2(fs->block_map, first, n - 1, ret))
+		return 0;
+	return EXT2_ET_BLOCK_ALLOC_FAIL;
+}
+
+void e4_shrink_hook(struct shrink_run *r, bool on)
+{
+	if (on) {
+		r->fs->priv_data = r;
+		ext2fs_set_alloc_block_callback(r->fs, alloc_before_end,
+						&r->old_alloc);
+	} else {
+		ext2fs_set_alloc_block_callback(r->fs, r->old_alloc, NULL);
+		r->fs->priv_data = NULL;
+	}
+}
+
+static void progress(struct shrink_run *r, uint64_t add)
+{
+	uint64_t total = r->blocks_total + r->inodes_total;
+
+	r->done += add;
+	e4_job_progress(r->job, r->done < total ? r->done : total, total);
+}
+
+int e4_shrink_copy(struct shrink_run *r, struct e4_err *err)
+{
+	ext2_filsys fs = r->fs;
+	errcode_t ret;
+	size_t i;
+
+	for (i = 0; i < r->nruns; i++) {
+		const struct shrink_blkrun *x = &r->runs[i];
+		blk64_t off = 0;
+
+		while (off < x->len) {
+			int cnt = x->len - off > COPY_BATCH ? COPY_BATCH :
+				  (int)(x->len - off);
+
+			ret = io_channel_read_blk64(fs->io, x->src + off, cnt, r->buf);
+			if (!ret)
+				ret = io_channel_write_blk64(fs->io, x->dst + off,
+							     cnt, r->buf);
+			if (ret)
+				return e4_err_ext2(err, ret, "%s: while copying blocks %llu..%llu to %llu",
+						   r->name,
+						   (unsigned long long)(x->src + off),
+						   (unsigned long long)(x->src + off + cnt - 1),
+						   (unsigned long long)(x->dst + off));
+			off += cnt;
+			progress(r, cnt);
+		}
+	}
+	return 0;
+}
+
+/*
+ * Copy every inode of a removed group to a free inode of a kept one.
+ * The copies are written now (their checksums take the new number); what
+ * refers to them is rewritten later.
+ */
+int e4_shrink_renumber(struct shrink_run *r, struct e4_err *err)
+{
+	ext2_filsys fs = r->fs;
+	ext2_ino_t ino, to, cursor = EXT2_FIRST_INO(fs->super), last = r->c.inodes;
+	ext2_ino_t first = r->c.inodes + 1;
+	int isize = EXT2_INODE_SIZE(fs->super);
+	struct ext2_inode *inode = (struct ext2_inode *)r->ibuf;
+	errcode_t ret;
+
+	for (ino = first; ino && ino <= r->old_inodes; ino++) {
+		if (!ext2fs_test_inode_bitmap2(fs->inode_map, ino))
+			continue;
+		ret = ext2fs_find_first_zero_inode_bitmap2(fs->inode_map, cursor,
+							   last, &to);
+		if (ret)
+			return e4_err_set(err, -ENOSPC,
+					  "%s: no free inode left for inode %u (the plan counted enough)",
+					  r->name, ino);
+		ret = ext2fs_read_inode_full(fs, ino, inode, isize);
+		if (ret)
+			return e4_err_ext2(err, ret, "%s: while reading inode %u",
+					   r->name, ino);
+		ext2fs_inode_alloc_stats2(fs, to, +1, LINUX_S_ISDIR(inode->i_mode));
+		ret = ext2fs_write_inode_full(fs, to, inode, isize);
+		if (ret)
+			return e4_err_ext2(err, ret, "%s: while writing inode %u (was %u)",
+					   r->name, to, ino);
+		r->ino_map[ino - first] = to;
+		ext2fs_mark_inode_bitmap2(r->renumbered, to);
+		cursor = to + 1;
+		progress(r, 1);
+	}
+	return 0;
+}
+
+static int remap_block(ext2_filsys fs, blk64_t *blk, e2_blkcnt_t blockcnt,
+		       blk64_t ref_blk, int ref_offset, void *priv)
+{
+	struct shrink_run *r = priv;
+	blk64_t to = e4_shrink_map_block(r, *blk);
+
+	(void)fs;
+	(void)blockcnt;
+	(void)ref_blk;
+	(void)ref_offset;
+	if (!to)
+		return 0;
+	*blk = to;
+	return BLOCK_CHANGED;
+}
+
+/* A renumbered directory's blocks carry checksums seeded by its number. */
+static int rewrite_dir_block(ext2_filsys fs, blk64_t *blk, e2_blkcnt_t blockcnt,
+			     blk64_t ref_blk, int ref_offset, void *priv)
+{
+	struct shrink_run *r = priv;
+
+	(void)blockcnt;
+	(void)ref_blk;
+	(void)ref_offset;
+	r->ret = io_channel_read_blk64(fs->io, *blk, 1, r->buf);
+	if (!r->ret)
+		r->ret = ext2fs_write_dir_block4(fs, *blk, r->buf, 0, r->cur_ino);
+	return r->ret ? BLOCK_ABORT : 0;
+}
+
+static errcode_t fix_xattr_block(struct shrink_run *r, ext2_ino_t ino,
+				 struct ext2_inode *inode)
+{
+	ext2_filsys fs = r->fs;
+	blk64_t blk = ext2fs_file_acl_block(fs, inode), to;
+	errcode_t ret;
+
+	to = blk ? e4_shrink_map_block(r, blk) : 0;
+	if (!to)
+		return 0;
+	if (!ext2fs_test_block_bitmap2(r->xattr_done, to)) {
+		/* The copy kept the old block number's checksum. */
+		ret = io_channel_read_blk64(fs->io, to, 1, r->buf);
+		if (!ret)
+			ret = ext2fs_write_ext_attr3(fs, to, r->buf, ino);
+		if (ret)
+			return ret;
+		ext2fs_mark_block_bitmap2(r->xattr_done, to);
+	}
+	ext2fs_file_acl_block_set(fs, inode, to);
+	return ext2fs_write_inode_full(fs, ino, inode, EXT2_INODE_SIZE(fs->super));
+}
+
+static errcode_t fix_inode(struct shrink_run *r, ext2_ino_t ino)
+{
+	ext2_filsys fs = r->fs;
+	struct ext2_inode *inode = (struct ext2_inode *)r->ibuf;
+	int isize = EXT2_INODE_SIZE(fs->super);
+	bool renumbered = ext2fs_test_inode_bitmap2(r->renumbered, ino);
+	errcode_t ret;
+
+	ret = ext2fs_read_inode_full(fs, ino, inode, isize);
+	if (ret)
+		return ret;
+	if (ext2fs_inode_has_valid_blocks2(fs, inode)) {
+		ret = ext2fs_block_iterate3(fs, ino, 0, NULL, remap_block, r);
+		if (ret)
+			return ret;
+		ret = ext2fs_read_inode_full(fs, ino, inode, isize);
+		if (ret)
+			return ret;
+	}
+	ret = fix_xattr_block(r, ino, inode);
+	if (ret)
+		return ret;
+	if (!renumbered)
+		return 0;
+	if ((inode->i_flags & EXT4_EXTENTS_FL) &&
+	    ext2fs_has_feature_metadata_csum(fs->super)) {
+		ret = ext2fs_fix_extents_checksums(fs, ino, NULL);
+		if (ret)
+			return ret;
+	}
+	if (LINUX_S_ISDIR(inode->i_mode) && ext2fs_has_feature_metadata_csum(fs->super) &&
+	    ext2fs_inode_has_valid_blocks2(fs, inode)) {
+		r->cur_ino = ino;
+		r->ret = 0;
+		ret = ext2fs_block_iterate3(fs, ino, BLOCK_FLAG_READ_ONLY |
+					    BLOCK_FLAG_DATA_ONLY, NULL,
+					    rewrite_dir_block, r);
+		if (!ret)
+			ret = r->ret;
+	}
+	return ret;
+}
+
+/*
+ * Every inode in use in the kept groups (the renumbered copies included):
+ * block maps and xattr blocks pointed at their new places.  Directories
+ * are listed for the entry pass.
+ */
+int e4_shrink_fix_inodes(struct shrink_run *r, struct e4_err *err)
+{
+	ext2_filsys fs = r->fs;
+	ext2_inode_scan scan;
+	struct ext2_inode inode;
+	ext2_ino_t ino;
+	errcode_t ret;
+
+	ret = ext2fs_open_inode_scan(fs, 0, &scan);
+	if (ret)
+		return e4_err_ext2(err, ret, "%s: while scanning inodes", r->name);
+	for (;;) {
+		ret = ext2fs_get_next_inode(scan, &ino, &inode);
+		if (ret == EXT2_ET_INODE_CSUM_INVALID ||
+		    ret == EXT2_ET_INODE_IS_GARBAGE)
+			ret = 0;
+		if (ret || !ino || ino > r->c.inodes)
+			break;
+		if (ino == EXT2_RESIZE_INO ||
+		    !ext2fs_test_inode_bitmap2(fs->inode_map, ino))
+			continue;
+		ret = fix_inode(r, ino);
+		if (ret) {
+			ext2fs_close_inode_scan(scan);
+			return e4_err_ext2(err, ret, "%s: while rewriting the block references of inode %u",
+					   r->name, ino);
+		}
+		if (LINUX_S_ISDIR(inode.i_mode)) {
+			if (r->ndirs == r->dirs_cap) {
+				size_t cap = r->dirs_cap ? r->dirs_cap * 2 : 1024;
+				void *p = realloc(r->dirs, cap * sizeof(*r->dirs));
+
+				if (!p) {
+					ext2fs_close_inode_scan(scan);
+					return e4_err_sys(err, -ENOMEM, "%s", r->name);
+				}
+				r->dirs = p;
+				r->dirs_cap = cap;
+			}
+			r->dirs[r->ndirs++] = ino;
+		}
+	}
+	ext2fs_close_inode_scan(scan);
+	if (ret)
+		return e4_err_ext2(err, ret, "%s: while scanning inodes", r->name);
+	return 0;
+}
+
+ext2_ino_t e4_shrink_map_inode(const struct shrink_run *r, ext2_ino_t ino)
+{
+	if (ino <= r->c.inodes || ino > r->old_inodes)
+		return ino;
+	return r->ino_map[ino - r->c.inodes - 1];
+}
+
+static int remap_entry(struct ext2_dir_entry *d, int offset, int blocksize,
+		       char *buf, void *priv)
+{
+	struct shrink_run *r = priv;
+	ext2_ino_t to;
+
+	(void)offset;
+	(void)blocksize;
+	(void)buf;
+	to = e4_shrink_map_inode(r, d->inode);
+	if (to == d->inode || !to)
+		return 0;
+	d->inode = to;
+	return DIRENT_CHANGED;
+}
+
+/* Entries naming a renumbered inode, '.' and '..' included. */
+int e4_shrink_fix_dirents(struct shrink_run *r, struct e4_err *err)
+{
+	errcode_t ret;
+	size_t i;
+
+	if (!r->inodes_total)
+		return 0;
+	for (i = 0; i < r->ndirs; i++) {
+		ret = ext2fs_dir_iterate(r->fs, r->dirs[i], 0, NULL,
+					 remap_entry, r);
+		if (ret)
+			return e4_err_ext2(err, ret, "%s: while rewriting the entries of directory %u",
+					   r->name, r->dirs[i]);
+	}
+	return 0;
+}

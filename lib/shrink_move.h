@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+#ifndef E4_SHRINK_MOVE_H
+#define E4_SHRINK_MOVE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "e4/job.h"
+#include "shrink_priv.h"
+
+/* Blocks src..src+len-1 move to dst..dst+len-1. */
+struct shrink_blkrun {
+	blk64_t src, dst, len;
+};
+
+/* The state of one shrink run, shared by lib/shrink.c and lib/shrink_move.c. */
+struct shrink_run {
+	ext2_filsys fs;
+	const char *name;
+	const struct e4_job *job;
+	struct shrink_calc c;
+	uint64_t old_blocks, old_inodes;
+	dgrp_t old_groups;
+	struct shrink_blkrun *runs;	/* sorted by src */
+	size_t nruns, cap;
+	ext2_ino_t *ino_map;		/* old - c.inodes - 1 -> new, 0: none */
+	ext2fs_inode_bitmap renumbered;	/* the new numbers */
+	ext2fs_block_bitmap xattr_done;	/* moved xattr blocks rewritten */
+	ext2_ino_t *dirs;
+	size_t ndirs, dirs_cap;
+	uint64_t blocks_total, inodes_total, done;
+	char *buf;			/* COPY_BATCH blocks */
+	char *ibuf;			/* one full inode */
+	ext2_ino_t cur_ino;
+	errcode_t ret;
+	errcode_t (*old_alloc)(ext2_filsys, blk64_t, blk64_t *);
+};
+
+int e4_shrink_reserve(struct shrink_run *r, const struct shrink_facts *f,
+		      struct e4_err *err);
+blk64_t e4_shrink_map_block(const struct shrink_run *r, blk64_t blk);
+ext2_ino_t e4_shrink_map_inode(const struct shrink_run *r, ext2_ino_t ino);
+void e4_shrink_hook(struct shrink_run *r, bool on);
+int e4_shrink_renumber(struct shrink_run *r, struct e4_err *err);
+int e4_shrink_copy(struct shrink_run *r, struct e4_err *err);
+int e4_shrink_fix_inodes(struct shrink_run *r, struct e4_err *err);
+int e4_shrink_fix_dirents(struct shrink_run *r, struct e4_err *err);
+
+#endif

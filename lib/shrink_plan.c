@@ -1,0 +1,424 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The shrink plan: for a candidate block count, which groups stay, which
+ * blocks in use lie past the new end and how many free blocks before it
+ * can take them (counting the metadata of removed groups that flex_bg put
+ * in kept ones, and descriptor blocks no longer needed), which inodes live
+ * in removed groups and how many free inodes the kept groups offer.
+ * Everything is counted from the bitmaps; nothing is written.  The exact
+ * minimum is the smallest block count this arithmetic accepts, and the
+ * engine allocates its destinations by the same rules, so shrinking to the
+ * minimum cannot run out of room half-way.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "e4/shrink.h"
+#include "shrink_priv.h"
+
+uint64_t e4_shrink_count_set(ext2fs_generic_bitmap bm, uint64_t first,
+			     uint64_t last, bool inodes)
+{
+	__u64 pos = first, set, clear, n = 0;
+	errcode_t ret;
+
+	(void)inodes;
+	while (pos <= last) {
+		ret = ext2fs_find_first_set_generic_bmap(bm, pos, last, &set);
+		if (ret)
+			break;
+		ret = ext2fs_find_first_zero_generic_bmap(bm, set, last, &clear);
+		if (ret) {
+			n += last - set + 1;
+			break;
+		}
+		n += clear - set;
+		pos = clear;
+	}
+	return n;
+}
+
+const char *e4_shrink_unsupported(ext2_filsys fs)
+{
+	struct ext2_super_block *sb = fs->super;
+
+	if (ext2fs_has_feature_bigalloc(sb))
+		return "bigalloc";
+	if (ext2fs_has_feature_meta_bg(sb))
+		return "meta_bg";
+	if (ext2fs_has_feature_sparse_super2(sb))
+		return "sparse_super2";
+	if (ext2fs_has_feature_inline_data(sb))
+		return "inline_data";
+	if (ext2fs_has_feature_ea_inode(sb))
+		return "ea_inode";
+	if (ext2fs_has_feature_journal_dev(sb))
+		return "journal_dev";
+	if (ext2fs_has_feature_orphan_present(sb))
+		return "orphan_present";
+	return NULL;
+}
+
+int e4_shrink_facts_get(ext2_filsys fs, struct shrink_facts *f,
+			struct e4_err *err)
+{
+	blk64_t pos, set, clear, last;
+	struct ext2_inode inode;
+	errcode_t ret;
+	dgrp_t g;
+
+	memset(f, 0, sizeof(*f));
+	f->fs = fs;
+	if (!fs->block_map || !fs->inode_map) {
+		ret = ext2fs_read_bitmaps(fs);
+		if (ret)
+			return e4_err_ext2(err, ret, "%s: while reading the bitmaps",
+					   fs->device_name);
+	}
+	ret = ext2fs_allocate_block_bitmap(fs, "shrink: metadata", &f->meta);
+	if (ret)
+		goto fail;
+	for (g = 0; g < fs->group_desc_count; g++) {
+		ext2fs_reserve_super_and_bgd(fs, g, f->meta);
+		ext2fs_mark_block_bitmap2(f->meta, ext2fs_block_bitmap_loc(fs, g));
+		ext2fs_mark_block_bitmap2(f->meta, ext2fs_inode_bitmap_loc(fs, g));
+		ext2fs_mark_block_bitmap_range2(f->meta, ext2fs_inode_table_loc(fs, g),
+						fs->inode_blocks_per_group);
+	}
+	if (ext2fs_has_feature_resize_inode(fs->super)) {
+		ret = ext2fs_read_inode(fs, EXT2_RESIZE_INO, &inode);
+		if (ret)
+			goto fail;
+		f->resize_dind = inode.i_block[EXT2_DIND_BLOCK];
+		if (f->resize_dind)
+			ext2fs_mark_block_bitmap2(f->meta, f->resize_dind);
+	}
+	ret = ext2fs_copy_bitmap(fs->block_map, &f->data);
+	if (ret)
+		goto fail;
+	last = ext2fs_blocks_count(fs->super) - 1;
+	pos = fs->super->s_first_data_block;
+	while (pos <= last) {
+		if (ext2fs_find_first_set_block_bitmap2(f->meta, pos, last, &set))
+			break;
+		if (ext2fs_find_first_zero_block_bitmap2(f->meta, set, last, &clear))
+			clear = last + 1;
+		ext2fs_unmark_block_bitmap_range2(f->data, set, clear - set);
+		pos = clear;
+	}
+	return 0;
+fail:
+	e4_shrink_facts_put(f);
+	return e4_err_ext2(err, ret, "%s: while reading the metadata map",
+			   fs->device_name);
+}
+
+void e4_shrink_facts_put(struct shrink_facts *f)
+{
+	if (f->meta)
+		ext2fs_free_block_bitmap(f->meta);
+	if (f->data)
+		ext2fs_free_block_bitmap(f->data);
+	f->meta = f->data = NULL;
+}
+
+uint64_t e4_shrink_sb_blocks(ext2_filsys fs, const struct shrink_calc *c,
+			     dgrp_t group)
+{
+	if (!ext2fs_bg_has_super(fs, group))
+		return 0;
+	return 1 + c->desc_blocks + c->reserved_gdt;
+}
+
+static void calc_fail(struct shrink_calc *c, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void calc_fail(struct shrink_calc *c, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (c->code)
+		return;
+	c->code = code;
+	va_start(ap, fmt);
+	vsnprintf(c->why, sizeof(c->why), fmt, ap);
+	va_end(ap);
+}
+
+/* Special inodes named by the superblock must stay where they are. */
+static void check_special_inodes(ext2_filsys fs, struct shrink_calc *c)
+{
+	struct ext2_super_block *sb = fs->super;
+	const struct { const char *what; uint32_t ino; } s[] = {
+		{ "journal", ext2fs_has_feature_journal(sb) ? sb->s_journal_inum : 0 },
+		{ "user quota", sb->s_usr_quota_inum },
+		{ "group quota", sb->s_grp_quota_inum },
+		{ "project quota", sb->s_prj_quota_inum },
+		{ "orphan file", ext2fs_has_feature_orphan_file(sb) ? sb->s_orphan_file_inum : 0 },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(s) / sizeof(s[0]); i++)
+		if (s[i].ino > c->inodes)
+			calc_fail(c, -EOPNOTSUPP,
+				  "the %s inode (%u) lies in a group that would be removed; renumbering it is not supported",
+				  s[i].what, s[i].ino);
+}
+
+/* Kept groups' bitmaps and inode tables must lie before the new end. */
+static void check_kept_metadata(const struct shrink_facts *f,
+				struct shrink_calc *c)
+{
+	ext2_filsys fs = f->fs;
+	uint64_t n = c->blocks;
+	dgrp_t g;
+
+	for (g = 0; g < c->groups; g++) {
+		blk64_t bb = ext2fs_block_bitmap_loc(fs, g);
+		blk64_t ib = ext2fs_inode_bitmap_loc(fs, g);
+		blk64_t it_end = ext2fs_inode_table_loc(fs, g) +
+				 fs->inode_blocks_per_group - 1;
+
+		if (bb >= n || ib >= n || it_end >= n) {
+			calc_fail(c, -ENOSPC,
+				  "group %u keeps its bitmaps and inode table at blocks %llu..%llu, past the new end (e4ctl does not relocate group metadata)",
+				  g, (unsigned long long)(bb < ib ? bb : ib),
+				  (unsigned long long)it_end);
+			return;
+		}
+	}
+	if (f->resize_dind >= n)
+		calc_fail(c, -ENOSPC,
+			  "the resize inode's block %llu lies past the new end",
+			  (unsigned long long)f->resize_dind);
+	if (ext2fs_has_feature_mmp(fs->super) && fs->super->s_mmp_block >= n)
+		calc_fail(c, -ENOSPC, "the MMP block %llu lies past the new end",
+			  (unsigned long long)fs->super->s_mmp_block);
+}
+
+/* Metadata blocks before the end that the new geometry no longer needs. */
+static uint64_t freed_metadata(ext2_filsys fs, const struct shrink_calc *c)
+{
+	uint64_t n = c->blocks, freed = 0, ipb = fs->inode_blocks_per_group;
+	uint64_t old_sb = 1 + fs->desc_blocks + fs->super->s_reserved_gdt_blocks;
+	dgrp_t g;
+
+	for (g = c->groups; g < fs->group_desc_count; g++) {
+		blk64_t it = ext2fs_inode_table_loc(fs, g);
+
+		freed += ext2fs_block_bitmap_loc(fs, g) < n;
+		freed += ext2fs_inode_bitmap_loc(fs, g) < n;
+		if (it < n)
+			freed += (it + ipb <= n) ? ipb : n - it;
+	}
+	for (g = 0; g < c->groups; g++) {
+		uint64_t start = ext2fs_group_first_block2(fs, g);
+		uint64_t now = e4_shrink_sb_blocks(fs, c, g), end;
+
+		if (!now)
+			continue;
+		end = start + old_sb < n ? start + old_sb : n;
+		if (end > start + now)
+			freed += end - (start + now);
+	}
+	return freed;
+}
+
+void e4_shrink_calc(const struct shrink_facts *f, uint64_t n,
+		    struct shrink_calc *c)
+{
+	ext2_filsys fs = f->fs;
+	struct ext2_super_block *sb = fs->super;
+	uint64_t fdb = sb->s_first_data_block, bpg = sb->s_blocks_per_group;
+	uint64_t dpb = EXT2_DESC_PER_BLOCK(sb), old = ext2fs_blocks_count(sb);
+	uint64_t first_ino = EXT2_FIRST_INO(sb), rem, sbb, used, slack;
+
+	memset(c, 0, sizeof(*c));
+	c->blocks = n;
+	if (n <= fdb + 1 || n > old) {
+		calc_fail(c, -EINVAL, "%llu blocks is not a size this filesystem can have",
+			  (unsigned long long)n);
+		return;
+	}
+	c->groups = (n - fdb + bpg - 1) / bpg;
+	c->desc_blocks = (c->groups + dpb - 1) / dpb;
+	c->reserved_gdt = sb->s_reserved_gdt_blocks;
+	if (ext2fs_has_feature_resize_inode(sb)) {
+		uint64_t r = sb->s_reserved_gdt_blocks +
+			     (fs->desc_blocks - c->desc_blocks);
+
+		c->reserved_gdt = r > EXT2_ADDR_PER_BLOCK(sb) ?
+				  EXT2_ADDR_PER_BLOCK(sb) : r;
+	}
+	c->inodes = (uint64_t)c->groups * sb->s_inodes_per_group;
+
+	rem = n - ext2fs_group_first_block2(fs, c->groups - 1);
+	sbb = e4_shrink_sb_blocks(fs, c, c->groups - 1);
+	if (rem <= sbb)
+		calc_fail(c, -ENOSPC,
+			  "the last group (%u) would have %llu blocks, no more than its superblock backup and descriptors (%llu)",
+			  c->groups - 1, (unsigned long long)rem,
+			  (unsigned long long)sbb);
+	check_kept_metadata(f, c);
+	check_special_inodes(fs, c);
+
+	if (c->inodes < first_ino) {
+		calc_fail(c, -ENOSPC, "%llu inodes are fewer than the reserved ones",
+			  (unsigned long long)c->inodes);
+		return;
+	}
+	c->inodes_to_move = e4_shrink_count_set(fs->inode_map, c->inodes + 1,
+						sb->s_inodes_count, true);
+	used = e4_shrink_count_set(fs->inode_map, first_ino, c->inodes, true);
+	c->free_inodes = c->inodes - first_ino + 1 - used;
+	if (c->inodes_to_move && ext2fs_has_feature_stable_inodes(sb))
+		calc_fail(c, -EOPNOTSUPP,
+			  "%llu inodes would be renumbered, which stable_inodes forbids",
+			  (unsigned long long)c->inodes_to_move);
+	if (c->inodes_to_move > c->free_inodes)
+		calc_fail(c, -ENOSPC,
+			  "%llu inodes are in use in the groups removed, the groups kept have %llu free",
+			  (unsigned long long)c->inodes_to_move,
+			  (unsigned long long)c->free_inodes);
+
+	c->to_move = e4_shrink_count_set(f->data, n, old - 1, false);
+	used = e4_shrink_count_set(fs->block_map, fdb, n - 1, false);
+	c->pool = (n - fdb - used) + freed_metadata(fs, c);
+	slack = c->to_move && ext2fs_has_feature_extents(sb) ?
+		E4_SHRINK_EXTENT_SLACK : 0;
+	if (c->to_move + slack > c->pool)
+		calc_fail(c, -ENOSPC,
+			  "%llu blocks in use lie past the new end, %llu free blocks before it can take them%s",
+			  (unsigned long long)c->to_move,
+			  (unsigned long long)c->pool,
+			  slack ? " (16 kept for extent tree growth)" : "");
+}
+
+static bool fits(const struct shrink_facts *f, uint64_t n)
+{
+	struct shrink_calc c;
+
+	e4_shrink_calc(f, n, &c);
+	return c.code == 0;
+}
+
+uint64_t e4_shrink_calc_minimum(const struct shrink_facts *f)
+{
+	ext2_filsys fs = f->fs;
+	uint64_t old = ext2fs_blocks_count(fs->super), lo, hi, mid, floor;
+	dgrp_t glo = 1, ghi = fs->group_desc_count, gmid;
+
+	if (!fits(f, old))
+		return 0;
+	/* The fewest whole groups that work... */
+	while (glo < ghi) {
+		gmid = glo + (ghi - glo) / 2;
+		hi = ext2fs_group_last_block2(fs, gmid - 1) + 1;
+		if (fits(f, hi < old ? hi : old))
+			ghi = gmid;
+		else
+			glo = gmid + 1;
+	}
+	/* ...then the fewest blocks of the last of them. */
+	hi = ext2fs_group_last_block2(fs, glo - 1) + 1;
+	if (hi > old)
+		hi = old;
+	floor = ext2fs_group_first_block2(fs, glo - 1) + 1;
+	lo = floor;
+	while (lo < hi) {
+		mid = lo + (hi - lo) / 2;
+		if (fits(f, mid))
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	/* Exact, even where the counts are not monotonic. */
+	while (lo > floor && fits(f, lo - 1))
+		lo--;
+	return lo;
+}
+
+static void refuse(struct e4_resize_plan *plan, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void refuse(struct e4_resize_plan *plan, int code, const char *fmt, ...)
+{
+	va_list ap;
+	int i = plan->nrefusals;
+
+	if (i >= E4_PLAN_MAX_REFUSALS)
+		return;
+	plan->refusals[i].code = code;
+	va_start(ap, fmt);
+	vsnprintf(plan->refusals[i].msg, sizeof(plan->refusals[i].msg), fmt, ap);
+	va_end(ap);
+	plan->nrefusals++;
+}
+
+int e4_shrink_minimum(const struct e4_fs *efs, uint64_t *min_blocks,
+		      struct e4_err *err)
+{
+	ext2_filsys fs = e4_fs_ext2(efs);
+	const char *name = e4_target_name(e4_fs_target(efs));
+	const char *uns = e4_shrink_unsupported(fs);
+	struct shrink_facts f;
+	int rc;
+
+	*min_blocks = 0;
+	if (uns)
+		return e4_err_set(err, -EOPNOTSUPP,
+				  "%s: shrinking a filesystem with %s is not supported",
+				  name, uns);
+	rc = e4_shrink_facts_get(fs, &f, err);
+	if (rc)
+		return rc;
+	*min_blocks = e4_shrink_calc_minimum(&f);
+	e4_shrink_facts_put(&f);
+	if (!*min_blocks)
+		return e4_err_set(err, -EOPNOTSUPP,
+				  "%s: the filesystem cannot be planned at its own size",
+				  name);
+	return 0;
+}
+
+int e4_shrink_plan(const struct e4_fs *efs, uint64_t n,
+		   struct e4_resize_plan *plan, struct e4_err *err)
+{
+	ext2_filsys fs = e4_fs_ext2(efs);
+	const char *uns = e4_shrink_unsupported(fs);
+	struct shrink_facts f;
+	struct shrink_calc c;
+	int rc;
+
+	plan->method = E4_RESIZE_OFFLINE_SHRINK;
+	plan->new_blocks = n;
+	if (uns) {
+		refuse(plan, -EOPNOTSUPP,
+		       "shrinking a filesystem with %s is not supported", uns);
+		return 0;
+	}
+	rc = e4_shrink_facts_get(fs, &f, err);
+	if (rc)
+		return rc;
+	e4_shrink_calc(&f, n, &c);
+	plan->min_blocks = e4_shrink_calc_minimum(&f);
+	e4_shrink_facts_put(&f);
+
+	plan->new_groups = c.groups;
+	plan->new_desc_blocks = c.desc_blocks;
+	plan->new_inodes = c.inodes;
+	plan->blocks_to_move = c.to_move;
+	plan->inodes_to_move = c.inodes_to_move;
+	plan->reserved_gdt_covers = true;
+	if (c.pool >= c.to_move)
+		plan->free_blocks_after = c.pool - c.to_move;
+	if (c.free_inodes >= c.inodes_to_move)
+		plan->free_inodes_after = c.free_inodes - c.inodes_to_move;
+	if (c.code)
+		refuse(plan, c.code, "%llu blocks is below the minimum of %llu blocks: %s",
+		       (unsigned long long)n,
+		       (unsigned long long)plan->min_blocks, c.why);
+	return 0;
+}

@@ -1,0 +1,249 @@
+#!/usr/bin/env bats
+# e4ctl resize shrinking unmounted images: blocks past the new end moved,
+# inodes of removed groups renumbered, the exact minimum (-P/-M), and the
+# refusals.  Every step is followed by e2fsck -fn and a manifest of every
+# file (type, size, mode, link count, symlink target, mtime, content hash,
+# xattrs) compared with the one taken before, on a read-only loop mount.
+bats_require_minimum_version 1.5.0
+load ../lib
+
+setup() {
+	require_root
+	IMG=$BATS_TEST_TMPDIR/fs.img
+	MNT=$BATS_TEST_TMPDIR/mnt
+	mkdir -p "$MNT"
+}
+
+teardown() {
+	e4_teardown
+}
+
+# Wait until the loop device of a mount made with -o loop is gone, so
+# that e4ctl does not find the image busy.
+detached() {
+	local i
+	for i in $(seq 600); do
+		[ -z "$(losetup -j "$1")" ] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+manifest() {
+	(cd "$1" && find . -printf '%p %y %s %m %n %l %T@\n' | sort &&
+		find . -type f -exec md5sum {} + | sort -k2 &&
+		{ getfattr -R -d -m - --absolute-names . 2>/dev/null || true; })
+}
+
+# populate IMG NFILES KIB: files of 1..KIB KiB in NFILES top-level
+# directories (the Orlov allocator spreads them over the groups), a
+# subdirectory each, hard links across directories, fast and slow
+# symlinks, a 500-entry htree directory, xattrs in the inode and in a
+# block shared by two files.
+populate() {
+	local img=$1 n=$2 kib=$3 i
+	mount_img "$img" "$MNT"
+	for i in $(seq "$n"); do
+		mkdir -p "$MNT/d$i/sub"
+		dd if=/dev/urandom of="$MNT/d$i/f" bs=1k count=$(((i * 37) % kib + 1)) status=none
+		echo "small $i" >"$MNT/d$i/sub/s"
+		ln "$MNT/d$i/sub/s" "$MNT/d1/link$i"
+		ln -s ../d1/f "$MNT/d$i/fast"
+		ln -s "$(printf 'p%.0s' $(seq 90))/$i" "$MNT/d$i/slow"
+	done
+	mkdir "$MNT/htree"
+	for i in $(seq 500); do : >"$MNT/htree/entry_with_a_long_name_$i"; done
+	setfattr -n user.small -v inode "$MNT/d1/f"
+	setfattr -n user.big -v "$(head -c 700 /dev/zero | tr '\0' x)" "$MNT/d2/f"
+	setfattr -n user.big -v "$(head -c 700 /dev/zero | tr '\0' x)" "$MNT/d3/f"
+	manifest "$MNT" >"$img.manifest"
+	umount_all
+	detached "$img"
+	checked "$img"
+}
+
+# After a mount, the safety gates want an e2fsck -f, as they would from
+# anyone; callers run e2fsck -fn (which must pass) before this.
+checked() {
+	e2fsck -fy "$1" >/dev/null
+}
+
+verify() {
+	local img=$1
+	run e2fsck -fn "$img"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	mount_img "$img" "$MNT" ro
+	manifest "$MNT" >"$img.after"
+	umount_all
+	detached "$img"
+	checked "$img"
+	diff "$img.manifest" "$img.after"
+}
+
+blocks_of() {
+	dumpe2fs_field "$1" 'Block count'
+}
+
+# shrink IMG SIZE...: e4ctl resize, then verify.
+shrink() {
+	run "$E4CTL" resize -q "$@"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	verify "$1"
+}
+
+# The minimum: -P, one block less refused with the reason, -M reaches it.
+minimum_exact() {
+	local img=$1 min r2
+	min=$("$E4CTL" resize -P -q "$img")
+	r2=$(resize2fs -P "$img" 2>/dev/null | sed -n 's/.*: //p')
+	echo "# $(basename "$img") $(blocks_of "$img") blocks: e4ctl minimum $min, resize2fs -P $r2" >&3
+	local before
+	before=$(img_hash "$img")
+	run "$E4CTL" resize -q "$img" $((min - 1))
+	[ "$status" -eq 1 ]
+	[[ $output == *"$((min - 1)) blocks is below the minimum of $min blocks: "* ]]
+	[ "$(img_hash "$img")" = "$before" ]
+	shrink "$img" -M
+	[ "$(blocks_of "$img")" -eq "$min" ]
+	# Moving may leave less behind (an extent tree packed tighter), never more.
+	[ "$("$E4CTL" resize -P -q "$img")" -le "$min" ]
+}
+
+steps() {
+	local img=$1 blocks
+	blocks=$(blocks_of "$img")
+	shrink "$img" $((blocks * 9 / 10))
+	[ "$(blocks_of "$img")" -eq $((blocks * 9 / 10)) ]
+	shrink "$img" $((blocks / 2))
+	[ "$(blocks_of "$img")" -eq $((blocks / 2)) ]
+	minimum_exact "$img"
+	shrink "$img" "$blocks"
+	[ "$(blocks_of "$img")" -eq "$blocks" ]
+	minimum_exact "$img"
+}
+
+@test "ext4 4k: by 10%, to half, to -M, grown back, -M again" {
+	mkimg "$IMG" 256M -t ext4 -b 4096
+	populate "$IMG" 60 1500
+	steps "$IMG"
+}
+
+@test "ext2 1k (indirect maps, no journal): the same steps" {
+	mkimg "$IMG" 64M -t ext2 -b 1024
+	populate "$IMG" 40 600
+	steps "$IMG"
+}
+
+@test "ext3 1k, small groups: the same steps" {
+	mkimg "$IMG" 48M -t ext3 -b 1024 -g 2048
+	populate "$IMG" 40 400
+	steps "$IMG"
+}
+
+@test "inodes of removed groups are renumbered; directory mtimes kept" {
+	mkimg "$IMG" 64M -t ext4 -b 1024 -g 2048 -N 4096
+	populate "$IMG" 120 40
+	run "$E4CTL" resize -n --json "$IMG" 24M
+	[ "$status" -eq 0 ]
+	moved=$(jq -r .inodes_to_move <<<"$output")
+	[ "$moved" -gt 50 ]
+	shrink "$IMG" 24M
+	[ "$(dumpe2fs_field "$IMG" 'Inode count')" -lt 4096 ]
+	minimum_exact "$IMG"
+}
+
+@test "plan: JSON fields of a shrink, nothing written" {
+	mkimg "$IMG" 64M -t ext4 -b 4096 -g 4096
+	populate "$IMG" 10 100
+	before=$(img_hash "$IMG")
+	run "$E4CTL" resize -n --json "$IMG" 8192
+	[ "$status" -eq 0 ]
+	[ "$(jq -r .new_blocks <<<"$output")" -eq 8192 ]
+	[ "$(jq -r .groups_removed <<<"$output")" -eq 2 ]
+	[ "$(jq -r .min_blocks <<<"$output")" -eq "$("$E4CTL" resize -P -q "$IMG")" ]
+	[ "$(jq -c .refusals <<<"$output")" = "[]" ]
+	run "$E4CTL" info -o MIN_BLOCKS --json "$IMG"
+	[ "$(jq -r '.filesystems[0].min_blocks' <<<"$output")" -eq "$("$E4CTL" resize -P -q "$IMG")" ]
+	[ "$(img_hash "$IMG")" = "$before" ]
+}
+
+@test "refusals leave the image unchanged: bad SIZE, below the minimum, -M with SIZE, a feature not handled" {
+	mkimg "$IMG" 64M -t ext4 -b 4096
+	populate "$IMG" 10 100
+	before=$(img_hash "$IMG")
+	run "$E4CTL" resize "$IMG" 12xyz
+	[ "$status" -eq 2 ]
+	run "$E4CTL" resize -q "$IMG" 100
+	[ "$status" -eq 1 ]
+	[[ $output == *"100 blocks is below the minimum of "* ]]
+	run "$E4CTL" resize -M "$IMG" 32M
+	[ "$status" -eq 2 ]
+	[[ $output == *"SIZE and --minimum exclude each other"* ]]
+	[ "$(img_hash "$IMG")" = "$before" ]
+	mkimg "$IMG" 64M -t ext4 -O bigalloc
+	before=$(img_hash "$IMG")
+	run "$E4CTL" resize -q "$IMG" 32M
+	[ "$status" -eq 1 ]
+	[[ $output == *"shrinking a filesystem with bigalloc is not supported"* ]]
+	run "$E4CTL" resize -P "$IMG"
+	[ "$status" -eq 1 ]
+	[[ $output == *"shrinking a filesystem with bigalloc is not supported"* ]]
+	[ "$(img_hash "$IMG")" = "$before" ]
+}
+
+@test "mounted: refused with the minimum size" {
+	mkimg "$IMG" 64M -t ext4 -b 4096
+	mount_img "$IMG" "$MNT" ro
+	before=$(img_hash "$IMG")
+	run "$E4CTL" resize "$MNT" 32M
+	[ "$status" -eq 1 ]
+	[[ $output == *"ext4 cannot shrink while mounted (16384 -> 8192 blocks); unmount it and run e4ctl resize again (minimum size: "*" blocks)"* ]]
+	run "$E4CTL" resize -P -q "$MNT"
+	[ "$status" -eq 0 ]
+	[ "$output" -gt 0 ]
+	[ "$(img_hash "$IMG")" = "$before" ]
+}
+
+@test "--undo, then e2undo: the shrunk image is the original bit for bit" {
+	mkimg "$IMG" 64M -t ext4 -b 4096
+	populate "$IMG" 20 200
+	before=$(img_hash "$IMG")
+	run "$E4CTL" resize -q --undo "$BATS_TEST_TMPDIR/undo" -M "$IMG"
+	[ "$status" -eq 0 ]
+	# Nothing may write to it before e2undo: no mount, no e2fsck -fy.
+	run e2fsck -fn "$IMG"
+	[ "$status" -eq 0 ]
+	[ "$(blocks_of "$IMG")" -lt 16384 ]
+	e2undo "$BATS_TEST_TMPDIR/undo" "$IMG"
+	[ "$(img_hash "$IMG")" = "$before" ]
+}
+
+@test "SIGINT once blocks move: the shrink completes and says so" {
+	mkimg "$IMG" 64M -t ext4 -b 4096
+	populate "$IMG" 20 200
+	min=$("$E4CTL" resize -P -q "$IMG")
+	run env E4_TEST_SIGINT_AFTER=1 "$E4CTL" resize -q -p "$IMG" -M
+	[ "$status" -eq 3 ]
+	[[ $output == *"interrupted while blocks were moving, which cannot stop half-way; the shrink was completed first: the filesystem has $min blocks"* ]]
+	verify "$IMG"
+	[ "$(blocks_of "$IMG")" -eq "$min" ]
+}
+
+@test "a file of 2000 one-block extents (a multi-leaf extent tree) moves intact" {
+	mkimg "$IMG" 128M -t ext4 -b 4096 -g 8192
+	mount_img "$IMG" "$MNT"
+	dd if=/dev/zero of="$MNT/fill" bs=1M count=70 status=none
+	# Every other block written: each one an extent of its own.
+	for i in $(seq 0 2 3998); do
+		dd if=/dev/urandom of="$MNT/holey" bs=4k count=1 seek="$i" conv=notrunc status=none
+	done
+	rm "$MNT/fill"
+	manifest "$MNT" >"$IMG.manifest"
+	umount_all
+	detached "$IMG"
+	checked "$IMG"
+	[ "$(debugfs -R 'ex /holey' "$IMG" 2>/dev/null | grep -cE '^ *([0-9]+)/ *\1 ')" -ge 1000 ]
+	minimum_exact "$IMG"
+}
