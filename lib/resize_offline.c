@@ -21,6 +21,7 @@
 #include "e4/geom.h"
 #include "e4/resize.h"
 #include "e4/undo.h"
+#include "resize_priv.h"
 
 /* The state of one grow, from preparation to commit. */
 struct grow {
@@ -378,22 +379,18 @@ static errcode_t zero_block(ext2_filsys fs, blk64_t blk)
 	return ret;
 }
 
-/* Rebuild the resize inode's list of reserved GDT blocks and backups. */
-static int update_resize_inode(struct grow *g, struct e4_err *err)
+/*
+ * Rebuild the resize inode's list of reserved GDT blocks and backups for
+ * the geometry now in fs (a grow or a shrink changed the groups): start
+ * it over from its double-indirect block alone, so that descriptor blocks
+ * taken from the reserve leave its map and new backup groups enter it.
+ */
+int e4_resize_inode_rebuild(ext2_filsys fs, const char *name,
+			    struct e4_err *err)
 {
-	ext2_filsys fs = g->fs;
 	struct ext2_inode inode;
 	errcode_t ret;
 
-	if (g->l.to_meta_bg) {
-		/* e2fsck wants it all zeros once resize_inode is off. */
-		memset(&inode, 0, sizeof(inode));
-		ret = ext2fs_write_inode(fs, EXT2_RESIZE_INO, &inode);
-		if (ret)
-			return e4_err_ext2(err, ret, "%s: while clearing the resize inode",
-					   g->name);
-		return 0;
-	}
 	if (!ext2fs_has_feature_resize_inode(fs->super))
 		return 0;
 	ret = ext2fs_read_inode(fs, EXT2_RESIZE_INO, &inode);
@@ -402,12 +399,7 @@ static int update_resize_inode(struct grow *g, struct e4_err *err)
 	if (!inode.i_block[EXT2_DIND_BLOCK])
 		return e4_err_set(err, -EUCLEAN,
 				  "%s: the resize inode has no double-indirect block; run e2fsck",
-				  g->name);
-	/*
-	 * Start it over from its double-indirect block alone: descriptor
-	 * blocks taken from the reserve must leave its map, and new backup
-	 * groups must enter it.
-	 */
+				  name);
 	ret = ext2fs_iblk_set(fs, &inode, 1);
 	if (!ret)
 		ret = ext2fs_write_inode(fs, EXT2_RESIZE_INO, &inode);
@@ -418,7 +410,24 @@ static int update_resize_inode(struct grow *g, struct e4_err *err)
 	if (!ret)
 		return 0;
 fail:
-	return e4_err_ext2(err, ret, "%s: while updating the resize inode", g->name);
+	return e4_err_ext2(err, ret, "%s: while updating the resize inode", name);
+}
+
+static int update_resize_inode(struct grow *g, struct e4_err *err)
+{
+	struct ext2_inode inode;
+	errcode_t ret;
+
+	if (g->l.to_meta_bg) {
+		/* e2fsck wants it all zeros once resize_inode is off. */
+		memset(&inode, 0, sizeof(inode));
+		ret = ext2fs_write_inode(g->fs, EXT2_RESIZE_INO, &inode);
+		if (ret)
+			return e4_err_ext2(err, ret, "%s: while clearing the resize inode",
+					   g->name);
+		return 0;
+	}
+	return e4_resize_inode_rebuild(g->fs, g->name, err);
 }
 
 static int update_counts(struct grow *g, struct e4_err *err)

@@ -21,6 +21,12 @@ void e4_resize_state_refusals(const struct e4_resize_facts *f,
  */
 void e4_resize_legacy_refusals(const struct e4_geom *g,
 			       struct e4_resize_plan *plan);
+/*
+ * Offline engines (grow and shrink): rebuild the resize inode for the
+ * group count now in fs; 0 when the filesystem has none.
+ */
+int e4_resize_inode_rebuild(ext2_filsys fs, const char *name,
+			    struct e4_err *err);
 /* The filesystem's own last group is below the kernel's minimum. */
 void e4_resize_small_last_group(const struct e4_geom *g, uint64_t target,
 				struct e4_resize_plan *plan);

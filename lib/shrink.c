@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "e4/shrink.h"
+#include "resize_priv.h"
 #include "shrink_move.h"
 
 /* The primary superblock alone, as the grow engine writes its mark. */
@@ -171,49 +172,6 @@ static int update_journal_backup(struct shrink_run *r, struct e4_err *err)
 	return 0;
 }
 
-/* A block of zeros through the I/O channel (see the grow engine). */
-static errcode_t zero_block(ext2_filsys fs, blk64_t blk)
-{
-	char *buf;
-	errcode_t ret;
-
-	ret = ext2fs_get_memzero(fs->blocksize, &buf);
-	if (ret)
-		return ret;
-	ret = io_channel_write_blk64(fs->io, blk, 1, buf);
-	ext2fs_free_mem(&buf);
-	return ret;
-}
-
-/* The resize inode lists the reserved GDT blocks of the groups kept. */
-static int update_resize_inode(struct shrink_run *r, struct e4_err *err)
-{
-	ext2_filsys fs = r->fs;
-	struct ext2_inode inode;
-	errcode_t ret;
-
-	if (!ext2fs_has_feature_resize_inode(fs->super))
-		return 0;
-	ret = ext2fs_read_inode(fs, EXT2_RESIZE_INO, &inode);
-	if (ret)
-		goto fail;
-	if (!inode.i_block[EXT2_DIND_BLOCK])
-		return e4_err_set(err, -EUCLEAN,
-				  "%s: the resize inode has no double-indirect block; run e2fsck",
-				  r->name);
-	ret = ext2fs_iblk_set(fs, &inode, 1);
-	if (!ret)
-		ret = ext2fs_write_inode(fs, EXT2_RESIZE_INO, &inode);
-	if (!ret)
-		ret = zero_block(fs, inode.i_block[EXT2_DIND_BLOCK]);
-	if (!ret)
-		ret = ext2fs_create_resize_inode(fs);
-	if (!ret)
-		return 0;
-fail:
-	return e4_err_ext2(err, ret, "%s: while updating the resize inode", r->name);
-}
-
 static int commit(struct shrink_run *r, __u16 state, struct e4_err *err)
 {
 	ext2_filsys fs = r->fs;
@@ -224,7 +182,7 @@ static int commit(struct shrink_run *r, __u16 state, struct e4_err *err)
 	if (!rc)
 		rc = set_geometry(r, err);
 	if (!rc)
-		rc = update_resize_inode(r, err);
+		rc = e4_resize_inode_rebuild(r->fs, r->name, err);
 	if (rc)
 		return rc;
 	ext2fs_mark_super_dirty(fs);

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "e4/shrink.h"
+#include "resize_priv.h"
 #include "shrink_priv.h"
 
 uint64_t e4_shrink_count_set(ext2fs_generic_bitmap bm, uint64_t first,
@@ -340,22 +341,7 @@ uint64_t e4_shrink_calc_minimum(const struct shrink_facts *f)
 	return lo;
 }
 
-static void refuse(struct e4_resize_plan *plan, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-
-static void refuse(struct e4_resize_plan *plan, int code, const char *fmt, ...)
-{
-	va_list ap;
-	int i = plan->nrefusals;
-
-	if (i >= E4_PLAN_MAX_REFUSALS)
-		return;
-	plan->refusals[i].code = code;
-	va_start(ap, fmt);
-	vsnprintf(plan->refusals[i].msg, sizeof(plan->refusals[i].msg), fmt, ap);
-	va_end(ap);
-	plan->nrefusals++;
-}
+#define refuse e4_resize_refuse
 
 int e4_shrink_minimum(const struct e4_fs *efs, uint64_t *min_blocks,
 		      struct e4_err *err)
