@@ -23,6 +23,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "blkmap.h"
 #include "e4/undo.h"
 
 #define UNDO_MAGIC "E2UNDO02"
@@ -68,13 +69,6 @@ struct undo_keyblock {
 	struct undo_key keys[];
 };
 
-/* Open-addressing map from a block number to a buffer (or a mark). */
-struct blkmap {
-	uint64_t *keys;			/* block + 1; 0 is empty */
-	void **vals;
-	size_t cap, n;
-};
-
 struct undo_priv {
 	io_channel dev;			/* the filesystem */
 	io_channel log;			/* the undo file */
@@ -90,8 +84,8 @@ struct undo_priv {
 	uint64_t slot;			/* the superblock slot in use */
 	unsigned char sb_copy[SB_LEN];	/* what it holds (true magic) */
 	bool dev_written;
-	struct blkmap saved;		/* units whose old contents are kept */
-	struct blkmap cache;		/* dirty units */
+	struct e4_blkmap saved;		/* units whose old contents are kept */
+	struct e4_blkmap cache;		/* dirty units */
 	size_t cache_max;
 	struct struct_io_stats stats;
 };
@@ -104,73 +98,6 @@ static struct {
 static unsigned int keys_per_block(const struct undo_priv *p)
 {
 	return p->unit / sizeof(struct undo_key) - 1;
-}
-
-static void *blkmap_get(const struct blkmap *m, uint64_t blk)
-{
-	size_t i;
-
-	if (!m->cap)
-		return NULL;
-	for (i = (blk * 0x9E3779B97F4A7C15ULL) & (m->cap - 1); m->keys[i];
-	     i = (i + 1) & (m->cap - 1))
-		if (m->keys[i] == blk + 1)
-			return m->vals[i];
-	return NULL;
-}
-
-static errcode_t blkmap_put(struct blkmap *m, uint64_t blk, void *val)
-{
-	size_t i;
-
-	if ((m->n + 1) * 2 > m->cap) {
-		struct blkmap big = { .cap = m->cap ? m->cap * 2 : 1024 };
-
-		big.keys = calloc(big.cap, sizeof(*big.keys));
-		big.vals = calloc(big.cap, sizeof(*big.vals));
-		if (!big.keys || !big.vals) {
-			free(big.keys);
-			free(big.vals);
-			return EXT2_ET_NO_MEMORY;
-		}
-		for (i = 0; i < m->cap; i++)
-			if (m->keys[i])
-				blkmap_put(&big, m->keys[i] - 1, m->vals[i]);
-		free(m->keys);
-		free(m->vals);
-		*m = big;
-	}
-	for (i = (blk * 0x9E3779B97F4A7C15ULL) & (m->cap - 1); m->keys[i];
-	     i = (i + 1) & (m->cap - 1))
-		if (m->keys[i] == blk + 1) {
-			m->vals[i] = val;
-			return 0;
-		}
-	m->keys[i] = blk + 1;
-	m->vals[i] = val;
-	m->n++;
-	return 0;
-}
-
-static void blkmap_clear(struct blkmap *m, bool free_vals)
-{
-	size_t i;
-
-	for (i = 0; i < m->cap; i++) {
-		if (m->keys[i] && free_vals)
-			free(m->vals[i]);
-		m->keys[i] = 0;
-		m->vals[i] = NULL;
-	}
-	m->n = 0;
-}
-
-static void blkmap_free(struct blkmap *m, bool free_vals)
-{
-	blkmap_clear(m, free_vals);
-	free(m->keys);
-	free(m->vals);
-	memset(m, 0, sizeof(*m));
 }
 
 static int cmp_u64(const void *a, const void *b)
@@ -299,13 +226,13 @@ static errcode_t save_old(struct undo_priv *p, const uint64_t *dirty, size_t n)
 	if (!buf)
 		return EXT2_ET_NO_MEMORY;
 	while (i < n) {
-		if (dirty[i] >= p->dev_units || blkmap_get(&p->saved, dirty[i])) {
+		if (dirty[i] >= p->dev_units || e4_blkmap_get(&p->saved, dirty[i])) {
 			i++;
 			continue;
 		}
 		for (j = i + 1; j < n && j - i < UNDO_MAX_EXTENT &&
 		     dirty[j] == dirty[j - 1] + 1 && dirty[j] < p->dev_units &&
-		     !blkmap_get(&p->saved, dirty[j]); j++)
+		     !e4_blkmap_get(&p->saved, dirty[j]); j++)
 			;
 		ret = save_run(p, dirty[i], j - i, buf);
 		if (ret)
@@ -328,7 +255,7 @@ static errcode_t save_old(struct undo_priv *p, const uint64_t *dirty, size_t n)
 		goto out;
 	for (i = 0; i < n; i++)
 		if (dirty[i] < p->dev_units) {
-			ret = blkmap_put(&p->saved, dirty[i], p);
+			ret = e4_blkmap_put(&p->saved, dirty[i], p);
 			if (ret)
 				goto out;
 		}
@@ -354,7 +281,7 @@ static errcode_t write_units(io_channel channel, struct undo_priv *p,
 			;
 		for (k = i; k < j; k++)
 			memcpy(buf + (k - i) * p->unit,
-			       blkmap_get(&p->cache, dirty[k]), p->unit);
+			       e4_blkmap_get(&p->cache, dirty[k]), p->unit);
 		ret = io_channel_write_blk64(p->dev, dirty[i], j - i, buf);
 		if (ret) {
 			if (channel->write_error)
@@ -396,7 +323,7 @@ static errcode_t commit(io_channel channel, struct undo_priv *p, bool final)
 	if (ret)
 		goto out;
 
-	sbu = blkmap_get(&p->cache, p->sb_unit);
+	sbu = e4_blkmap_get(&p->cache, p->sb_unit);
 	if (sbu) {
 		sb = sbu + (SB_OFF - p->sb_unit * p->unit);
 		if (!memcmp(sb, p->sb_copy, SB_LEN))
@@ -450,9 +377,9 @@ static errcode_t commit(io_channel channel, struct undo_priv *p, bool final)
 		ret = switch_slot(p, sb);
 out:
 	if (!ret)
-		blkmap_clear(&p->cache, true);
+		e4_blkmap_clear(&p->cache, true);
 	if (!ret && keep)
-		ret = blkmap_put(&p->cache, p->sb_unit, keep);
+		ret = e4_blkmap_put(&p->cache, p->sb_unit, keep);
 	else
 		free(keep);
 	free(dirty);
@@ -463,7 +390,7 @@ out:
 static errcode_t cache_unit(struct undo_priv *p, uint64_t u, bool whole,
 			    unsigned char **out)
 {
-	unsigned char *buf = blkmap_get(&p->cache, u);
+	unsigned char *buf = e4_blkmap_get(&p->cache, u);
 	errcode_t ret;
 
 	if (buf) {
@@ -481,7 +408,7 @@ static errcode_t cache_unit(struct undo_priv *p, uint64_t u, bool whole,
 			return ret;
 		}
 	}
-	ret = blkmap_put(&p->cache, u, buf);
+	ret = e4_blkmap_put(&p->cache, u, buf);
 	if (ret) {
 		free(buf);
 		return ret;
@@ -537,7 +464,7 @@ static errcode_t undo_read_bytes(io_channel channel, uint64_t off,
 	if (ret && ret != EXT2_ET_SHORT_READ)
 		goto out;
 	for (u = u0; u < u1; u++) {
-		c = blkmap_get(&p->cache, u);
+		c = e4_blkmap_get(&p->cache, u);
 		if (c)
 			memcpy(buf + (u - u0) * p->unit, c, p->unit);
 	}
@@ -623,8 +550,8 @@ static void priv_free(struct undo_priv *p)
 		io_channel_close(p->dev);
 	if (p->log)
 		io_channel_close(p->log);
-	blkmap_free(&p->cache, true);
-	blkmap_free(&p->saved, false);
+	e4_blkmap_free(&p->cache, true);
+	e4_blkmap_free(&p->saved, false);
 	free(p->kb);
 	free(p);
 }
