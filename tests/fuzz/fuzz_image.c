@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The superblock, the group descriptor table and the resize plans, from
- * an image: what `e4ctl info`, `groups` and `resize -n` read before
- * anything else.
+ * The superblock, the group descriptor table (loaded, then re-read as a
+ * refresh does) and the resize plans, from an image: what `e4ctl info`,
+ * `groups` and `resize -n` read before anything else.
  */
 #include <stdlib.h>
 
@@ -58,6 +58,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!e4_gdt_open(fs, &t, &err)) {
 		const struct e4_gdt *g;
 
+		/* the re-read from the device that online resize makes */
+		e4_gdt_refresh(t, &err);
 		e4_gdt_read_lock();
 		g = e4_gdt_current(t);
 		if (g && e4_gdt_content_sum(g) != g->checksum)
