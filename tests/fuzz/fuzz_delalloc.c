@@ -39,6 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	e4_sysfs_read_u64(dir, "/" DIR_EXT4 "delayed_allocation_blocks", &counter);
 	e4_sysfs_read_u64(dir, "/" DIR_EXT4 "reserved_clusters", &reserved);
+	/* (a file beside the link, so that its directory exists) */
 	fuzz_write(dir, "sys/dev/block/keep", "", 0);
 	snprintf(link, sizeof(link), "%s/sys/dev/block/7:0", dir);
 	unlink(link);

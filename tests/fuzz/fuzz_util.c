@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -65,18 +66,35 @@ char *fuzz_split(const uint8_t *data, size_t size, char **parts, int max)
 	return buf;
 }
 
+static char scratch[64];
+
+static int rm_entry(const char *path, const struct stat *st, int type,
+		    struct FTW *ftw)
+{
+	(void)st;
+	(void)type;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+/* At exit; a sanitizer abort leaves the directory behind with the input. */
+static void rm_scratch(void)
+{
+	nftw(scratch, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 const char *fuzz_scratch(void)
 {
-	static char dir[64];
-
-	if (!dir[0]) {
+	if (!scratch[0]) {
 		const char *base = access("/dev/shm", W_OK) ? "/tmp" : "/dev/shm";
 
-		snprintf(dir, sizeof(dir), "%s/e4fuzz.XXXXXX", base);
-		if (!mkdtemp(dir))
+		snprintf(scratch, sizeof(scratch), "%s/e4fuzz.XXXXXX", base);
+		if (!mkdtemp(scratch))
 			abort();
+		atexit(rm_scratch);
 	}
-	return dir;
+	return scratch;
 }
 
 static void mkdirs(char *path)
