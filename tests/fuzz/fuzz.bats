@@ -67,7 +67,7 @@ check_harness() {
 	[[ $output == *"on purpose"*"fuzz_size: FAILED; the input is in "* ]]
 }
 
-@test "fuzz_image: superblock, descriptors and grow plan" {
+@test "fuzz_image: superblock, descriptors, resize facts and plans" {
 	check_harness image
 }
 
