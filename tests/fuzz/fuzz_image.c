@@ -6,6 +6,7 @@
  */
 #include <stdlib.h>
 
+#include "e4/gate.h"
 #include "e4/gdt.h"
 #include "e4/resize.h"
 #include "fuzz.h"
@@ -35,6 +36,23 @@ static void plans(struct e4_fs *fs, uint64_t blocks)
 		req.force = i & 1;
 		e4_resize_plan(&f, &req, &p);
 	}
+	e4_resize_facts_release(&f);
+}
+
+/* The safety gates, and the words of each refusal. */
+static void gates(struct e4_fs *fs)
+{
+	struct e4_gate_result res;
+	struct e4_err err;
+	char buf[512];
+	size_t i;
+
+	if (e4_gate_run(fs, &res, &err))
+		return;
+	for (i = 0; i < res.n; i++)
+		e4_gate_refusal(&res.findings[i], "image", buf, sizeof(buf));
+	e4_gate_check(&res, "image", false, &err);
+	e4_gate_result_free(&res);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -45,7 +63,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct e4_fs *fs;
 	ext2_filsys e2;
 	uint64_t blocks;
-	unsigned int i;
 
 	fs = fuzz_image_open(data, size);
 	if (!fs)
@@ -53,8 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	e2 = e4_fs_ext2(fs);
 	blocks = ext2fs_blocks_count(e2->super);
 	e4_fs_info(fs, NO_SYSROOT, &info, &err);
-	for (i = 0; i < E4_FS_NGATES; i++)
-		e4_fs_gate(e2, i, "image", &err);
+	gates(fs);
 	if (!e4_gdt_open(fs, &t, &err)) {
 		const struct e4_gdt *g;
 
