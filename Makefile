@@ -10,6 +10,8 @@
 # make deps             install the Debian packages the build, tests and VM need
 # make install          PREFIX=/usr/local SBINDIR=$(PREFIX)/sbin DESTDIR=
 # make deb              deps, then the Debian package (dpkg-buildpackage) in $(BUILD)/deb
+# make fuzz             build the libFuzzer harnesses (tests/fuzz) and run each for
+#                       FUZZ_TIME seconds (default 60); make fuzz-build only builds them
 # BUILD=dir             out-of-tree objects (several builds may share a checkout)
 
 PREFIX   ?= /usr/local
@@ -45,7 +47,7 @@ endif
 
 MAN_PAGES := $(wildcard man/*.8)
 
-.PHONY: all check unit demo deps install clean lint-man bench deb san stress
+.PHONY: all check unit demo deps install clean lint-man bench deb san stress fuzz fuzz-build
 all: $(BUILD)/e4ctl
 
 $(BUILD)/e4ctl: $(CMD_OBJ) $(BUILD)/libe4.a
@@ -90,10 +92,36 @@ bench: $(BUILD)/bench/gdt
 san:
 	$(MAKE) SANITIZE=1 BUILD=$(BUILD)/san all
 
+# libFuzzer harnesses: tests/fuzz/fuzz_<name>.c -> $(BUILD)/fuzz/fuzz_<name>,
+# linked against the library built again by clang with coverage and
+# ASan/UBSan.  tests/fuzz/fuzz.bats replays their corpora in `make check`.
+FUZZ_CC    ?= clang
+FUZZ_TIME  ?= 60
+FUZZ_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_SRC   := $(filter-out tests/fuzz/fuzz_util.c,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
+FUZZ_BIN   := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/fuzz/%.o)
+FUZZ_OBJ   := $(FUZZ_SRC:%.c=$(BUILD)/fuzz/%.o) $(BUILD)/fuzz/tests/fuzz/fuzz_util.o
+
+$(BUILD)/fuzz/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(CPPFLAGS) -Ilib $(FUZZ_FLAGS) -fsanitize=fuzzer-no-link $(WARN) $(PKG_CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/fuzz/libe4.a: $(FUZZ_LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/fuzz/fuzz_%: $(BUILD)/fuzz/tests/fuzz/fuzz_%.o $(BUILD)/fuzz/tests/fuzz/fuzz_util.o $(BUILD)/fuzz/libe4.a
+	$(FUZZ_CC) $(FUZZ_FLAGS) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS)
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz: fuzz-build
+	BUILD=$(BUILD) tests/fuzz/run fuzz $(FUZZ_TIME)
+
 # deps first, then the build in a second make: as prerequisites side by
 # side, make -j would compile before the packages are installed.
 check: deps
-	$(MAKE) all unit san $(BENCH_BIN)
+	$(MAKE) all unit san $(BENCH_BIN) fuzz-build
 	BUILD=$(BUILD) tests/run
 
 # make stress: the long sweeps that make check only samples.
@@ -137,3 +165,4 @@ clean:
 	rm -rf $(BUILD)
 
 -include $(LIB_OBJ:.o=.d) $(CMD_OBJ:.o=.d) $(ASAN_LIB_OBJ:.o=.d) $(BENCH_BIN:=.d)
+-include $(FUZZ_LIB_OBJ:.o=.d) $(FUZZ_OBJ:.o=.d)

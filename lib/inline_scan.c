@@ -405,10 +405,16 @@ static int gather(struct scan *s, struct e4_inline_set *set, uint32_t **dirs,
 	for (g = 0; g < s->ngroups; g++) {
 		struct group_found *gf = &s->found[g];
 
-		/* Down to close the gaps; the entries stay in inode order. */
-		memmove(set->ents + set->n, gf->ents, gf->nents * sizeof(*gf->ents));
+		/*
+		 * Down to close the gaps; the entries stay in inode order.
+		 * A group with nothing found has NULL arrays, which
+		 * memmove and memcpy must not see even for 0 bytes.
+		 */
+		if (gf->nents)
+			memmove(set->ents + set->n, gf->ents, gf->nents * sizeof(*gf->ents));
 		set->n += gf->nents;
-		memcpy(*dirs + *ndirs, gf->dirs, gf->ndirs * sizeof(*gf->dirs));
+		if (gf->ndirs)
+			memcpy(*dirs + *ndirs, gf->dirs, gf->ndirs * sizeof(*gf->dirs));
 		*ndirs += gf->ndirs;
 		set->scanned += gf->scanned;
 		if (gf->unreadable && !set->unreadable) {
