@@ -70,6 +70,18 @@ static const int defaults[] = {
 	COL_DEVICE_SIZE, COL_STEPS, COL_STEP_BLOCKS, COL_REFUSALS, -1
 };
 
+static const int json_defaults[] = {
+	COL_DEVICE, COL_MOUNTPOINT, COL_METHOD, COL_BLOCK_SIZE,
+	COL_OLD_BLOCKS, COL_NEW_BLOCKS, COL_REQUESTED_BLOCKS,
+	COL_ROUNDED_TO_CLUSTER, COL_OLD_SIZE, COL_NEW_SIZE, COL_GROUPS_ADDED,
+	COL_OLD_GROUPS, COL_NEW_GROUPS, COL_OLD_DESC_BLOCKS,
+	COL_NEW_DESC_BLOCKS, COL_RESERVED_GDT_BLOCKS, COL_RESERVED_GDT_COVERS,
+	COL_META_BG_CONVERSION, COL_OLD_INODES, COL_NEW_INODES,
+	COL_DEVICE_SIZE, COL_STEPS, COL_STEP_BLOCKS, COL_MIN_BLOCKS,
+	COL_GROUPS_REMOVED, COL_BLOCKS_TO_MOVE, COL_INODES_TO_MOVE,
+	COL_FREE_BLOCKS_AFTER, COL_FREE_INODES_AFTER, COL_REFUSALS, -1
+};
+
 static const int shrink_defaults[] = {
 	COL_DEVICE, COL_METHOD, COL_BLOCK_SIZE, COL_OLD_BLOCKS, COL_NEW_BLOCKS,
 	COL_REQUESTED_BLOCKS, COL_MIN_BLOCKS, COL_OLD_SIZE, COL_NEW_SIZE,
@@ -171,7 +183,9 @@ int e4_resize_print_plan(const struct e4_outopts *opts,
 	size_t i;
 	int ret;
 
+	/* JSON has one shape for every plan: every column, grow's and shrink's. */
 	ret = e4_out_init(&out, opts, colinfo, ARRAY_SIZE(colinfo),
+			  opts->json ? json_defaults :
 			  p->method == E4_RESIZE_OFFLINE_SHRINK ? shrink_defaults : defaults,
 			  "plan", true, msg, sizeof(msg));
 	if (ret) {

@@ -29,8 +29,9 @@ struct wb_opts {
 	E4_OUTPUT_OPTIONS(&(o)->out),                                          \
 	{ "cgroup", '\0', POPT_ARG_STRING, &(o)->cgroup, 0,                    \
 	  "only this cgroup2 path and its descendants", "PATH" },              \
-	{ "bytes", 'b', POPT_ARG_NONE, &(o)->bytes, 0,                         \
+	{ "bytes", '\0', POPT_ARG_NONE, &(o)->bytes, 0,                        \
 	  "print sizes in bytes rather than in a human-readable form", NULL }, \
+	E4_REFUSED_OPTION('b', "-b is --superblock in every command now; for sizes in bytes, use --bytes"), \
 	E4_SYSROOT_OPTION(&(o)->sysroot)
 
 /* The strings that popt allocated for the options. */

@@ -14,6 +14,7 @@ setup() {
 	printf 'int e4_stub(void);\nint e4_stub(void) { return 0; }\n' >"$T/lib/stub.c"
 	printf 'int main(void) { return 0; }\n' >"$T/cmd/main.c"
 	printf 'int main(void) { return 0; }\n' >"$T/bench/gdt.c"
+	printf 'int main(void) { return 0; }\n' >"$T/bench/inline_scan.c"
 	MARK=$BATS_TEST_TMPDIR/deps-done
 	# deps: slow enough that a compile started beside it runs first
 	printf '#!/bin/sh\nsleep 1\ntouch "%s"\n' "$MARK" >"$T/scripts/deps"
