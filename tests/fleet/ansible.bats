@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # The e4ctl.ext4 collection, run by ansible-playbook against this host
 # (-c local) on loop images: an offline grow, check mode, idempotence,
-# refusals (a shrink; online growth, which this host's kernel refuses
+# refusals (a shrink below the minimum; online growth, which this host's kernel refuses
 # without CAP_SYS_RESOURCE), the info facts and the audits.  Each play
 # saves the registered results as JSON for jq.
 
@@ -93,7 +93,7 @@ YAML
 	[ "$status" -eq 0 ]
 }
 
-@test "e4ctl_resize: refusals fail the task with e4ctl's message and the plan (a shrink; online growth without CAP_SYS_RESOURCE)" {
+@test "e4ctl_resize: refusals fail the task with e4ctl's message and the plan (a shrink below the minimum; online growth without CAP_SYS_RESOURCE)" {
 	require_root
 	small_in_big
 	before=$(img_hash "$IMG")
@@ -101,7 +101,7 @@ YAML
 - hosts: localhost
   gather_facts: false
   tasks:
-    - e4ctl.ext4.e4ctl_resize: {target: "{{ img }}", size: 16M, executable: "{{ e4ctl }}"}
+    - e4ctl.ext4.e4ctl_resize: {target: "{{ img }}", size: 1M, executable: "{{ e4ctl }}"}
       register: shrink
       ignore_errors: true
     - copy: {content: "{{ shrink | to_json }}", dest: "{{ out }}/shrink.json"}
@@ -110,9 +110,12 @@ YAML
 	[ "$status" -eq 0 ]
 	[ "$(result shrink .failed)" = true ]
 	[ "$(result shrink .changed)" = false ]
-	[ "$(result shrink .msg)" = "e4ctl resize: $IMG: shrinking an unmounted filesystem is not supported yet (16384 blocks requested, it has 32768)" ]
+	[[ $(result shrink .msg) == "e4ctl resize: $IMG: 1024 blocks is below the minimum of "*" blocks: "* ]]
 	[ "$(result shrink '.plan.refusals | length')" = 1 ]
-	[ "$(result shrink '.refusals[0]')" = "shrinking an unmounted filesystem is not supported yet (16384 blocks requested, it has 32768)" ]
+	[[ $(result shrink '.refusals[0]') == "1024 blocks is below the minimum of "* ]]
+	# The plan carries the exact minimum the refusal names.
+	min=$(result shrink '.plan.min_blocks')
+	[[ $(result shrink '.refusals[0]') == "1024 blocks is below the minimum of $min blocks: "* ]]
 	[ "$(img_hash "$IMG")" = "$before" ]
 
 	mount_img "$IMG" "$MNT"
