@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "e4/fs.h"
 #include "shrink_move.h"
 
 /* Blocks copied per I/O. */
@@ -134,7 +135,7 @@ int e4_shrink_reserve(struct shrink_run *r, const struct shrink_facts *f,
  */
 static errcode_t alloc_before_end(ext2_filsys fs, blk64_t goal, blk64_t *ret)
 {
-	struct shrink_run *r = fs->priv_data;
+	struct shrink_run *r = e4_fs_user(fs);
 	blk64_t first = fs->super->s_first_data_block, n = r->c.blocks;
 
 	if (goal < first || goal >= n)
@@ -149,12 +150,12 @@ static errcode_t alloc_before_end(ext2_filsys fs, blk64_t goal, blk64_t *ret)
 void e4_shrink_hook(struct shrink_run *r, bool on)
 {
 	if (on) {
-		r->fs->priv_data = r;
+		e4_fs_set_user(r->fs, r);
 		ext2fs_set_alloc_block_callback(r->fs, alloc_before_end,
 						&r->old_alloc);
 	} else {
 		ext2fs_set_alloc_block_callback(r->fs, r->old_alloc, NULL);
-		r->fs->priv_data = NULL;
+		e4_fs_set_user(r->fs, NULL);
 	}
 }
 
