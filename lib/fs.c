@@ -27,6 +27,8 @@ struct e4_fs {
 	/* The first write that failed, in filesystem blocks. */
 	bool write_failed;
 	uint64_t failed_blk;
+	/* For a libext2fs callback of the module at work (fs->priv_data is ours). */
+	void *user;
 };
 
 /*
@@ -96,6 +98,25 @@ static errcode_t note_write_error(io_channel channel, unsigned long block,
 				  fs->blocksize;
 	}
 	return error;
+}
+
+void e4_fs_set_user(ext2_filsys fs, void *user)
+{
+	struct e4_fs *efs = fs->priv_data;
+
+	efs->user = user;
+}
+
+void *e4_fs_user(ext2_filsys fs)
+{
+	struct e4_fs *efs = fs->priv_data;
+
+	return efs ? efs->user : NULL;
+}
+
+bool e4_fs_write_failed(const struct e4_fs *efs)
+{
+	return efs && efs->write_failed;
 }
 
 bool e4_fs_note_write_error(const struct e4_fs *efs, struct e4_err *err)

@@ -216,6 +216,19 @@ static void release(struct shrink_run *r)
 		ext2fs_free_block_bitmap(r->xattr_done);
 }
 
+/*
+ * libext2fs drops some write errors on the way (an extent tree updated
+ * inside ext2fs_block_iterate3, for one); the handle saw them all.  No
+ * step may follow, and above all no new geometry, once one failed.
+ */
+static int written(const struct e4_fs *efs, const struct shrink_run *r,
+		   const char *what, struct e4_err *err)
+{
+	if (!e4_fs_write_failed(efs))
+		return 0;
+	return e4_err_set(err, -EIO, "%s: a write failed while %s", r->name, what);
+}
+
 int e4_shrink_run(struct e4_fs *efs, const struct e4_resize_plan *plan,
 		  const struct e4_job *job, struct e4_err *err)
 {
@@ -265,14 +278,22 @@ int e4_shrink_run(struct e4_fs *efs, const struct e4_resize_plan *plan,
 	e4_shrink_hook(&r, true);
 	rc = e4_shrink_renumber(&r, err);
 	if (!rc)
+		rc = written(efs, &r, "renumbering inodes", err);
+	if (!rc)
 		rc = e4_shrink_copy(&r, err);
 	if (!rc)
 		rc = e4_shrink_fix_inodes(&r, err);
 	if (!rc)
+		rc = written(efs, &r, "rewriting block maps", err);
+	if (!rc)
 		rc = e4_shrink_fix_dirents(&r, err);
+	if (!rc)
+		rc = written(efs, &r, "rewriting directory entries", err);
 	e4_shrink_hook(&r, false);
 	if (!rc)
 		rc = commit(&r, state, err);
+	if (!rc)
+		rc = written(efs, &r, "writing the new geometry", err);
 	if (rc) {
 		fs->super->s_state |= EXT2_ERROR_FS;
 		e4_err_append(err, "; the shrink did not complete and the filesystem is marked as having errors: run 'e2fsck -f %s'%s",
@@ -295,6 +316,9 @@ out_unchanged:
 	fs->flags &= ~(EXT2_FLAG_BB_DIRTY | EXT2_FLAG_IB_DIRTY | EXT2_FLAG_DIRTY);
 	fs->flags &= ~EXT2_FLAG_RW;
 out:
+	/* An EIO names the block it could not write. */
+	if (rc)
+		e4_fs_note_write_error(efs, err);
 	release(&r);
 	return rc;
 }

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "e4/fs.h"
 #include "shrink_move.h"
 
 /* Blocks copied per I/O. */
@@ -134,7 +135,7 @@ int e4_shrink_reserve(struct shrink_run *r, const struct shrink_facts *f,
  */
 static errcode_t alloc_before_end(ext2_filsys fs, blk64_t goal, blk64_t *ret)
 {
-	struct shrink_run *r = fs->priv_data;
+	struct shrink_run *r = e4_fs_user(fs);
 	blk64_t first = fs->super->s_first_data_block, n = r->c.blocks;
 
 	if (goal < first || goal >= n)
@@ -149,12 +150,12 @@ static errcode_t alloc_before_end(ext2_filsys fs, blk64_t goal, blk64_t *ret)
 void e4_shrink_hook(struct shrink_run *r, bool on)
 {
 	if (on) {
-		r->fs->priv_data = r;
+		e4_fs_set_user(r->fs, r);
 		ext2fs_set_alloc_block_callback(r->fs, alloc_before_end,
 						&r->old_alloc);
 	} else {
 		ext2fs_set_alloc_block_callback(r->fs, r->old_alloc, NULL);
-		r->fs->priv_data = NULL;
+		e4_fs_set_user(r->fs, NULL);
 	}
 }
 
@@ -297,30 +298,38 @@ static errcode_t fix_inode(struct shrink_run *r, ext2_ino_t ino)
 	struct ext2_inode *inode = (struct ext2_inode *)r->ibuf;
 	int isize = EXT2_INODE_SIZE(fs->super);
 	bool renumbered = ext2fs_test_inode_bitmap2(r->renumbered, ino);
+	int saved = fs->flags & EXT2_FLAG_IGNORE_CSUM_ERRORS;
 	errcode_t ret;
 
 	ret = ext2fs_read_inode_full(fs, ino, inode, isize);
 	if (ret)
 		return ret;
+	/*
+	 * A renumbered inode's extent tree blocks still carry checksums
+	 * seeded by its old number: walking its tree must not verify them
+	 * until they are rewritten below.
+	 */
+	if (renumbered)
+		fs->flags |= EXT2_FLAG_IGNORE_CSUM_ERRORS;
 	if (ext2fs_inode_has_valid_blocks2(fs, inode)) {
 		ret = ext2fs_block_iterate3(fs, ino, 0, NULL, remap_block, r);
+		if (!ret)
+			ret = ext2fs_read_inode_full(fs, ino, inode, isize);
 		if (ret)
-			return ret;
-		ret = ext2fs_read_inode_full(fs, ino, inode, isize);
-		if (ret)
-			return ret;
+			goto out_flags;
 	}
+	if (renumbered && (inode->i_flags & EXT4_EXTENTS_FL) &&
+	    ext2fs_has_feature_metadata_csum(fs->super)) {
+		ret = ext2fs_fix_extents_checksums(fs, ino, NULL);
+		if (ret)
+			goto out_flags;
+	}
+	fs->flags = (fs->flags & ~EXT2_FLAG_IGNORE_CSUM_ERRORS) | saved;
 	ret = fix_xattr_block(r, ino, inode);
 	if (ret)
 		return ret;
 	if (!renumbered)
 		return 0;
-	if ((inode->i_flags & EXT4_EXTENTS_FL) &&
-	    ext2fs_has_feature_metadata_csum(fs->super)) {
-		ret = ext2fs_fix_extents_checksums(fs, ino, NULL);
-		if (ret)
-			return ret;
-	}
 	if (LINUX_S_ISDIR(inode->i_mode) && ext2fs_has_feature_metadata_csum(fs->super) &&
 	    ext2fs_inode_has_valid_blocks2(fs, inode)) {
 		r->cur_ino = ino;
@@ -331,6 +340,10 @@ static errcode_t fix_inode(struct shrink_run *r, ext2_ino_t ino)
 		if (!ret)
 			ret = r->ret;
 	}
+	return ret;
+
+out_flags:
+	fs->flags = (fs->flags & ~EXT2_FLAG_IGNORE_CSUM_ERRORS) | saved;
 	return ret;
 }
 

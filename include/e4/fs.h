@@ -79,6 +79,20 @@ int e4_fs_close_write(struct e4_fs *fs, struct e4_err *err);
  * handle failed (the first such block, in filesystem blocks); true then.
  */
 bool e4_fs_note_write_error(const struct e4_fs *fs, struct e4_err *err);
+
+/*
+ * True once a write through the handle failed, even where libext2fs let
+ * the error go by (a caller that must not go on checks this).
+ */
+bool e4_fs_write_failed(const struct e4_fs *fs);
+
+/*
+ * A pointer for libext2fs callbacks that get only the ext2_filsys (the
+ * block allocator's): fs->priv_data belongs to the handle, whose write
+ * error hook needs it, so a module keeps its own context here.
+ */
+void e4_fs_set_user(ext2_filsys fs, void *user);
+void *e4_fs_user(ext2_filsys fs);
 ext2_filsys e4_fs_ext2(const struct e4_fs *fs);
 const struct e4_target *e4_fs_target(const struct e4_fs *fs);
 

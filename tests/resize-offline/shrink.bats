@@ -147,7 +147,7 @@ steps() {
 	populate "$IMG" 120 40
 	run "$E4CTL" resize -n --json "$IMG" 24M
 	[ "$status" -eq 0 ]
-	moved=$(jq -r .inodes_to_move <<<"$output")
+	moved=$(jq -r '.plan[0].inodes_to_move' <<<"$output")
 	[ "$moved" -gt 50 ]
 	shrink "$IMG" 24M
 	[ "$(dumpe2fs_field "$IMG" 'Inode count')" -lt 4096 ]
@@ -160,10 +160,10 @@ steps() {
 	before=$(img_hash "$IMG")
 	run "$E4CTL" resize -n --json "$IMG" 8192
 	[ "$status" -eq 0 ]
-	[ "$(jq -r .new_blocks <<<"$output")" -eq 8192 ]
-	[ "$(jq -r .groups_removed <<<"$output")" -eq 2 ]
-	[ "$(jq -r .min_blocks <<<"$output")" -eq "$("$E4CTL" resize -P -q "$IMG")" ]
-	[ "$(jq -c .refusals <<<"$output")" = "[]" ]
+	[ "$(jq -r '.plan[0].new_blocks' <<<"$output")" -eq 8192 ]
+	[ "$(jq -r '.plan[0].groups_removed' <<<"$output")" -eq 2 ]
+	[ "$(jq -r '.plan[0].min_blocks' <<<"$output")" -eq "$("$E4CTL" resize -P -q "$IMG")" ]
+	[ "$(jq -c '.plan[0].refusals' <<<"$output")" = "[]" ]
 	run "$E4CTL" info -o MIN_BLOCKS --json "$IMG"
 	[ "$(jq -r '.filesystems[0].min_blocks' <<<"$output")" -eq "$("$E4CTL" resize -P -q "$IMG")" ]
 	[ "$(img_hash "$IMG")" = "$before" ]

@@ -15,6 +15,9 @@
 # Before each minimum step, resize2fs -P and -M run on an identical copy;
 # the log shows both next to the shrinker's own -P, e4ctl's minimum must
 # not be above resize2fs -P's, and e4ctl -M must land exactly on its -P.
+#
+# e4ctl refuses to shrink some features by name (refused_case): those
+# cases assert the refusal, and say so in their names.
 bats_require_minimum_version 1.5.0
 load shrink
 
@@ -116,6 +119,47 @@ run_case() {
 	min_step "minimum again"
 }
 
+# refused_case FEATURE NAME SIZE [mke2fs options...]: e4ctl refuses to
+# shrink a filesystem with FEATURE, naming it: -P, a shrink by 10 %, -M
+# and -M --undo each exit 1 with exactly that message and leave the
+# filled image byte for byte as it was (and write no undo file).  With
+# resize2fs standing in, the case runs as run_case.
+refused_case() {
+	local feature=$1 size b before msg
+	shift
+	if [[ $SHRINKER != e4ctl ]]; then
+		run_case "$@"
+		return
+	fi
+	CASE=$1 size=$2
+	shift 2
+	mkimg "$IMG" "$(numfmt --from=iec "$size")" "$@"
+	populate "$IMG" --fill "$FILL"
+	fsck_clean "$IMG"
+	b=$(blocks_of "$IMG")
+	before=$(img_hash "$IMG")
+	msg="e4ctl resize: $IMG: shrinking a filesystem with $feature is not supported"
+	local undo=$BATS_TEST_TMPDIR/u.e2undo
+	local -a cmds=(
+		"resize --print-minimum --quiet $IMG"
+		"resize --quiet $IMG $((b * 9 / 10))"
+		"resize --quiet --minimum $IMG"
+		"resize --quiet --undo $undo --minimum $IMG"
+	)
+	local c
+	for c in "${cmds[@]}"; do
+		# shellcheck disable=SC2086
+		run --separate-stderr "$E4CTL" $c
+		echo "e4ctl $c: exit $status; stdout: $output; stderr: $stderr"
+		[ "$status" -eq 1 ]
+		[ -z "$output" ]
+		[ "$stderr" = "$msg" ]
+		[ "$(img_hash "$IMG")" = "$before" ]
+		[ ! -e "$undo" ]
+	done
+	log "$CASE: $b blocks; refused: $msg"
+}
+
 @test "ext2, 1k blocks (indirect maps, no journal)" {
 	run_case ext2-1k 128M -t ext2 -b 1024 -I 256
 }
@@ -148,20 +192,20 @@ run_case() {
 	run_case ext4-noflex 128M -t ext4 -b 4096 -g 4096 -O ^flex_bg
 }
 
-@test "ext4 meta_bg without resize_inode" {
-	run_case ext4-meta_bg 128M -t ext4 -b 1024 -g 2048 -I 256 -O ^resize_inode,meta_bg
+@test "ext4 meta_bg without resize_inode: refused, naming meta_bg" {
+	refused_case meta_bg ext4-meta_bg 128M -t ext4 -b 1024 -g 2048 -I 256 -O ^resize_inode,meta_bg
 }
 
 @test "ext4 without 64bit" {
 	run_case ext4-32bit 128M -t ext4 -b 4096 -g 4096 -O ^64bit
 }
 
-@test "ext4 bigalloc (1k blocks, 4k clusters)" {
-	PEER_FORCE=1 run_case ext4-bigalloc 128M -t ext4 -b 1024 -C 4096 -I 256 -O bigalloc
+@test "ext4 bigalloc (1k blocks, 4k clusters): refused, naming bigalloc" {
+	PEER_FORCE=1 refused_case bigalloc ext4-bigalloc 128M -t ext4 -b 1024 -C 4096 -I 256 -O bigalloc
 }
 
-@test "ext4 inline_data" {
-	run_case ext4-inline 128M -t ext4 -b 4096 -g 4096 -I 256 -O inline_data
+@test "ext4 inline_data: refused, naming inline_data" {
+	refused_case inline_data ext4-inline 128M -t ext4 -b 4096 -g 4096 -I 256 -O inline_data
 }
 
 @test "ext4 without metadata_csum" {
@@ -171,9 +215,9 @@ run_case() {
 # resize2fs 1.47.0 fails this case with E4_TEST_SHRINK_PEER=1: growing a
 # sparse_super2 filesystem back (67350 -> 131072 blocks here) leaves a
 # block in use but free in the bitmap, which e2fsck -fn reports; an empty
-# filesystem shows it too.  e4ctl has to pass it.
-@test "ext4 sparse_super2" {
-	run_case ext4-sparse_super2 128M -t ext4 -b 1024 -g 2048 -I 256 -O sparse_super2
+# filesystem shows it too.  e4ctl refuses to shrink sparse_super2.
+@test "ext4 sparse_super2: refused, naming sparse_super2" {
+	refused_case sparse_super2 ext4-sparse_super2 128M -t ext4 -b 1024 -g 2048 -I 256 -O sparse_super2
 }
 
 @test "ext4 orphan_file" {
@@ -182,8 +226,8 @@ run_case() {
 
 # No quota case: this machine's kernel has no CONFIG_QUOTA, so a
 # filesystem with the quota feature cannot be mounted to fill it.
-@test "ext4 ea_inode (xattr values in EA inodes)" {
-	run_case ext4-ea_inode 128M -t ext4 -b 1024 -I 256 -O ea_inode
+@test "ext4 ea_inode (xattr values in EA inodes): refused, naming ea_inode" {
+	refused_case ea_inode ext4-ea_inode 128M -t ext4 -b 1024 -I 256 -O ea_inode
 }
 
 @test "ext4, the journal in the part that is cut off" {

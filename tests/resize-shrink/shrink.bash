@@ -83,22 +83,28 @@ sh_undo() {
 	"${SH_ARGV[@]}"
 }
 
-# sh_print_min IMG: the minimum, in blocks, on stdout.
+# sh_print_min IMG: the minimum, in blocks, on stdout.  e4ctl -P -q
+# prints the bare number and nothing else; resize2fs -P prints
+# "Estimated minimum size of the filesystem: N".
 sh_print_min() {
 	local out
 	case $SHRINKER in
-	e4ctl) out=$("$E4CTL" resize --print-minimum "$1") || return ;;
-	resize2fs) out=$(resize2fs -P "$1" 2>/dev/null) || return ;;
+	e4ctl)
+		out=$("$E4CTL" resize --print-minimum --quiet "$1") || return
+		[[ $out =~ ^[0-9]+$ ]] || { echo "e4ctl resize -P -q $1 printed '$out', not a number" >&2; return 1; }
+		echo "$out" ;;
+	resize2fs)
+		out=$(resize2fs -P "$1" 2>/dev/null) || return
+		parse_min "$out" ;;
 	esac
-	parse_min "$out"
 }
 
-# The block count in a "... N blocks" or "...: N" line.
+# The block count in resize2fs -P's "Estimated minimum size of the
+# filesystem: N" line.
 parse_min() {
 	local n
-	n=$(grep -oE '[0-9]+ blocks' <<<"$1" | head -1 | cut -d' ' -f1)
-	[[ -n $n ]] || n=$(grep -oE '[0-9]+' <<<"$1" | tail -1)
-	[[ -n $n ]] || { echo "no block count in: $1" >&2; return 1; }
+	n=$(sed -n 's/^Estimated minimum size of the filesystem: \([0-9][0-9]*\)$/\1/p' <<<"$1")
+	[[ -n $n ]] || { echo "no minimum in: $1" >&2; return 1; }
 	echo "$n"
 }
 

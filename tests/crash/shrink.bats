@@ -1,0 +1,145 @@
+#!/usr/bin/env bats
+# Offline shrink cut at its Nth write (E4_TEST_FAULT): with --undo, e2undo
+# gives the original back bit for bit; without, e2fsck -fy repairs and the
+# files are intact; a failing write is reported by block.  The image has
+# small groups and files in directories spread over them by the kernel, so
+# the shrink moves blocks AND renumbers inodes (asserted).  The counts are
+# printed with the results.
+load ../lib
+load crash
+
+setup_file() {
+	[[ $(id -u) -eq 0 ]] || return 0
+	export BASE=$BATS_FILE_TMPDIR/base.img
+	# 1k blocks, 1 MiB groups: 8 groups, of which the shrink to 4 MiB
+	# removes 4; flex groups of 2, so that the Orlov allocator spreads
+	# the top-level directories over 4 flex groups, not one.
+	mkimg "$BASE" 8M -t ext4 -b 1024 -g 1024 -G 2 -N 1024
+	spread "$BASE"
+	crash_populate "$BASE"
+}
+
+# Top-level directories, which the Orlov allocator puts in different
+# groups (from a random start: enough of them that some land in the
+# groups the shrink removes), each with files of its own.
+spread() {
+	unshare -m --propagation private bash -c '
+		set -e
+		mnt=$(mktemp -d)
+		mount -o loop "$1" "$mnt"
+		for i in $(seq 1 32); do
+			mkdir "$mnt/t$i"
+			head -c $((i % 8 * 12000 + 1000)) /dev/urandom >"$mnt/t$i/big"
+			for j in 1 2 3; do echo "$i.$j" >"$mnt/t$i/s$j"; done
+			setfattr -n user.n -v "$i" "$mnt/t$i/s1"
+		done
+		umount "$mnt"
+		rmdir "$mnt"' spread "$1"
+}
+
+setup() {
+	require_root
+	BASE=$BATS_FILE_TMPDIR/base.img
+}
+
+op() {
+	"$E4CTL" resize --quiet ${2:+--undo "$2"} "$1" 4M
+}
+
+# plan_field NAME: a line of the dry run's plan for BASE.
+plan_field() {
+	"$E4CTL" resize --dry-run "$BASE" 4M | sed -n "s/^$1:[[:space:]]*//p"
+}
+
+@test "shrink: the image moves blocks and renumbers inodes" {
+	moved=$(plan_field 'Blocks to move')
+	renumbered=$(plan_field 'Inodes to renumber')
+	crash_note "shrink 8 MiB -> 4 MiB: $moved blocks to move, $renumbered inodes to renumber"
+	[ "$moved" -gt 100 ]
+	[ "$renumbered" -gt 0 ]
+}
+
+@test "shrink: e2undo restores the image at every cut point" {
+	crash_sweep_undo shrink 21
+}
+
+# The manifest without lost+found: crash_manifest leaves it out of the
+# listing and the hashes, not out of getfattr's walk.
+manifest_outside_lf() {
+	crash_manifest "$1" | awk '
+		/^# file: / { skip = index($0, "# file: ./lost+found/") == 1 }
+		!skip'
+}
+
+# lost_found_entries IMG: how many entries e2fsck left in lost+found.
+lost_found_entries() {
+	debugfs -R 'ls -l /lost+found' "$1" 2>/dev/null |
+		awk '$NF != "." && $NF != ".." && NF > 1 && $2 != 0' | wc -l
+}
+
+# Like crash_sweep_plain, but every cut point is tried and counted, so
+# that the output says how many end in which state: clean without
+# repair; repaired by e2fsck -fy with every file as before and nothing in
+# lost+found; repaired with every file as before but copies of renumbered
+# inodes reconnected in lost+found (a cut between the inode copies and
+# the directory entries naming them); files differ or not repaired (the
+# test fails).
+shrink_sweep_plain() {
+	local name=$1 seed=$2 total n st tried=0 clean=0 intact=0 lf=0 bad=0
+	local w=$BATS_TEST_TMPDIR/w.img m0=$BATS_TEST_TMPDIR/m0 m1=$BATS_TEST_TMPDIR/m1
+	local lf_points=() bad_points=() was_clean
+	manifest_outside_lf "$BASE" >"$m0"
+	total=$(crash_total)
+	[[ $total -gt 0 ]]
+	for n in $(crash_points "$total" "$seed"); do
+		cp --sparse=always "$BASE" "$w"
+		st=0
+		E4_TEST_FAULT=cut:$n op "$w" >/dev/null 2>&1 || st=$?
+		if ((n <= total && st != 137)); then
+			echo "$name: cut $n of $total: exit $st, not killed"
+			return 1
+		fi
+		tried=$((tried + 1))
+		was_clean=0
+		if e2fsck -fn "$w" >/dev/null 2>&1; then
+			was_clean=1
+		else
+			if [[ $(dumpe2fs_field "$w" 'Filesystem state') == clean ]]; then
+				echo "$name: cut $n of $total: marked clean but e2fsck -fn finds problems"
+				bad=$((bad + 1)) bad_points+=("$n")
+				continue
+			fi
+			st=0
+			e2fsck -fy "$w" >/dev/null 2>&1 || st=$?
+			if ((st >= 4)) || ! e2fsck -fn "$w" >/dev/null 2>&1; then
+				echo "$name: cut $n of $total: e2fsck -fy (exit $st) did not repair it"
+				bad=$((bad + 1)) bad_points+=("$n")
+				continue
+			fi
+		fi
+		manifest_outside_lf "$w" >"$m1"
+		if ! cmp -s "$m0" "$m1"; then
+			echo "$name: cut $n of $total: files differ after repair:"
+			diff "$m0" "$m1" | head -10
+			bad=$((bad + 1)) bad_points+=("$n")
+			continue
+		fi
+		if ((was_clean)); then
+			clean=$((clean + 1))
+		elif [[ $(lost_found_entries "$w") -gt 0 ]]; then
+			lf=$((lf + 1)) lf_points+=("$n")
+		else
+			intact=$((intact + 1))
+		fi
+	done
+	crash_note "$name: $tried cut points of $((total + 1)): $((clean + intact + lf)) with every file intact: $clean clean without repair (e2fsck -fn exit 0), $intact repaired by e2fsck -fy, $lf repaired with copies of renumbered inodes left in lost+found (cuts ${lf_points[*]:-none}); $bad not repaired or files differ (cuts ${bad_points[*]:-none})"
+	((bad == 0))
+}
+
+@test "shrink: cut without undo: repaired, files intact (lost+found leftovers counted)" {
+	shrink_sweep_plain shrink 22
+}
+
+@test "shrink: a failing write is named and never reported as success" {
+	crash_sweep_eio shrink 23
+}
