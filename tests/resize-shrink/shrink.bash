@@ -160,3 +160,7 @@ same_manifest() {
 log() {
 	echo "# $*" >&3
 }
+
+# lib/shrink_priv.h's E4_SHRINK_EXTENT_SLACK: the free blocks a shrink keeps
+# for extent-tree growth when extent-mapped blocks move.
+EXTENT_SLACK=$(awk '/define E4_SHRINK_EXTENT_SLACK/ {print $3}' "$BATS_TEST_DIRNAME/../../lib/shrink_priv.h")
