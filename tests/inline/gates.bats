@@ -114,5 +114,5 @@ refused() {
 	dbg "set_bg 0 inode_table 4000000" "set_bg 0 checksum calc"
 	run --separate-stderr "$E4CTL" inline list "$IMG"
 	[ "$status" -eq 1 ]
-	[ "$stderr" = "e4ctl inline list: $IMG: while starting the inode scan: Corrupt group descriptor: bad block for inode table" ]
+	[ "$stderr" = "e4ctl inline list: $IMG: while reading the bad block list: Corrupt group descriptor: bad block for inode table" ]
 }
