@@ -145,11 +145,11 @@ refused() {
 	run --separate-stderr "$E4CTL" resize -n --json "$IMG" 128M
 	[ "$status" -eq 1 ]
 	jq -e . <<<"$output" >/dev/null
-	[[ $(jq -r '.refusals[]' <<<"$output") == *"superblock checksum is wrong"* ]]
-	[[ $(jq -r '.refusals[]' <<<"$output") == *"descriptor checksum of group 2 is wrong"* ]]
+	[[ $(jq -r '.plan[0].refusals[]' <<<"$output") == *"superblock checksum is wrong"* ]]
+	[[ $(jq -r '.plan[0].refusals[]' <<<"$output") == *"descriptor checksum of group 2 is wrong"* ]]
 	run --separate-stderr "$E4CTL" resize -n --json --force "$IMG" 128M
 	[ "$status" -eq 1 ]
-	[ "$(jq -r '.refusals | length' <<<"$output")" -eq 2 ]
+	[ "$(jq -r '.plan[0].refusals | length' <<<"$output")" -eq 2 ]
 }
 
 @test "a clean image passes every gate and grows" {
