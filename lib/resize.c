@@ -142,8 +142,11 @@ static int run_offline(struct e4_resize *rs, const struct e4_resize_plan *plan,
 		struct e4_err cerr = { 0 };
 
 		res->reached = plan->new_blocks;
-		if (e4_fs_close_write(rs->fs, &cerr))
+		ret = e4_fs_close_write(rs->fs, &cerr);
+		if (ret) {
 			*err = cerr;
+			return ret;
+		}
 		return -EINTR;
 	}
 	if (ret)
