@@ -47,8 +47,8 @@ struct grow {
  * writes every backup and descriptor block).  orig_super follows, because
  * ext2fs_flush only writes the fields that differ from it.
  */
-static errcode_t write_primary_super(ext2_filsys fs,
-				     const struct ext2_super_block *sb)
+errcode_t e4_resize_write_primary_super(ext2_filsys fs,
+					 const struct ext2_super_block *sb)
 {
 	struct ext2_super_block copy;
 	blk64_t blk = SUPERBLOCK_OFFSET / fs->blocksize;
@@ -474,7 +474,7 @@ static void restore(struct grow *g)
 	ext2fs_free_inode_bitmap(fs->inode_map);
 	fs->inode_map = NULL;
 	fs->flags &= ~(EXT2_FLAG_BB_DIRTY | EXT2_FLAG_IB_DIRTY | EXT2_FLAG_DIRTY);
-	if (g->marked && !write_primary_super(fs, &g->saved))
+	if (g->marked && !e4_resize_write_primary_super(fs, &g->saved))
 		g->marked = false;
 	/*
 	 * The superblock on disk is the one found again.  Closing a
@@ -630,7 +630,7 @@ int e4_resize_offline(struct e4_fs *efs, const struct e4_resize_plan *plan,
 	/* "Resize in progress": an interrupted grow shows up in e2fsck. */
 	memcpy(&mark, &g.saved, sizeof(mark));
 	mark.s_state |= EXT2_ERROR_FS;
-	ret = write_primary_super(fs, &mark);
+	ret = e4_resize_write_primary_super(fs, &mark);
 	if (ret) {
 		rc = e4_err_ext2(err, ret, "%s: unchanged: could not mark the resize in progress",
 				 g.name);

@@ -22,6 +22,13 @@ void e4_resize_state_refusals(const struct e4_resize_facts *f,
 void e4_resize_legacy_refusals(const struct e4_geom *g,
 			       struct e4_resize_plan *plan);
 /*
+ * Offline engines (grow and shrink): write the primary superblock alone
+ * (the "resize in progress" mark), bypassing ext2fs_flush, and keep
+ * fs->orig_super in step with it.
+ */
+errcode_t e4_resize_write_primary_super(ext2_filsys fs,
+					const struct ext2_super_block *sb);
+/*
  * Offline engines (grow and shrink): rebuild the resize inode for the
  * group count now in fs; 0 when the filesystem has none.
  */

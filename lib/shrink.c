@@ -17,34 +17,6 @@
 #include "resize_priv.h"
 #include "shrink_move.h"
 
-/* The primary superblock alone, as the grow engine writes its mark. */
-static errcode_t write_primary_super(ext2_filsys fs,
-				     const struct ext2_super_block *sb)
-{
-	struct ext2_super_block copy;
-	blk64_t blk = SUPERBLOCK_OFFSET / fs->blocksize;
-	unsigned int off = SUPERBLOCK_OFFSET % fs->blocksize;
-	char *buf;
-	errcode_t ret;
-
-	memcpy(&copy, sb, sizeof(copy));
-	ext2fs_superblock_csum_set(fs, &copy);
-	ret = ext2fs_get_mem(fs->blocksize, &buf);
-	if (ret)
-		return ret;
-	ret = io_channel_read_blk64(fs->io, blk, 1, buf);
-	if (!ret) {
-		memcpy(buf + off, &copy, SUPERBLOCK_SIZE);
-		ret = io_channel_write_blk64(fs->io, blk, 1, buf);
-	}
-	if (!ret)
-		ret = io_channel_flush(fs->io);
-	if (!ret && fs->orig_super)
-		memcpy(fs->orig_super, buf + off, SUPERBLOCK_SIZE);
-	ext2fs_free_mem(&buf);
-	return ret;
-}
-
 static int check_plan(struct shrink_run *r, const struct e4_resize_plan *plan,
 		      const struct shrink_facts *f, struct e4_err *err)
 {
@@ -268,7 +240,7 @@ int e4_shrink_run(struct e4_fs *efs, const struct e4_resize_plan *plan,
 
 	memcpy(&mark, fs->super, sizeof(mark));
 	mark.s_state |= EXT2_ERROR_FS;
-	ret = write_primary_super(fs, &mark);
+	ret = e4_resize_write_primary_super(fs, &mark);
 	if (ret) {
 		rc = e4_err_ext2(err, ret, "%s: unchanged: could not mark the resize in progress",
 				 r.name);
