@@ -123,14 +123,16 @@ for _ in $(seq 100); do
 	sleep 0.2
 done
 echo "@@watch_mounts $(awk '{ for (i = 7; $i != "-"; i++) ; if ($(i + 1) == "debugfs" || $(i + 1) == "tracefs") n++ } END { print n + 0 }' "/proc/$watch/mountinfo")"
-sync
-mkdir "$CG/d"
-rmdir "$CG/d"
 # The dying context goes once its last inode is switched (the event) and
-# the context is released (RCU, a work item): bounded wait.
-for _ in $(seq 120); do
-	"$E4CTL" wb show --json "$mnt" | jq -e '[.contexts[].cgroup | select(startswith("(dying)"))] | length == 0' >/dev/null && break
+# the context is released (RCU, a work item): bounded wait.  The cleanup
+# runs when another cgroup goes offline and skips inodes still dirty or
+# under writeback, so each round syncs and takes one more cgroup offline.
+for i in $(seq 120); do
+	sync
+	mkdir "$CG/d$i"
+	rmdir "$CG/d$i"
 	sleep 0.5
+	"$E4CTL" wb show --json "$mnt" | jq -e '[.contexts[].cgroup | select(startswith("(dying)"))] | length == 0' >/dev/null && break
 done
 show switched -o +ino,dying_descendants
 # Two more frames of the watch, so that it has read every event up to now
