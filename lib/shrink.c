@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "e4/jtx.h"
 #include "e4/shrink.h"
 #include "resize_priv.h"
 #include "shrink_move.h"
@@ -189,13 +190,20 @@ static void release(struct shrink_run *r)
 }
 
 /*
- * libext2fs drops some write errors on the way (an extent tree updated
- * inside ext2fs_block_iterate3, for one); the handle saw them all.  No
- * step may follow, and above all no new geometry, once one failed.
+ * The end of a step: what it wrote reaches the disk before the next step
+ * writes anything that depends on it (block maps point at copies only
+ * once the copies are on disk).  libext2fs drops some write errors on
+ * the way (an extent tree updated inside ext2fs_block_iterate3, for one);
+ * the handle saw them all.  No step may follow, and above all no new
+ * geometry, once one failed.
  */
 static int written(const struct e4_fs *efs, const struct shrink_run *r,
 		   const char *what, struct e4_err *err)
 {
+	errcode_t ret = io_channel_flush(r->fs->io);
+
+	if (ret && !e4_fs_write_failed(efs))
+		return e4_err_ext2(err, ret, "%s: while %s", r->name, what);
 	if (!e4_fs_write_failed(efs))
 		return 0;
 	return e4_err_set(err, -EIO, "%s: a write failed while %s", r->name, what);
@@ -212,6 +220,7 @@ int e4_shrink_run(struct e4_fs *efs, const struct e4_resize_plan *plan,
 	ext2_filsys fs = r.fs;
 	struct ext2_super_block mark;
 	struct shrink_facts f;
+	struct e4_jtx *jtx = NULL;
 	__u16 state = fs->super->s_state;
 	errcode_t ret;
 	int rc;
@@ -254,16 +263,26 @@ int e4_shrink_run(struct e4_fs *efs, const struct e4_resize_plan *plan,
 	if (!rc)
 		rc = e4_shrink_copy(&r, err);
 	if (!rc)
+		rc = written(efs, &r, "copying blocks", err);
+	if (!rc)
 		rc = e4_shrink_fix_inodes(&r, err);
 	if (!rc)
 		rc = written(efs, &r, "rewriting block maps", err);
+	/*
+	 * The directory entries and the new geometry are one journal
+	 * transaction: until it commits, the old numbers name every inode;
+	 * after, the new ones do, and the old inodes are past the end.
+	 */
+	if (!rc)
+		rc = e4_jtx_begin(fs, &jtx, err);
 	if (!rc)
 		rc = e4_shrink_fix_dirents(&r, err);
-	if (!rc)
-		rc = written(efs, &r, "rewriting directory entries", err);
 	e4_shrink_hook(&r, false);
 	if (!rc)
 		rc = commit(&r, state, err);
+	if (!rc)
+		rc = e4_jtx_commit(jtx, r.name, NULL, err);
+	e4_jtx_free(jtx);
 	if (!rc)
 		rc = written(efs, &r, "writing the new geometry", err);
 	if (rc) {

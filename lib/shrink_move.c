@@ -325,22 +325,7 @@ static errcode_t fix_inode(struct shrink_run *r, ext2_ino_t ino)
 			goto out_flags;
 	}
 	fs->flags = (fs->flags & ~EXT2_FLAG_IGNORE_CSUM_ERRORS) | saved;
-	ret = fix_xattr_block(r, ino, inode);
-	if (ret)
-		return ret;
-	if (!renumbered)
-		return 0;
-	if (LINUX_S_ISDIR(inode->i_mode) && ext2fs_has_feature_metadata_csum(fs->super) &&
-	    ext2fs_inode_has_valid_blocks2(fs, inode)) {
-		r->cur_ino = ino;
-		r->ret = 0;
-		ret = ext2fs_block_iterate3(fs, ino, BLOCK_FLAG_READ_ONLY |
-					    BLOCK_FLAG_DATA_ONLY, NULL,
-					    rewrite_dir_block, r);
-		if (!ret)
-			ret = r->ret;
-	}
-	return ret;
+	return fix_xattr_block(r, ino, inode);
 
 out_flags:
 	fs->flags = (fs->flags & ~EXT2_FLAG_IGNORE_CSUM_ERRORS) | saved;
@@ -423,7 +408,29 @@ static int remap_entry(struct ext2_dir_entry *d, int offset, int blocksize,
 	return DIRENT_CHANGED;
 }
 
-/* Entries naming a renumbered inode, '.' and '..' included. */
+/* A renumbered directory's blocks: checksums seeded by its new number. */
+static errcode_t rechecksum_dir(struct shrink_run *r, ext2_ino_t ino)
+{
+	ext2_filsys fs = r->fs;
+	errcode_t ret;
+
+	if (!ext2fs_test_inode_bitmap2(r->renumbered, ino) ||
+	    !ext2fs_has_feature_metadata_csum(fs->super))
+		return 0;
+	r->cur_ino = ino;
+	r->ret = 0;
+	ret = ext2fs_block_iterate3(fs, ino, BLOCK_FLAG_READ_ONLY |
+				    BLOCK_FLAG_DATA_ONLY, NULL,
+				    rewrite_dir_block, r);
+	return ret ? ret : r->ret;
+}
+
+/*
+ * Entries naming a renumbered inode, '.' and '..' included, and the
+ * checksums of renumbered directories' blocks.  Written last, with the
+ * new geometry (one journal transaction, lib/shrink.c): a renumbered
+ * directory's blocks may still be its old inode's too.
+ */
 int e4_shrink_fix_dirents(struct shrink_run *r, struct e4_err *err)
 {
 	errcode_t ret;
@@ -432,8 +439,10 @@ int e4_shrink_fix_dirents(struct shrink_run *r, struct e4_err *err)
 	if (!r->inodes_total)
 		return 0;
 	for (i = 0; i < r->ndirs; i++) {
-		ret = ext2fs_dir_iterate(r->fs, r->dirs[i], 0, NULL,
-					 remap_entry, r);
+		ret = rechecksum_dir(r, r->dirs[i]);
+		if (!ret)
+			ret = ext2fs_dir_iterate(r->fs, r->dirs[i], 0, NULL,
+						 remap_entry, r);
 		if (ret)
 			return e4_err_ext2(err, ret, "%s: while rewriting the entries of directory %u",
 					   r->name, r->dirs[i]);

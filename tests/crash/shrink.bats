@@ -140,6 +140,53 @@ shrink_sweep_plain() {
 	shrink_sweep_plain shrink 22
 }
 
+# The directory entries and the new geometry are one journal transaction.
+# committed N: cut at write N, the journal holds it (its superblock
+# points at it; the image is left in w.img).
+committed() {
+	local w=$BATS_TEST_TMPDIR/w.img
+	cp --sparse=always "$BASE" "$w"
+	E4_TEST_FAULT=cut:$1 op "$w" >/dev/null 2>&1 || true
+	[[ $(dumpe2fs_field "$w" 'Journal start') -gt 0 ]]
+}
+
+# Cut just after the commit, before anything is written in place: e2fsck
+# replays the transaction and finds nothing else to repair, the shrink is
+# complete and every file in its place.  The commit is found by bisection
+# (cuts before it leave the journal empty, cuts after it hold the
+# transaction until the journal is emptied, in the last writes).
+@test "shrink: a cut right after the journal transaction's commit is replayed by e2fsck" {
+	local w=$BATS_TEST_TMPDIR/w.img out=$BATS_TEST_TMPDIR/fsck.out
+	local m0=$BATS_TEST_TMPDIR/m0 m1=$BATS_TEST_TMPDIR/m1 total n lo hi mid
+	crash_manifest "$BASE" >"$m0"
+	total=$(crash_total)
+	for ((n = total; n > total - 20; n--)); do
+		committed "$n" && break
+	done
+	committed "$n"
+	lo=1 hi=$n
+	while ((lo < hi)); do
+		mid=$(((lo + hi) / 2))
+		if committed "$mid"; then hi=$mid; else lo=$((mid + 1)); fi
+	done
+	crash_note "shrink: cuts $hi..$n of $total find the journal transaction committed ($((n - hi + 1)) points)"
+	# one write earlier, nothing is in the journal
+	! committed $((hi - 1))
+	committed "$hi"
+	st=0
+	e2fsck -fy "$w" >"$out" 2>&1 || st=$?
+	cat "$out"
+	[ "$st" -le 1 ]
+	grep -q "recovering journal" "$out"
+	# nothing but the replay: no pass found anything to fix
+	[ "$(grep -c -v -e '^Pass ' -e '^e2fsck ' -e 'recovering journal' -e 'files (' "$out")" -eq 0 ]
+	e2fsck -fn "$w"
+	[ "$(dumpe2fs_field "$w" 'Block count')" -eq 4096 ]
+	[ "$(lost_found_entries "$w")" -eq 0 ]
+	crash_manifest "$w" >"$m1"
+	cmp "$m0" "$m1"
+}
+
 @test "shrink: a failing write is named and never reported as success" {
 	crash_sweep_eio shrink 23
 }
