@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "e4/jtx.h"
 #include "e4/shrink.h"
@@ -225,6 +226,7 @@ int e4_shrink_run(struct e4_fs *efs, const struct e4_resize_plan *plan,
 	errcode_t ret;
 	int rc;
 
+	r.now = fs->now ? fs->now : time(NULL);
 	r.old_blocks = ext2fs_blocks_count(fs->super);
 	r.old_inodes = fs->super->s_inodes_count;
 	r.old_groups = fs->group_desc_count;
@@ -275,6 +277,8 @@ int e4_shrink_run(struct e4_fs *efs, const struct e4_resize_plan *plan,
 	 */
 	if (!rc)
 		rc = e4_jtx_begin(fs, &jtx, err);
+	if (!rc)
+		rc = e4_shrink_link_copies(&r, err);
 	if (!rc)
 		rc = e4_shrink_fix_dirents(&r, err);
 	e4_shrink_hook(&r, false);

@@ -199,9 +199,8 @@ int e4_shrink_copy(struct shrink_run *r, struct e4_err *err)
 }
 
 /*
- * Copy every inode of a removed group to a free inode of a kept one.
- * The copies are written now (their checksums take the new number); what
- * refers to them is rewritten later.
+ * The copies are written now (their checksums take the new number), as
+ * deleted inodes; what refers to them is rewritten later.
  */
 int e4_shrink_renumber(struct shrink_run *r, struct e4_err *err)
 {
@@ -225,6 +224,13 @@ int e4_shrink_renumber(struct shrink_run *r, struct e4_err *err)
 		if (ret)
 			return e4_err_ext2(err, ret, "%s: while reading inode %u",
 					   r->name, ino);
+		/*
+		 * Deleted until the commit gives it its links back
+		 * (e4_shrink_link_copies): a cut before it leaves e2fsck
+		 * no second copy to reconnect in lost+found.
+		 */
+		inode->i_links_count = 0;
+		inode->i_dtime = r->now;
 		ext2fs_inode_alloc_stats2(fs, to, +1, LINUX_S_ISDIR(inode->i_mode));
 		ret = ext2fs_write_inode_full(fs, to, inode, isize);
 		if (ret)
@@ -234,6 +240,33 @@ int e4_shrink_renumber(struct shrink_run *r, struct e4_err *err)
 		ext2fs_mark_inode_bitmap2(r->renumbered, to);
 		cursor = to + 1;
 		progress(r, 1);
+	}
+	return 0;
+}
+
+int e4_shrink_link_copies(struct shrink_run *r, struct e4_err *err)
+{
+	ext2_filsys fs = r->fs;
+	struct ext2_inode *inode = (struct ext2_inode *)r->ibuf, old;
+	ext2_ino_t ino, to, first = r->c.inodes + 1;
+	int isize = EXT2_INODE_SIZE(fs->super);
+	errcode_t ret;
+
+	for (ino = first; ino && ino <= r->old_inodes; ino++) {
+		to = r->ino_map[ino - first];
+		if (!to)
+			continue;
+		ret = ext2fs_read_inode(fs, ino, &old);
+		if (!ret)
+			ret = ext2fs_read_inode_full(fs, to, inode, isize);
+		if (!ret) {
+			inode->i_links_count = old.i_links_count;
+			inode->i_dtime = old.i_dtime;
+			ret = ext2fs_write_inode_full(fs, to, inode, isize);
+		}
+		if (ret)
+			return e4_err_ext2(err, ret, "%s: while linking inode %u (was %u)",
+					   r->name, to, ino);
 	}
 	return 0;
 }

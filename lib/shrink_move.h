@@ -32,6 +32,7 @@ struct shrink_run {
 	char *buf;			/* COPY_BATCH blocks */
 	char *ibuf;			/* one full inode */
 	ext2_ino_t cur_ino;
+	__u32 now;			/* the copies' deletion time until linked */
 	errcode_t ret;
 	errcode_t (*old_alloc)(ext2_filsys, blk64_t, blk64_t *);
 };
@@ -41,7 +42,13 @@ int e4_shrink_reserve(struct shrink_run *r, const struct shrink_facts *f,
 blk64_t e4_shrink_map_block(const struct shrink_run *r, blk64_t blk);
 ext2_ino_t e4_shrink_map_inode(const struct shrink_run *r, ext2_ino_t ino);
 void e4_shrink_hook(struct shrink_run *r, bool on);
+/*
+ * Copy every inode of a removed group to a free inode of a kept one, as
+ * a deleted inode (no links) until e4_shrink_link_copies.
+ */
 int e4_shrink_renumber(struct shrink_run *r, struct e4_err *err);
+/* Give the copies their links back (in the commit's transaction). */
+int e4_shrink_link_copies(struct shrink_run *r, struct e4_err *err);
 int e4_shrink_copy(struct shrink_run *r, struct e4_err *err);
 int e4_shrink_fix_inodes(struct shrink_run *r, struct e4_err *err);
 int e4_shrink_fix_dirents(struct shrink_run *r, struct e4_err *err);

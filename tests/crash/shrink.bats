@@ -63,32 +63,24 @@ plan_field() {
 	crash_sweep_undo shrink 21
 }
 
-# The manifest without lost+found: crash_manifest leaves it out of the
-# listing and the hashes, not out of getfattr's walk.
-manifest_outside_lf() {
-	crash_manifest "$1" | awk '
-		/^# file: / { skip = index($0, "# file: ./lost+found/") == 1 }
-		!skip'
-}
-
 # lost_found_entries IMG: how many entries e2fsck left in lost+found.
 lost_found_entries() {
 	debugfs -R 'ls -l /lost+found' "$1" 2>/dev/null |
 		awk '$NF != "." && $NF != ".." && NF > 1 && $2 != 0' | wc -l
 }
 
-# Like crash_sweep_plain, but every cut point is tried and counted, so
-# that the output says how many end in which state: clean without
-# repair; repaired by e2fsck -fy with every file as before and nothing in
-# lost+found; repaired with every file as before but copies of renumbered
-# inodes reconnected in lost+found (a cut between the inode copies and
-# the directory entries naming them); files differ or not repaired (the
-# test fails).
+# Like crash_sweep_plain, but every cut point is tried and counted, and
+# lost+found must stay empty: the copies of renumbered inodes are deleted
+# inodes until the journal transaction that links them and switches the
+# directory entries, so e2fsck has nothing to reconnect.  The output says
+# how many end clean without repair and how many repaired by e2fsck -fy
+# with every file as before; a cut that ends otherwise (not repaired,
+# files differ, entries in lost+found) fails the test, with its number.
 shrink_sweep_plain() {
-	local name=$1 seed=$2 total n st tried=0 clean=0 intact=0 lf=0 bad=0
+	local name=$1 seed=$2 total n st tried=0 clean=0 intact=0 bad=0
 	local w=$BATS_TEST_TMPDIR/w.img m0=$BATS_TEST_TMPDIR/m0 m1=$BATS_TEST_TMPDIR/m1
-	local lf_points=() bad_points=() was_clean
-	manifest_outside_lf "$BASE" >"$m0"
+	local bad_points=() was_clean
+	crash_manifest "$BASE" >"$m0"
 	total=$(crash_total)
 	[[ $total -gt 0 ]]
 	for n in $(crash_points "$total" "$seed"); do
@@ -117,7 +109,12 @@ shrink_sweep_plain() {
 				continue
 			fi
 		fi
-		manifest_outside_lf "$w" >"$m1"
+		if [[ $(lost_found_entries "$w") -gt 0 ]]; then
+			echo "$name: cut $n of $total: e2fsck left entries in lost+found"
+			bad=$((bad + 1)) bad_points+=("$n")
+			continue
+		fi
+		crash_manifest "$w" >"$m1"
 		if ! cmp -s "$m0" "$m1"; then
 			echo "$name: cut $n of $total: files differ after repair:"
 			diff "$m0" "$m1" | head -10
@@ -126,17 +123,15 @@ shrink_sweep_plain() {
 		fi
 		if ((was_clean)); then
 			clean=$((clean + 1))
-		elif [[ $(lost_found_entries "$w") -gt 0 ]]; then
-			lf=$((lf + 1)) lf_points+=("$n")
 		else
 			intact=$((intact + 1))
 		fi
 	done
-	crash_note "$name: $tried cut points of $((total + 1)): $((clean + intact + lf)) with every file intact: $clean clean without repair (e2fsck -fn exit 0), $intact repaired by e2fsck -fy, $lf repaired with copies of renumbered inodes left in lost+found (cuts ${lf_points[*]:-none}); $bad not repaired or files differ (cuts ${bad_points[*]:-none})"
+	crash_note "$name: $tried cut points of $((total + 1)): $((clean + intact)) with every file intact and lost+found empty: $clean clean without repair (e2fsck -fn exit 0), $intact repaired by e2fsck -fy; $bad not repaired, files differ or lost+found not empty (cuts ${bad_points[*]:-none})"
 	((bad == 0))
 }
 
-@test "shrink: cut without undo: repaired, files intact (lost+found leftovers counted)" {
+@test "shrink: cut without undo: repaired, files intact, lost+found empty" {
 	shrink_sweep_plain shrink 22
 }
 
