@@ -447,9 +447,15 @@ static errcode_t rechecksum_dir(struct shrink_run *r, ext2_ino_t ino)
 	ext2_filsys fs = r->fs;
 	errcode_t ret;
 
+	struct ext2_inode inode;
+
 	if (!ext2fs_test_inode_bitmap2(r->renumbered, ino) ||
 	    !ext2fs_has_feature_metadata_csum(fs->super))
 		return 0;
+	/* Inline entries are in the inode: its own checksum covers them. */
+	ret = ext2fs_read_inode(fs, ino, &inode);
+	if (ret || (inode.i_flags & EXT4_INLINE_DATA_FL))
+		return ret;
 	r->cur_ino = ino;
 	r->ret = 0;
 	ret = ext2fs_block_iterate3(fs, ino, BLOCK_FLAG_READ_ONLY |

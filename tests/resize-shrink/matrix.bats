@@ -210,8 +210,8 @@ refused_case() {
 	PEER_FORCE=1 refused_case bigalloc ext4-bigalloc 128M -t ext4 -b 1024 -C 4096 -I 256 -O bigalloc
 }
 
-@test "ext4 inline_data: refused, naming inline_data" {
-	refused_case inline_data ext4-inline 128M -t ext4 -b 4096 -g 4096 -I 256 -O inline_data
+@test "ext4 inline_data (inline files and directories renumbered)" {
+	run_case ext4-inline 128M -t ext4 -b 4096 -g 4096 -I 256 -O inline_data
 }
 
 @test "ext4 without metadata_csum" {
