@@ -16,6 +16,7 @@
 
 #include "e4/jtx.h"
 #include "e4/shrink.h"
+#include "e4/undo.h"
 #include "resize_priv.h"
 #include "shrink_move.h"
 
@@ -290,9 +291,16 @@ int e4_shrink_run(struct e4_fs *efs, const struct e4_resize_plan *plan,
 	if (!rc)
 		rc = written(efs, &r, "writing the new geometry", err);
 	if (rc) {
-		fs->super->s_state |= EXT2_ERROR_FS;
+		/*
+		 * Nothing more is written, not even at the close: the disk
+		 * keeps what a cut at this write would leave (tests/crash),
+		 * marked since the first write, and the handle may hold a
+		 * geometry that must not reach it outside the transaction.
+		 */
+		fs->flags &= ~(EXT2_FLAG_DIRTY | EXT2_FLAG_BB_DIRTY |
+			       EXT2_FLAG_IB_DIRTY | EXT2_FLAG_RW);
 		e4_err_append(err, "; the shrink did not complete and the filesystem is marked as having errors: run 'e2fsck -f %s'%s",
-			      r.name, fs->io->manager == undo_io_manager ?
+			      r.name, e4_undo_io_is(fs->io) ?
 			      ", or restore it with e2undo and the undo file" : "");
 		goto out;
 	}
