@@ -602,6 +602,28 @@ static errcode_t apply(ext2_filsys fs, const blk64_t *blks, char *const *data,
 	return ret;
 }
 
+/* Blocks that would be written as the disk already holds them are left out. */
+static errcode_t drop_unchanged(struct e4_jtx *t, blk64_t *blks, char **data,
+				size_t *n, blk64_t keep)
+{
+	size_t i, m = 0;
+	errcode_t ret;
+
+	for (i = 0; i < *n; i++) {
+		if (blks[i] != keep) {
+			ret = io_channel_read_blk64(t->inner, blks[i], 1, t->tmp);
+			if (ret)
+				return ret;
+			if (!memcmp(t->tmp, data[i], t->unit))
+				continue;
+		}
+		blks[m] = blks[i];
+		data[m++] = data[i];
+	}
+	*n = m;
+	return 0;
+}
+
 static errcode_t write_flush(ext2_filsys fs, blk64_t blk, const void *buf)
 {
 	errcode_t ret = io_channel_write_blk64(fs->io, blk, 1, buf);
@@ -637,6 +659,9 @@ int e4_jtx_commit(struct e4_jtx *t, const char *name,
 	qsort(blks, n, sizeof(*blks), cmp_blk);
 	for (i = 0; i < n; i++)
 		data[i] = e4_blkmap_get(&t->blocks, blks[i]);
+	ret = drop_unchanged(t, blks, data, &n, su);
+	if (ret)
+		goto out;
 	sb = e4_blkmap_get(&t->blocks, su);
 	if (!sb) {
 		/* Nothing changed the superblock: it stays as on disk. */
