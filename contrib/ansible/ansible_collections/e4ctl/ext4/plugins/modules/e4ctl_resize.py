@@ -8,11 +8,12 @@ __metaclass__ = type
 DOCUMENTATION = r'''
 ---
 module: e4ctl_resize
-short_description: Grow an ext4 filesystem with e4ctl
+short_description: Resize an ext4 filesystem with e4ctl
 description:
-  - Grows the ext2/3/4 filesystem of I(target) to I(size) with C(e4ctl resize),
-    online through the kernel when it is mounted, offline through libext2fs
-    when it is not.
+  - Resizes the ext2/3/4 filesystem of I(target) to I(size) with C(e4ctl resize);
+    grows it online through the kernel when it is mounted, offline through
+    libext2fs when it is not; shrinks it offline only (not below e4ctl's
+    minimum).
   - e4ctl's plan (C(e4ctl resize --dry-run --json)) is computed first.  When the
     filesystem already has the planned size nothing is run and the result is
     C(changed=false), so a task with I(size=max) or an absolute size is
@@ -56,7 +57,8 @@ options:
     type: path
 notes:
   - Online growth needs root with CAP_SYS_RESOURCE.
-  - Shrinking is not supported; a smaller I(size) fails with e4ctl's refusal.
+  - A smaller I(size) shrinks an unmounted filesystem; a mounted one, or a
+    size below the minimum, fails with e4ctl's refusal and the plan.
   - The command is described in e4ctl-resize(8).
 attributes:
   check_mode:
