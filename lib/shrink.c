@@ -56,6 +56,9 @@ static int prepare(struct shrink_run *r, struct e4_err *err)
 		ret = ext2fs_get_arrayzero(moved ? moved : 1, sizeof(ext2_ino_t),
 					   &r->ino_map);
 	if (!ret)
+		ret = ext2fs_get_arrayzero(moved ? moved : 1, sizeof(__u16),
+					   &r->links);
+	if (!ret)
 		ret = ext2fs_allocate_inode_bitmap(fs, "shrink: renumbered",
 						   &r->renumbered);
 	if (!ret)
@@ -185,6 +188,7 @@ static void release(struct shrink_run *r)
 	ext2fs_free_mem(&r->buf);
 	ext2fs_free_mem(&r->ibuf);
 	ext2fs_free_mem(&r->ino_map);
+	ext2fs_free_mem(&r->links);
 	if (r->renumbered)
 		ext2fs_free_inode_bitmap(r->renumbered);
 	if (r->xattr_done)

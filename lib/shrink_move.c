@@ -229,6 +229,7 @@ int e4_shrink_renumber(struct shrink_run *r, struct e4_err *err)
 		 * (e4_shrink_link_copies): a cut before it leaves e2fsck
 		 * no second copy to reconnect in lost+found.
 		 */
+		r->links[ino - first] = inode->i_links_count;
 		inode->i_links_count = 0;
 		inode->i_dtime = r->now;
 		ext2fs_inode_alloc_stats2(fs, to, +1, LINUX_S_ISDIR(inode->i_mode));
@@ -244,10 +245,14 @@ int e4_shrink_renumber(struct shrink_run *r, struct e4_err *err)
 	return 0;
 }
 
+/*
+ * The link counts were kept in memory: the old inode's table may hold
+ * moved blocks by now (removed groups' tables in kept ones are free).
+ */
 int e4_shrink_link_copies(struct shrink_run *r, struct e4_err *err)
 {
 	ext2_filsys fs = r->fs;
-	struct ext2_inode *inode = (struct ext2_inode *)r->ibuf, old;
+	struct ext2_inode *inode = (struct ext2_inode *)r->ibuf;
 	ext2_ino_t ino, to, first = r->c.inodes + 1;
 	int isize = EXT2_INODE_SIZE(fs->super);
 	errcode_t ret;
@@ -256,12 +261,10 @@ int e4_shrink_link_copies(struct shrink_run *r, struct e4_err *err)
 		to = r->ino_map[ino - first];
 		if (!to)
 			continue;
-		ret = ext2fs_read_inode(fs, ino, &old);
-		if (!ret)
-			ret = ext2fs_read_inode_full(fs, to, inode, isize);
+		ret = ext2fs_read_inode_full(fs, to, inode, isize);
 		if (!ret) {
-			inode->i_links_count = old.i_links_count;
-			inode->i_dtime = old.i_dtime;
+			inode->i_links_count = r->links[ino - first];
+			inode->i_dtime = 0;
 			ret = ext2fs_write_inode_full(fs, to, inode, isize);
 		}
 		if (ret)

@@ -24,6 +24,7 @@ struct shrink_run {
 	struct shrink_blkrun *runs;	/* sorted by src */
 	size_t nruns, cap;
 	ext2_ino_t *ino_map;		/* old - c.inodes - 1 -> new, 0: none */
+	__u16 *links;			/* the same index -> its link count */
 	ext2fs_inode_bitmap renumbered;	/* the new numbers */
 	ext2fs_block_bitmap xattr_done;	/* moved xattr blocks rewritten */
 	ext2_ino_t *dirs;
