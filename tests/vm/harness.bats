@@ -111,7 +111,7 @@ check_cgroup2() {
 		echo "subtree=$(cat /sys/fs/cgroup/cgroup.subtree_control)"
 		echo "v1_mounts=$(grep -c " - cgroup " /proc/self/mountinfo)"
 	'
-	[ "$status" -eq 0 ]
+	[ "$status" -eq 0 ] || { echo "vm_run exit $status: $output"; return 1; }
 	[ "$(fact fstype)" = cgroup2fs ]
 	[[ " $(fact controllers) " == *" memory "* ]]
 	[[ " $(fact controllers) " == *" io "* ]]
