@@ -448,9 +448,8 @@ static int remap_entry(struct ext2_dir_entry *d, int offset, int blocksize,
 static errcode_t rechecksum_dir(struct shrink_run *r, ext2_ino_t ino)
 {
 	ext2_filsys fs = r->fs;
-	errcode_t ret;
-
 	struct ext2_inode inode;
+	errcode_t ret;
 
 	if (!ext2fs_test_inode_bitmap2(r->renumbered, ino) ||
 	    !ext2fs_has_feature_metadata_csum(fs->super))
