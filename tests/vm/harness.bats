@@ -215,3 +215,22 @@ check_cgroup2() {
 	[ "$(stat -c %s "$out")" -eq 3145728 ]
 	[ "$(sha256sum <"$out")" = "$(cat "$err")" ]
 }
+
+@test "a kernel panic before the guest's init is followed by a second boot that runs the command" {
+	vm_require 6.12
+	E4_VM_SELFTEST_PANIC_FIRST_BOOT=1 vm_run --kernel 6.12 -- sh -c 'echo command-ran'
+	[ "$status" -eq 0 ]
+	[ "$output" = command-ran ]
+	[[ $stderr == *"tests/vm/run: the kernel (6.12."*") panicked before starting the guest's init:"* ]]
+	[[ $stderr == *"Kernel panic - not syncing: VFS: Unable to mount root fs"* ]]
+	[[ $stderr == *"tests/vm/run: booting a second time (the command had not started)"* ]]
+}
+
+@test "a kernel panic once the guest's init ran is the run's failure (125), not booted again" {
+	vm_require 6.12
+	vm_run -125 --kernel 6.12 -- sh -c 'echo command-ran; sleep 1; echo c >/proc/sysrq-trigger; sleep 60'
+	[ "$output" = command-ran ]
+	[[ $stderr == *"tests/vm/run: VM failure (kernel 6.12."*"): no result from the guest"* ]]
+	[[ $stderr == *"Kernel panic - not syncing: sysrq triggered crash"* ]]
+	[[ $stderr != *"booting a second time"* ]]
+}
