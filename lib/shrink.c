@@ -86,6 +86,11 @@ static void recount_group(ext2_filsys fs, dgrp_t g)
 	ext2fs_group_desc_csum_set(fs, g);
 }
 
+static void free_range(blk64_t blk, uint64_t len, void *arg)
+{
+	ext2fs_unmark_block_bitmap_range2(arg, blk, len);
+}
+
 static int set_geometry(struct shrink_run *r, struct e4_err *err)
 {
 	ext2_filsys fs = r->fs;
@@ -94,6 +99,8 @@ static int set_geometry(struct shrink_run *r, struct e4_err *err)
 	errcode_t ret;
 	dgrp_t g;
 
+	/* Free from now on: the transaction carries the new geometry. */
+	e4_shrink_dropped(fs, &r->c, free_range, fs->block_map);
 	ext2fs_blocks_count_set(sb, r->c.blocks);
 	ext2fs_r_blocks_count_set(sb, (unsigned __int128)ext2fs_r_blocks_count(sb) *
 				  r->c.blocks / r->old_blocks);

@@ -58,41 +58,6 @@ blk64_t e4_shrink_map_block(const struct shrink_run *r, blk64_t blk)
 	return 0;
 }
 
-/* The metadata the new geometry drops becomes free before the end. */
-static void free_dropped_metadata(struct shrink_run *r)
-{
-	ext2_filsys fs = r->fs;
-	uint64_t n = r->c.blocks, ipb = fs->inode_blocks_per_group;
-	uint64_t old_sb = 1 + fs->desc_blocks + fs->super->s_reserved_gdt_blocks;
-	dgrp_t g;
-
-	for (g = r->c.groups; g < fs->group_desc_count; g++) {
-		blk64_t it = ext2fs_inode_table_loc(fs, g), b;
-
-		b = ext2fs_block_bitmap_loc(fs, g);
-		if (b < n)
-			ext2fs_unmark_block_bitmap2(fs->block_map, b);
-		b = ext2fs_inode_bitmap_loc(fs, g);
-		if (b < n)
-			ext2fs_unmark_block_bitmap2(fs->block_map, b);
-		if (it < n)
-			ext2fs_unmark_block_bitmap_range2(fs->block_map, it,
-							  it + ipb <= n ? ipb : n - it);
-	}
-	for (g = 0; g < r->c.groups; g++) {
-		uint64_t start = ext2fs_group_first_block2(fs, g);
-		uint64_t now = e4_shrink_sb_blocks(fs, &r->c, g), end;
-
-		if (!now)
-			continue;
-		end = start + old_sb < n ? start + old_sb : n;
-		if (end > start + now)
-			ext2fs_unmark_block_bitmap_range2(fs->block_map,
-							  start + now,
-							  end - start - now);
-	}
-}
-
 int e4_shrink_reserve(struct shrink_run *r, const struct shrink_facts *f,
 		      struct e4_err *err)
 {
@@ -101,7 +66,6 @@ int e4_shrink_reserve(struct shrink_run *r, const struct shrink_facts *f,
 	blk64_t cursor = fs->super->s_first_data_block, dst;
 	int rc;
 
-	free_dropped_metadata(r);
 	while (pos <= last) {
 		if (ext2fs_find_first_set_block_bitmap2(f->data, pos, last, &src))
 			break;

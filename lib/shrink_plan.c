@@ -2,9 +2,12 @@
 /*
  * The shrink plan: for a candidate block count, which groups stay, which
  * blocks in use lie past the new end and how many free blocks before it
- * can take them (counting the metadata of removed groups that flex_bg put
- * in kept ones, and descriptor blocks no longer needed), which inodes live
- * in removed groups and how many free inodes the kept groups offer.
+ * can take them, which inodes live in removed groups and how many free
+ * inodes the kept groups offer.  The metadata the new geometry drops (the
+ * inode tables and bitmaps of removed groups that flex_bg put in kept
+ * ones, descriptor blocks no longer needed) is free only afterwards: until
+ * the commit those tables still hold the inodes every directory names, so
+ * no moved block may land there.
  * Everything is counted from the bitmaps; nothing is written.  The exact
  * minimum is the smallest block count this arithmetic accepts, and the
  * engine allocates its destinations by the same rules, so shrinking to the
@@ -197,20 +200,23 @@ static void check_kept_metadata(const struct shrink_facts *f,
 			  (unsigned long long)fs->super->s_mmp_block);
 }
 
-/* Metadata blocks before the end that the new geometry no longer needs. */
-static uint64_t freed_metadata(ext2_filsys fs, const struct shrink_calc *c)
+void e4_shrink_dropped(ext2_filsys fs, const struct shrink_calc *c,
+		       void (*fn)(blk64_t blk, uint64_t len, void *arg),
+		       void *arg)
 {
-	uint64_t n = c->blocks, freed = 0, ipb = fs->inode_blocks_per_group;
+	uint64_t n = c->blocks, ipb = fs->inode_blocks_per_group;
 	uint64_t old_sb = 1 + fs->desc_blocks + fs->super->s_reserved_gdt_blocks;
 	dgrp_t g;
 
 	for (g = c->groups; g < fs->group_desc_count; g++) {
 		blk64_t it = ext2fs_inode_table_loc(fs, g);
 
-		freed += ext2fs_block_bitmap_loc(fs, g) < n;
-		freed += ext2fs_inode_bitmap_loc(fs, g) < n;
+		if (ext2fs_block_bitmap_loc(fs, g) < n)
+			fn(ext2fs_block_bitmap_loc(fs, g), 1, arg);
+		if (ext2fs_inode_bitmap_loc(fs, g) < n)
+			fn(ext2fs_inode_bitmap_loc(fs, g), 1, arg);
 		if (it < n)
-			freed += (it + ipb <= n) ? ipb : n - it;
+			fn(it, it + ipb <= n ? ipb : n - it, arg);
 	}
 	for (g = 0; g < c->groups; g++) {
 		uint64_t start = ext2fs_group_first_block2(fs, g);
@@ -220,9 +226,14 @@ static uint64_t freed_metadata(ext2_filsys fs, const struct shrink_calc *c)
 			continue;
 		end = start + old_sb < n ? start + old_sb : n;
 		if (end > start + now)
-			freed += end - (start + now);
+			fn(start + now, end - start - now, arg);
 	}
-	return freed;
+}
+
+static void count_range(blk64_t blk, uint64_t len, void *arg)
+{
+	(void)blk;
+	*(uint64_t *)arg += len;
 }
 
 void e4_shrink_calc(const struct shrink_facts *f, uint64_t n,
@@ -284,7 +295,8 @@ void e4_shrink_calc(const struct shrink_facts *f, uint64_t n,
 
 	c->to_move = e4_shrink_count_set(f->data, n, old - 1, false);
 	used = e4_shrink_count_set(fs->block_map, fdb, n - 1, false);
-	c->pool = (n - fdb - used) + freed_metadata(fs, c);
+	c->pool = n - fdb - used;
+	e4_shrink_dropped(fs, c, count_range, &c->dropped);
 	slack = c->to_move && ext2fs_has_feature_extents(sb) ?
 		E4_SHRINK_EXTENT_SLACK : 0;
 	if (c->to_move + slack > c->pool)
@@ -397,7 +409,7 @@ int e4_shrink_plan(const struct e4_fs *efs, uint64_t n,
 	plan->inodes_to_move = c.inodes_to_move;
 	plan->reserved_gdt_covers = true;
 	if (c.pool >= c.to_move)
-		plan->free_blocks_after = c.pool - c.to_move;
+		plan->free_blocks_after = c.pool + c.dropped - c.to_move;
 	if (c.free_inodes >= c.inodes_to_move)
 		plan->free_inodes_after = c.free_inodes - c.inodes_to_move;
 	if (c.code)

@@ -37,7 +37,8 @@ struct shrink_calc {
 	uint32_t reserved_gdt;
 	uint64_t inodes;
 	uint64_t to_move;		/* data blocks at or past the end */
-	uint64_t pool;			/* blocks before the end free afterwards */
+	uint64_t pool;			/* blocks before the end free now */
+	uint64_t dropped;		/* metadata before the end freed at the commit */
 	uint64_t inodes_to_move, free_inodes;
 	int code;			/* 0: possible, else -errno */
 	char why[256];
@@ -60,6 +61,15 @@ uint64_t e4_shrink_calc_minimum(const struct shrink_facts *f);
 /* Blocks of the superblock copy and descriptors of a kept group, after. */
 uint64_t e4_shrink_sb_blocks(ext2_filsys fs, const struct shrink_calc *c,
 			     dgrp_t group);
+
+/*
+ * Call fn for each range of blocks before the new end that holds metadata
+ * the new geometry drops: removed groups' bitmaps and inode tables placed
+ * in kept groups, descriptor and reserved GDT blocks no longer needed.
+ */
+void e4_shrink_dropped(ext2_filsys fs, const struct shrink_calc *c,
+		       void (*fn)(blk64_t blk, uint64_t len, void *arg),
+		       void *arg);
 
 /* Blocks set in bitmap between first and last (inclusive). */
 uint64_t e4_shrink_count_set(ext2fs_generic_bitmap bm, uint64_t first,

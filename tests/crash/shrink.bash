@@ -1,0 +1,161 @@
+# tests/crash/shrink.bash: what the offline shrink crash tests share.  A
+# .bats file loading it makes $BASE in setup_file and sets SHRINK_TO, the
+# block count (or size) it shrinks to.
+
+# Top-level directories, which the Orlov allocator puts in different
+# groups (from a random start: enough of them that some land in the
+# groups the shrink removes), each with files of its own.
+spread() {
+	unshare -m --propagation private bash -c '
+		set -e
+		mnt=$(mktemp -d)
+		mount -o loop "$1" "$mnt"
+		for i in $(seq 1 32); do
+			mkdir "$mnt/t$i"
+			head -c $((i % 8 * 12000 + 1000)) /dev/urandom >"$mnt/t$i/big"
+			for j in 1 2 3; do echo "$i.$j" >"$mnt/t$i/s$j"; done
+			setfattr -n user.n -v "$i" "$mnt/t$i/s1"
+		done
+		umount "$mnt"
+		rmdir "$mnt"' spread "$1"
+}
+
+op() {
+	"$E4CTL" resize --quiet ${2:+--undo "$2"} "$1" "$SHRINK_TO"
+}
+
+# plan_field NAME: a line of the dry run's plan for BASE.
+plan_field() {
+	"$E4CTL" resize --dry-run "$BASE" "$SHRINK_TO" | sed -n "s/^$1:[[:space:]]*//p"
+}
+
+# shrink_moves_and_renumbers WHAT: the plan moves blocks and renumbers
+# inodes (printed with WHAT), or the image does not test what it should.
+shrink_moves_and_renumbers() {
+	local moved renumbered
+	moved=$(plan_field 'Blocks to move')
+	renumbered=$(plan_field 'Inodes to renumber')
+	crash_note "$1: $moved blocks to move, $renumbered inodes to renumber"
+	[ "$moved" -gt 100 ]
+	[ "$renumbered" -gt 0 ]
+}
+
+# lost_found_entries IMG: how many entries e2fsck left in lost+found.
+lost_found_entries() {
+	debugfs -R 'ls -l /lost+found' "$1" 2>/dev/null |
+		awk '$NF != "." && $NF != ".." && NF > 1 && $2 != 0' | wc -l
+}
+
+# Like crash_sweep_plain, but every cut point is tried and counted, and
+# lost+found must stay empty: the copies of renumbered inodes are deleted
+# inodes until the journal transaction that links them and switches the
+# directory entries, so e2fsck has nothing to reconnect.  The output says
+# how many end clean without repair and how many repaired by e2fsck -fy
+# with every file as before; a cut that ends otherwise (not repaired,
+# files differ, entries in lost+found) fails the test, with its number.
+shrink_sweep_plain() {
+	local name=$1 seed=$2 total n st tried=0 clean=0 intact=0 bad=0
+	local w=$BATS_TEST_TMPDIR/w.img m0=$BATS_TEST_TMPDIR/m0 m1=$BATS_TEST_TMPDIR/m1
+	local bad_points=() was_clean
+	crash_manifest "$BASE" >"$m0"
+	total=$(crash_total)
+	[[ $total -gt 0 ]]
+	for n in $(crash_points "$total" "$seed"); do
+		cp --sparse=always "$BASE" "$w"
+		st=0
+		E4_TEST_FAULT=cut:$n op "$w" >/dev/null 2>&1 || st=$?
+		if ((n <= total && st != 137)); then
+			echo "$name: cut $n of $total: exit $st, not killed"
+			return 1
+		fi
+		tried=$((tried + 1))
+		was_clean=0
+		if e2fsck -fn "$w" >/dev/null 2>&1; then
+			was_clean=1
+		else
+			if [[ $(dumpe2fs_field "$w" 'Filesystem state') == clean ]]; then
+				echo "$name: cut $n of $total: marked clean but e2fsck -fn finds problems"
+				bad=$((bad + 1)) bad_points+=("$n")
+				continue
+			fi
+			st=0
+			e2fsck -fy "$w" >/dev/null 2>&1 || st=$?
+			if ((st >= 4)) || ! e2fsck -fn "$w" >/dev/null 2>&1; then
+				echo "$name: cut $n of $total: e2fsck -fy (exit $st) did not repair it"
+				bad=$((bad + 1)) bad_points+=("$n")
+				continue
+			fi
+		fi
+		if [[ $(lost_found_entries "$w") -gt 0 ]]; then
+			echo "$name: cut $n of $total: e2fsck left entries in lost+found"
+			bad=$((bad + 1)) bad_points+=("$n")
+			continue
+		fi
+		crash_manifest "$w" >"$m1"
+		if ! cmp -s "$m0" "$m1"; then
+			echo "$name: cut $n of $total: files differ after repair:"
+			diff "$m0" "$m1" | head -10
+			bad=$((bad + 1)) bad_points+=("$n")
+			continue
+		fi
+		if ((was_clean)); then
+			clean=$((clean + 1))
+		else
+			intact=$((intact + 1))
+		fi
+	done
+	crash_note "$name: $tried cut points of $((total + 1)): $((clean + intact)) with every file intact and lost+found empty: $clean clean without repair (e2fsck -fn exit 0), $intact repaired by e2fsck -fy; $bad not repaired, files differ or lost+found not empty (cuts ${bad_points[*]:-none})"
+	((bad == 0))
+}
+
+# The directory entries and the new geometry are one journal transaction.
+# committed N: cut at write N, the journal holds it (its superblock
+# points at it; the image is left in w.img).
+committed() {
+	local w=$BATS_TEST_TMPDIR/w.img
+	cp --sparse=always "$BASE" "$w"
+	E4_TEST_FAULT=cut:$1 op "$w" >/dev/null 2>&1 || true
+	[[ $(dumpe2fs_field "$w" 'Journal start') -gt 0 ]]
+}
+
+# Cut just after the commit, before anything is written in place: e2fsck
+# replays the transaction and finds nothing else to repair, the shrink is
+# complete and every file in its place.  The commit is found by bisection
+# (cuts before it leave the journal empty, cuts after it hold the
+# transaction until the journal is emptied, in the last writes).
+shrink_commit_replayed() {
+	local name=$1
+	local w=$BATS_TEST_TMPDIR/w.img out=$BATS_TEST_TMPDIR/fsck.out
+	local m0=$BATS_TEST_TMPDIR/m0 m1=$BATS_TEST_TMPDIR/m1 total n lo hi mid st
+	crash_manifest "$BASE" >"$m0"
+	total=$(crash_total)
+	for ((n = total; n > total - 20; n--)); do
+		committed "$n" && break
+	done
+	committed "$n"
+	lo=1 hi=$n
+	while ((lo < hi)); do
+		mid=$(((lo + hi) / 2))
+		if committed "$mid"; then hi=$mid; else lo=$((mid + 1)); fi
+	done
+	crash_note "$name: cuts $hi..$n of $total find the journal transaction committed ($((n - hi + 1)) points)"
+	# one write earlier, nothing is in the journal
+	if committed $((hi - 1)); then
+		echo "cut $((hi - 1)) also finds the transaction: the bisection is wrong" >&2
+		return 1
+	fi
+	committed "$hi"
+	st=0
+	e2fsck -fy "$w" >"$out" 2>&1 || st=$?
+	cat "$out"
+	[ "$st" -le 1 ]
+	grep -q "recovering journal" "$out"
+	# nothing but the replay: no pass found anything to fix
+	[ "$(grep -c -v -e '^Pass ' -e '^e2fsck ' -e 'recovering journal' -e 'files (' "$out")" -eq 0 ]
+	e2fsck -fn "$w"
+	[ "$(dumpe2fs_field "$w" 'Block count')" -eq "$SHRINK_TO" ]
+	[ "$(lost_found_entries "$w")" -eq 0 ]
+	crash_manifest "$w" >"$m1"
+	cmp "$m0" "$m1"
+}
+
