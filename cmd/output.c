@@ -15,6 +15,9 @@
 
 #include "output.h"
 
+/* Raw rows are handed to stdio this many bytes at a time. */
+#define RAW_BUF 65536
+
 static int column_id(const struct e4_colinfo *info, size_t ninfo,
 		     const char *name, size_t len)
 {
@@ -291,13 +294,6 @@ static void json_cell(struct e4_json *j, const char *key, int type,
 	}
 }
 
-/* libsmartcols's raw form of a cell: blanks, backslashes and what is not
- * printable in the C locale (e4ctl sets no other) as \xNN. */
-static bool raw_plain(unsigned char c)
-{
-	return isprint(c) && !isblank(c) && c != '\\';
-}
-
 static int raw_flush(struct e4_out *out)
 {
 	if (out->rlen && fwrite(out->rbuf, 1, out->rlen, stdout) != out->rlen)
@@ -306,43 +302,41 @@ static int raw_flush(struct e4_out *out)
 	return 0;
 }
 
+/*
+ * libsmartcols's raw form of a cell: blanks, backslashes and what is not
+ * printable (isprint, in the C locale: e4ctl sets no other) as \xNN;
+ * then the separator.
+ */
 static int raw_put(struct e4_out *out, const char *s, char sep)
 {
-	/* At worst four bytes a byte, and the separator. */
-	size_t n = s ? strlen(s) : 0, need = out->rlen + 4 * n + 1;
-	char *p;
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	size_t len = out->rlen;
+	char *b = out->rbuf;
+	int ret;
 
-	if (need > out->rcap) {
-		size_t cap = out->rcap ? out->rcap : 65536;
-		int ret = raw_flush(out);
-
-		if (ret)
-			return ret;
-		while (cap < 4 * n + 1)
-			cap *= 2;
-		if (cap > out->rcap) {
-			p = realloc(out->rbuf, cap);
-			if (!p)
-				return -ENOMEM;
-			out->rbuf = p;
-			out->rcap = cap;
+	for (;; p++) {
+		/* Room for an escaped byte, or the separator. */
+		if (len + 4 > RAW_BUF) {
+			out->rlen = len;
+			ret = raw_flush(out);
+			if (ret)
+				return ret;
+			len = 0;
 		}
-	}
-	p = out->rbuf + out->rlen;
-	for (; n--; s++) {
-		unsigned char c = *s;
-
-		if (raw_plain(c)) {
-			*p++ = c;
+		if (!*p)
+			break;
+		if (out->raw_plain[*p]) {
+			b[len++] = *p;
 		} else {
-			*p++ = '\\';
-			*p++ = 'x';
-			*p++ = "0123456789abcdef"[c >> 4];
-			*p++ = "0123456789abcdef"[c & 15];
+			b[len++] = '\\';
+			b[len++] = 'x';
+			b[len++] = hex[*p >> 4];
+			b[len++] = hex[*p & 15];
 		}
 	}
-	*p++ = sep;
-	out->rlen = p - out->rbuf;
+	b[len++] = sep;
+	out->rlen = len;
 	return 0;
 }
 
@@ -356,6 +350,18 @@ static int raw_row(struct e4_out *out, const char *const *vals, bool header)
 					    vals[out->cols[i]],
 			      i + 1 < out->ncols ? ' ' : '\n');
 	return ret;
+}
+
+static int raw_begin(struct e4_out *out)
+{
+	int c;
+
+	out->rbuf = malloc(RAW_BUF);
+	if (!out->rbuf)
+		return -ENOMEM;
+	for (c = 0; c < 256; c++)
+		out->raw_plain[c] = isprint(c) && !isblank(c) && c != '\\';
+	return out->opts->noheadings ? 0 : raw_row(out, NULL, true);
 }
 
 static void json_row(struct e4_out *out, const char *const *vals)
@@ -387,8 +393,8 @@ int e4_out_row(struct e4_out *out, const char *const *vals)
 	if (out->opts->json) {
 		json_row(out, vals);
 	} else if (out->opts->raw) {
-		if (!out->streamed && !out->opts->noheadings)
-			ret = raw_row(out, NULL, true);
+		if (!out->streamed)
+			ret = raw_begin(out);
 		if (!ret)
 			ret = raw_row(out, vals, false);
 	} else {

@@ -64,7 +64,8 @@ struct e4_out {
 	size_t streamed;	/* rows */
 	struct e4_json json;
 	char *rbuf;		/* raw rows not yet handed to stdio */
-	size_t rlen, rcap;
+	size_t rlen;
+	bool raw_plain[256];	/* bytes raw output keeps as they are */
 };
 
 /*

@@ -6,12 +6,13 @@
  * paths of every inline inode, written into one arena.
  *
  * The inodes to keep are looked up by rank in a bitmap: a bit per inode
- * of the filesystem, a count per 512 bits, and one slot per kept inode.
+ * of the filesystem, a count per 64 bits, and one slot per kept inode.
  * A directory's entries come in hash order, not inode order, and a rank
  * costs two reads of memory that stays in cache, where a search of the
  * sorted list or a hash table would miss on most lookups.  Apart from
- * that bitmap (as large as the inode bitmap the scan reads anyway) the
- * memory follows what is kept: the inline inodes and the directories.
+ * that index (a bit and a half per inode, next to the inode bitmap the
+ * scan reads anyway) the memory follows what is kept: the inline inodes
+ * and the directories, their names, the paths.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -22,8 +23,6 @@
 /* Deeper than this is a loop in a corrupted tree, not a path. */
 #define MAX_DEPTH 4096
 #define NO_NAME UINT32_MAX
-/* Bitmap words per rank count. */
-#define RANK_WORDS 8
 
 /*
  * A directory entry naming a kept inode.  The first one found (the
@@ -40,7 +39,7 @@ struct name_rec {
 struct e4_inline_names {
 	uint64_t ninodes;
 	uint64_t *map;		/* bit ino - 1: ino is kept */
-	uint32_t *rank;		/* bits set before each RANK_WORDS words */
+	uint32_t *rank;		/* bits set before each word */
 	struct name_rec *slots;	/* by rank: the first name found */
 	uint32_t nkept;
 	struct name_rec *more;	/* the other names */
@@ -52,12 +51,23 @@ struct e4_inline_names {
 	int rc;
 };
 
+/*
+ * Bits set in w.  Without -mpopcnt __builtin_popcountll is a call into
+ * libgcc, which showed in the profile; this is a dozen instructions.
+ */
+static inline unsigned int popcount64(uint64_t w)
+{
+	w -= (w >> 1) & 0x5555555555555555ULL;
+	w = (w & 0x3333333333333333ULL) + ((w >> 2) & 0x3333333333333333ULL);
+	w = (w + (w >> 4)) & 0x0f0f0f0f0f0f0f0fULL;
+	return (w * 0x0101010101010101ULL) >> 56;
+}
+
 /* The slot of a kept inode, NULL for any other number. */
 static struct name_rec *slot_of(const struct e4_inline_names *nm, uint64_t ino)
 {
-	uint64_t i = ino - 1, w = i / 64, k;
+	uint64_t i = ino - 1, w = i / 64;
 	uint64_t word, below;
-	uint32_t r;
 
 	if (!ino || ino > nm->ninodes)
 		return NULL;
@@ -65,10 +75,7 @@ static struct name_rec *slot_of(const struct e4_inline_names *nm, uint64_t ino)
 	if (!(word >> (i % 64) & 1))
 		return NULL;
 	below = i % 64 ? word << (64 - i % 64) : 0;
-	r = nm->rank[w / RANK_WORDS] + __builtin_popcountll(below);
-	for (k = w - w % RANK_WORDS; k < w; k++)
-		r += __builtin_popcountll(nm->map[k]);
-	return &nm->slots[r];
+	return &nm->slots[nm->rank[w] + popcount64(below)];
 }
 
 static const struct name_rec *first_name(const struct e4_inline_names *nm,
@@ -95,7 +102,7 @@ static int index_build(struct e4_inline_names *nm, uint64_t ninodes,
 
 	nm->ninodes = ninodes;
 	nm->map = calloc(nwords + 1, sizeof(*nm->map));
-	nm->rank = malloc((nwords / RANK_WORDS + 1) * sizeof(*nm->rank));
+	nm->rank = malloc((nwords + 1) * sizeof(*nm->rank));
 	if (!nm->map || !nm->rank)
 		return -ENOMEM;
 	for (i = 0; i < ndirs; i++)
@@ -103,9 +110,8 @@ static int index_build(struct e4_inline_names *nm, uint64_t ninodes,
 	for (i = 0; i < set->n; i++)
 		mark(nm, set->ents[i].ino);
 	for (w = 0; w < nwords; w++) {
-		if (!(w % RANK_WORDS))
-			nm->rank[w / RANK_WORDS] = total;
-		total += __builtin_popcountll(nm->map[w]);
+		nm->rank[w] = total;
+		total += popcount64(nm->map[w]);
 	}
 	if (total >= NO_NAME)
 		return -EOVERFLOW;
