@@ -84,7 +84,8 @@ static bool bad_in(ext2_filsys fs, uint64_t blk)
 	return blk <= UINT32_MAX && ext2fs_badblocks_list_test(fs->badblocks, blk);
 }
 
-/* Bytes of inode table per read. */
+/* Bytes of inode table per read: with room for the unaligned head and
+ * tail of an O_DIRECT read, the buffer is one huge page. */
 #define CHUNK ((1U << 21) - 2 * 4096)
 
 /* The calling thread's worker, made at its first group. */
