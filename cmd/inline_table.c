@@ -6,6 +6,8 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdarg.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -72,20 +74,59 @@ bool inline_want_summary(const struct inline_opts *o)
 	return !o->out.json && !o->out.raw;
 }
 
-static int show_path(struct e4_out *out, struct libscols_line *ln,
-		     const char *p, const struct shown *m)
+/* A growable scratch string, reused from row to row. */
+struct scratch {
+	char *s;
+	size_t cap;
+};
+
+static const char *scratch_printf(struct scratch *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static const char *scratch_printf(struct scratch *b, const char *fmt, ...)
 {
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(b->s, b->cap, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return NULL;
+	if ((size_t)n >= b->cap) {
+		size_t cap = (size_t)n + 1 > 2 * b->cap ? (size_t)n + 1 : 2 * b->cap;
+		char *p = realloc(b->s, cap);
+
+		if (!p)
+			return NULL;
+		b->s = p;
+		b->cap = cap;
+		va_start(ap, fmt);
+		vsnprintf(b->s, b->cap, fmt, ap);
+		va_end(ap);
+	}
+	return b->s;
+}
+
+/* The PATH cell; NULL for none (or on ENOMEM, then *rc is set). */
+static const char *show_path(struct scratch *b, const char *p,
+			     const struct shown *m, int *rc)
+{
+	const char *s;
 	size_t n;
 
 	if (!p || !m->mnt)
-		return e4_out_str(out, ln, COL_PATH, p);
+		return p;
 	if (m->sub && (n = strlen(m->sub)) && !strncmp(p, m->sub, n) &&
 	    (p[n] == '/' || !p[n]))
-		return e4_out_printf(out, ln, COL_PATH, "%s%s", m->dir, p + n);
-	if (!strcmp(m->mnt, "/"))
-		return e4_out_str(out, ln, COL_PATH, p);
-	return e4_out_printf(out, ln, COL_PATH, "%s%s", m->mnt,
-			     strcmp(p, "/") ? p : "");
+		s = scratch_printf(b, "%s%s", m->dir, p + n);
+	else if (!strcmp(m->mnt, "/"))
+		return p;
+	else
+		s = scratch_printf(b, "%s%s", m->mnt, strcmp(p, "/") ? p : "");
+	if (!s)
+		*rc = -ENOMEM;
+	return s;
 }
 
 /* list: entries FAILED (their flags unknown) are warned about instead. */
@@ -94,11 +135,39 @@ static bool listed(const struct e4_inline_ent *e, bool list)
 	return !list || e->status != E4_INLINE_FAILED;
 }
 
+/* One entry as the cells of a row; the numbers go into num. */
+static int fill_row(const struct e4_inline_ent *e, const struct shown *m,
+		    const char **vals, char (*num)[E4_OUT_NUMLEN],
+		    struct scratch *path, struct scratch *reason)
+{
+	int rc = 0;
+
+	vals[COL_INODE] = e4_out_utoa(num[0], e->ino);
+	vals[COL_PATH] = show_path(path, e->path, m, &rc);
+	vals[COL_TYPE] = e4_inline_type_name(e->mode);
+	vals[COL_SIZE] = e4_out_utoa(num[1], e->size);
+	vals[COL_LINKS] = e4_out_utoa(num[2], e->links);
+	vals[COL_STATUS] = e4_inline_status_name(e->status);
+	if (e->status == E4_INLINE_FAILED) {
+		vals[COL_REASON] = scratch_printf(reason, "%s: %s (%s)", e->why,
+						  e->detail ?: strerror(-e->error),
+						  strerrorname_np(-e->error) ?: "?");
+		if (!vals[COL_REASON])
+			rc = -ENOMEM;
+	} else {
+		vals[COL_REASON] = e->why;
+	}
+	return rc;
+}
+
 int inline_print_set(const struct e4_cli *cli, const struct inline_opts *o,
 		     const struct e4_inline_set *set, const struct shown *m,
 		     const int *defaults, bool list)
 {
 	static const struct shown none;
+	struct scratch path = { 0 }, reason = { 0 };
+	const char *vals[COL_REASON + 1];
+	char num[3][E4_OUT_NUMLEN];
 	struct e4_out out;
 	size_t i, shown = 0;
 	char msg[128];
@@ -107,35 +176,24 @@ int inline_print_set(const struct e4_cli *cli, const struct inline_opts *o,
 	if (e4_out_init(&out, &o->out, inline_colinfo, inline_ncolinfo, defaults,
 			"inodes", false, msg, sizeof(msg)))
 		return e4_cli_usage_error(cli, "%s", msg);
+	/* Rows go out as they are made where the format allows (--raw,
+	 * --json): a listing of millions is not held twice. */
 	for (i = 0; i < set->n && !rc; i++) {
 		const struct e4_inline_ent *e = &set->ents[i];
-		struct libscols_line *ln;
 
 		if (!listed(e, list))
 			continue;
-		ln = e4_out_line(&out);
-		if (!ln) {
-			rc = -ENOMEM;
-			break;
-		}
 		shown++;
-		e4_out_u64(&out, ln, COL_INODE, e->ino);
-		show_path(&out, ln, e->path, m ? m : &none);
-		e4_out_str(&out, ln, COL_TYPE, e4_inline_type_name(e->mode));
-		e4_out_u64(&out, ln, COL_SIZE, e->size);
-		e4_out_u64(&out, ln, COL_LINKS, e->links);
-		e4_out_str(&out, ln, COL_STATUS, e4_inline_status_name(e->status));
-		if (e->status == E4_INLINE_FAILED)
-			e4_out_printf(&out, ln, COL_REASON, "%s: %s (%s)", e->why,
-				      e->detail ?: strerror(-e->error),
-				      strerrorname_np(-e->error) ?: "?");
-		else
-			e4_out_str(&out, ln, COL_REASON, e->why);
+		rc = fill_row(e, m ? m : &none, vals, num, &path, &reason);
+		if (!rc)
+			rc = e4_out_row(&out, vals);
 	}
 	/* No inode: no empty table, but still one JSON document. */
 	if (!rc && (shown || o->out.json))
 		rc = e4_out_print(&out);
 	e4_out_free(&out);
+	free(path.s);
+	free(reason.s);
 	return rc ? e4_cli_fail(cli) : 0;
 }
 

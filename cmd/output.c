@@ -15,6 +15,9 @@
 
 #include "output.h"
 
+/* Raw rows are handed to stdio this many bytes at a time. */
+#define RAW_BUF 65536
+
 static int column_id(const struct e4_colinfo *info, size_t ninfo,
 		     const char *name, size_t len)
 {
@@ -291,11 +294,150 @@ static void json_cell(struct e4_json *j, const char *key, int type,
 	}
 }
 
+static int raw_flush(struct e4_out *out)
+{
+	if (out->rlen && fwrite(out->rbuf, 1, out->rlen, stdout) != out->rlen)
+		return -EIO;
+	out->rlen = 0;
+	return 0;
+}
+
+/*
+ * libsmartcols's raw form of a cell: blanks, backslashes and what is not
+ * printable (isprint, in the C locale: e4ctl sets no other) as \xNN;
+ * then the separator.
+ */
+static int raw_put(struct e4_out *out, const char *s, char sep)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)(s ? s : "");
+	size_t len = out->rlen;
+	char *b = out->rbuf;
+	int ret;
+
+	for (;; p++) {
+		/* Room for an escaped byte, or the separator. */
+		if (len + 4 > RAW_BUF) {
+			out->rlen = len;
+			ret = raw_flush(out);
+			if (ret)
+				return ret;
+			len = 0;
+		}
+		if (!*p)
+			break;
+		if (out->raw_plain[*p]) {
+			b[len++] = *p;
+		} else {
+			b[len++] = '\\';
+			b[len++] = 'x';
+			b[len++] = hex[*p >> 4];
+			b[len++] = hex[*p & 15];
+		}
+	}
+	b[len++] = sep;
+	out->rlen = len;
+	return 0;
+}
+
+static int raw_row(struct e4_out *out, const char *const *vals, bool header)
+{
+	size_t i;
+	int ret = 0;
+
+	for (i = 0; i < out->ncols && !ret; i++)
+		ret = raw_put(out, header ? out->info[out->cols[i]].name :
+					    vals[out->cols[i]],
+			      i + 1 < out->ncols ? ' ' : '\n');
+	return ret;
+}
+
+static int raw_begin(struct e4_out *out)
+{
+	int c;
+
+	out->rbuf = malloc(RAW_BUF);
+	if (!out->rbuf)
+		return -ENOMEM;
+	for (c = 0; c < 256; c++)
+		out->raw_plain[c] = isprint(c) && !isblank(c) && c != '\\';
+	return out->opts->noheadings ? 0 : raw_row(out, NULL, true);
+}
+
+static void json_row(struct e4_out *out, const char *const *vals)
+{
+	size_t i;
+
+	if (!out->streamed) {
+		e4_json_begin(&out->json, stdout, false);
+		e4_json_array_begin(&out->json, out->json_name ? out->json_name : "rows");
+	}
+	e4_json_object_begin(&out->json, NULL);
+	for (i = 0; i < out->ncols; i++) {
+		struct libscols_column *cl = scols_table_get_column(out->tb, i);
+		char key[64];
+
+		json_key(out->info[out->cols[i]].name, key, sizeof(key));
+		json_cell(&out->json, key, scols_column_get_json_type(cl),
+			  vals[out->cols[i]]);
+	}
+	e4_json_object_end(&out->json);
+}
+
+int e4_out_row(struct e4_out *out, const char *const *vals)
+{
+	struct libscols_line *ln;
+	size_t i;
+	int ret = 0;
+
+	if (out->opts->json) {
+		json_row(out, vals);
+	} else if (out->opts->raw) {
+		if (!out->streamed)
+			ret = raw_begin(out);
+		if (!ret)
+			ret = raw_row(out, vals, false);
+	} else {
+		ln = e4_out_line(out);
+		if (!ln)
+			return -ENOMEM;
+		for (i = 0; i < out->ncols && !ret; i++)
+			if (vals[out->cols[i]])
+				ret = scols_line_set_data(ln, i, vals[out->cols[i]]);
+		return ret;
+	}
+	out->streamed++;
+	return ret;
+}
+
+const char *e4_out_utoa(char *buf, uint64_t v)
+{
+	char *p = buf + E4_OUT_NUMLEN - 1;
+
+	*p = '\0';
+	do {
+		*--p = '0' + v % 10;
+		v /= 10;
+	} while (v);
+	return memmove(buf, p, buf + E4_OUT_NUMLEN - p);
+}
+
+/* The end of what e4_out_row wrote. */
+static int stream_end(struct e4_out *out)
+{
+	if (!out->opts->json)
+		return raw_flush(out);
+	e4_json_array_end(&out->json);
+	return e4_json_end(&out->json);
+}
+
 int e4_out_print(struct e4_out *out)
 {
 	struct e4_json j;
 	int ret;
 
+	if (out->streamed)
+		return stream_end(out);
 	if (out->record)
 		return print_record(out);
 	if (!out->opts->json)
@@ -307,6 +449,8 @@ int e4_out_print(struct e4_out *out)
 
 void e4_out_free(struct e4_out *out)
 {
+	free(out->rbuf);
+	out->rbuf = NULL;
 	scols_unref_table(out->tb);
 	out->tb = NULL;
 }

@@ -60,6 +60,12 @@ struct e4_out {
 	bool record;		/* vertical Field: value output */
 	const char *json_name;	/* the document member of the records */
 	const struct e4_outopts *opts;
+	/* e4_out_row under --raw or --json: what is already written */
+	size_t streamed;	/* rows */
+	struct e4_json json;
+	char *rbuf;		/* raw rows not yet handed to stdio */
+	size_t rlen;
+	bool raw_plain[256];	/* bytes raw output keeps as they are */
 };
 
 /*
@@ -86,6 +92,22 @@ int e4_out_u64(struct e4_out *out, struct libscols_line *ln, int id,
 int e4_out_bool(struct e4_out *out, struct libscols_line *ln, int id, bool val);
 int e4_out_printf(struct e4_out *out, struct libscols_line *ln, int id,
 		  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/*
+ * Long listings, one row at a time.  Under --raw and --json e4_out_row
+ * writes the row at once (the bytes libsmartcols's raw table, or
+ * e4_out_json, would have had), so a million rows cost neither a
+ * libsmartcols line each nor the memory of them all; the human table
+ * needs every row for its widths and still collects them.  vals is
+ * indexed by column id (an index into info); NULL is an empty cell.
+ * e4_out_print ends the output.  Not to be mixed with e4_out_line on
+ * one out, nor used with e4_out_print_all or e4_out_json.
+ */
+int e4_out_row(struct e4_out *out, const char *const *vals);
+/* Length of a decimal uint64_t with its NUL. */
+#define E4_OUT_NUMLEN 21
+/* v in decimal into buf, for e4_out_row; returns buf. */
+const char *e4_out_utoa(char *buf, uint64_t v);
 
 /*
  * --json: one document {"json_name": [records]} (also with no line: an

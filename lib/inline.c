@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include "inline_priv.h"
@@ -43,13 +44,28 @@ const char *e4_inline_status_name(enum e4_inline_status st)
 	return "?";
 }
 
+#define HUGE_PAGE (2UL << 20)
+
+void *e4_inline_big_alloc(size_t n)
+{
+	size_t align = n >= HUGE_PAGE ? HUGE_PAGE : 4096;
+	void *p;
+
+	if (!n || posix_memalign(&p, align, n))
+		return NULL;
+	/* Only whole huge pages: the tail stays in small ones. */
+	if (align == HUGE_PAGE)
+		(void)madvise(p, n & ~(HUGE_PAGE - 1), MADV_HUGEPAGE);
+	return p;
+}
+
 void e4_inline_set_free(struct e4_inline_set *set)
 {
 	size_t i;
 
 	if (!set)
 		return;
-	for (i = 0; i < set->n; i++)
+	for (i = 0; i < set->n && !set->names; i++)
 		free(set->ents[i].path);
 	free(set->ents);
 	free(set->seen);
@@ -194,7 +210,7 @@ int e4_inline_select(const struct e4_fs *efs, struct e4_inline_set *set,
 				e->ino == tops[k];
 		if (in)
 			set->ents[keep++] = *e;
-		else
+		else if (!set->names)
 			free(e->path);
 	}
 	set->n = keep;
@@ -225,10 +241,9 @@ int e4_inline_select_ino(struct e4_inline_set *set, uint64_t dir,
 	for (i = 0; i < set->n; i++) {
 		struct e4_inline_ent *e = &set->ents[i];
 
+		/* The paths are the names': nothing to free. */
 		if (e4_inline_names_below(set->names, e->ino, dir))
 			set->ents[keep++] = *e;
-		else
-			free(e->path);
 	}
 	set->n = keep;
 	return 0;

@@ -2,12 +2,11 @@
 /*
  * The unmounted scan of `inline list` and `inline convert`: the inode
  * tables read group by group in parallel (one large read of a group's
- * used inodes each, through the group scanner of lib/gdt.c), then one
- * serial pass over the directories that keeps the names of only the
- * inline inodes and the directories (their possible ancestors).
+ * used inodes each, through the group scanner of lib/gdt.c), then the
+ * naming phase of lib/inline_names.c.
  *
- * Memory follows what is found: per group, the inline entries and the
- * directory numbers; for naming, a hash of those inodes and their names.
+ * Memory follows what is found: per worker, the inline inodes of the
+ * groups it took; per group, the directory numbers; then the set.
  * Groups the descriptors show empty (INODE_UNINIT, or no inode below
  * itable_unused) are not read, as libext2fs's own lazy scan does not.
  */
@@ -22,14 +21,32 @@
 #include "e4/gdt.h"
 #include "inline_priv.h"
 
-/* Deeper than this is a loop in a corrupted tree, not a path. */
-#define MAX_DEPTH 4096
-#define NO_NAME UINT32_MAX
+/* An inline inode as a worker finds it: the set's entry is made from it
+ * once the groups are in order. */
+struct found_rec {
+	uint64_t size;
+	uint32_t ino;
+	uint16_t mode;
+	uint16_t links;
+};
+
+/*
+ * A worker thread's own: its read buffer, kept for its life (a fresh
+ * buffer per group costs a page fault per page, which on a virtual
+ * machine is slower than the copy itself), and what it found in every
+ * group it took, end to end.  Kept on the scan's list until the gather.
+ */
+struct worker {
+	unsigned char *buf;
+	struct found_rec *recs;
+	size_t n, cap;
+	struct worker *next;
+};
 
 /* What one group's inode table held. */
 struct group_found {
-	struct e4_inline_ent *ents;	/* into scan.ents, room for every
-					 * in-use inode of the group */
+	const struct worker *w;	/* whose recs hold the group's finds */
+	size_t first;		/* the first of them there */
 	uint32_t nents;
 	uint32_t ndirs;
 	uint32_t *dirs;
@@ -47,45 +64,11 @@ struct scan {
 	const unsigned char *inuse;	/* the inode bitmap, one bit an inode */
 	bool verify_csum;
 	struct group_found *found;
-	/*
-	 * Room for every in-use inode, never cleared: only the pages the
-	 * inline entries are written to become resident, and no entry is
-	 * copied between a per-group array and the set.
-	 */
-	struct e4_inline_ent *ents;
+	pthread_key_t key;		/* the calling thread's worker */
+	pthread_mutex_t lock;		/* workers, progress */
+	struct worker *workers;
 	const struct e4_job *job;
 	atomic_ullong done;
-	pthread_mutex_t progress_lock;
-};
-
-/* One directory entry naming an inline inode or a directory. */
-struct name_rec {
-	uint32_t parent;
-	uint32_t off;		/* into arena */
-	uint32_t next;		/* the inode's next name, NO_NAME at the end */
-	uint16_t len;
-};
-
-struct name_slot {
-	uint32_t ino;		/* 0: empty */
-	uint32_t first;		/* the first name found: the path */
-};
-
-struct e4_inline_names {
-	/*
-	 * Sorted by inode: the directories and the inline inodes.  Looked up
-	 * by binary search, not hashed: the entries of a directory and the
-	 * inline inodes come in nearly ascending inode order, so the search
-	 * path stays in cache where a hash would miss on every lookup.
-	 */
-	struct name_slot *slots;
-	uint32_t nslots;
-	uint32_t hint;		/* the serial passes' last hit */
-	struct name_rec *recs;
-	uint32_t n, alloc;
-	char *arena;
-	size_t used, size;
-	int rc;
 };
 
 static bool bit(const unsigned char *map, uint64_t i)
@@ -101,37 +84,44 @@ static bool bad_in(ext2_filsys fs, uint64_t blk)
 	return blk <= UINT32_MAX && ext2fs_badblocks_list_test(fs->badblocks, blk);
 }
 
-/*
- * Each worker reads into one buffer of its own, kept for the thread's
- * life: a fresh buffer per group costs a page fault per page, which on a
- * virtual machine is slower than the copy itself.
- */
-#define CHUNK (1U << 20)
+/* Bytes of inode table per read: with room for the unaligned head and
+ * tail of an O_DIRECT read, the buffer is one huge page. */
+#define CHUNK ((1U << 21) - 2 * 4096)
 
-static pthread_key_t buf_key;
-static pthread_once_t buf_once = PTHREAD_ONCE_INIT;
-
-static void buf_key_init(void)
+/* The calling thread's worker, made at its first group. */
+static struct worker *worker_of(struct scan *s)
 {
-	(void)pthread_key_create(&buf_key, free);
-}
+	struct worker *w = pthread_getspecific(s->key);
 
-static unsigned char *thread_buf(size_t align)
-{
-	void *p;
-
-	pthread_once(&buf_once, buf_key_init);
-	p = pthread_getspecific(buf_key);
-	if (p)
-		return p;
-	/* Room for the unaligned head and tail of an O_DIRECT read. */
-	if (posix_memalign(&p, align < 4096 ? 4096 : align, CHUNK + 2 * 4096))
+	if (w)
+		return w;
+	w = calloc(1, sizeof(*w));
+	if (!w)
 		return NULL;
-	if (pthread_setspecific(buf_key, p)) {
-		free(p);
+	/* Room for the unaligned head and tail of an O_DIRECT read. */
+	w->buf = e4_inline_big_alloc(CHUNK + 2 * 4096);
+	if (!w->buf || pthread_setspecific(s->key, w)) {
+		free(w->buf);
+		free(w);
 		return NULL;
 	}
-	return p;
+	pthread_mutex_lock(&s->lock);
+	w->next = s->workers;
+	s->workers = w;
+	pthread_mutex_unlock(&s->lock);
+	return w;
+}
+
+static void workers_free(struct scan *s)
+{
+	while (s->workers) {
+		struct worker *w = s->workers;
+
+		s->workers = w->next;
+		free(w->buf);
+		free(w->recs);
+		free(w);
+	}
 }
 
 /* [off, off + len), len <= CHUNK, into buf (O_DIRECT-aligned); *data
@@ -175,17 +165,27 @@ static int push_dir(struct group_found *gf, uint32_t *cap, uint32_t ino)
 	return 0;
 }
 
-static void push_ent(struct group_found *gf, uint32_t ino,
-		     const struct ext2_inode_large *in)
+static int push_ent(struct worker *w, struct group_found *gf, uint32_t ino,
+		    const struct ext2_inode_large *in)
 {
-	struct e4_inline_ent *e = &gf->ents[gf->nents++];
+	struct found_rec *r;
 
-	memset(e, 0, sizeof(*e));
-	e->ino = ino;
-	/* LINUX_S_IF* and S_IF* are the same numbers on Linux. */
-	e->mode = in->i_mode;
-	e->links = in->i_links_count;
-	e->size = EXT2_I_SIZE((const struct ext2_inode *)in);
+	if (w->n == w->cap) {
+		size_t n = w->cap ? w->cap * 2 : 4096;
+		void *p = realloc(w->recs, n * sizeof(*w->recs));
+
+		if (!p)
+			return -ENOMEM;
+		w->recs = p;
+		w->cap = n;
+	}
+	r = &w->recs[w->n++];
+	r->ino = ino;
+	r->mode = in->i_mode;
+	r->links = in->i_links_count;
+	r->size = EXT2_I_SIZE((const struct ext2_inode *)in);
+	gf->nents++;
+	return 0;
 }
 
 static void progress(struct scan *s, uint64_t n)
@@ -195,9 +195,9 @@ static void progress(struct scan *s, uint64_t n)
 	if (!s->job || !s->job->progress)
 		return;
 	done = atomic_fetch_add(&s->done, n) + n;
-	pthread_mutex_lock(&s->progress_lock);
+	pthread_mutex_lock(&s->lock);
 	e4_job_progress(s->job, done, s->fs->super->s_inodes_count);
-	pthread_mutex_unlock(&s->progress_lock);
+	pthread_mutex_unlock(&s->lock);
 }
 
 /*
@@ -218,7 +218,8 @@ static int scan_group(const struct e4_gdt *gdt, uint32_t g, void *arg,
 	uint32_t ipg = gdt->inodes_per_group, isize = EXT2_INODE_SIZE(fs->super);
 	uint32_t per_block = fs->blocksize / isize, n = ipg, j;
 	uint32_t dcap = 0, chunk_start = 0, chunk_end = 0;
-	unsigned char *buf = NULL, *tab = NULL;
+	unsigned char *tab = NULL;
+	struct worker *w;
 	uint64_t first = (uint64_t)g * ipg + 1;
 	bool blk_bad = false;
 	int rc;
@@ -240,9 +241,11 @@ static int scan_group(const struct e4_gdt *gdt, uint32_t g, void *arg,
 		n--;
 	if (!n)
 		goto out;
-	buf = thread_buf(s->align);
-	if (!buf)
+	w = worker_of(s);
+	if (!w)
 		goto nomem;
+	gf->w = w;
+	gf->first = w->n;
 	for (j = 0; j < n; j++) {
 		const struct ext2_inode_large *in;
 		uint32_t ino = first + j;
@@ -251,7 +254,7 @@ static int scan_group(const struct e4_gdt *gdt, uint32_t g, void *arg,
 			/* The next run of whole blocks, up to CHUNK bytes. */
 			chunk_start = j;
 			chunk_end = j + CHUNK / isize < n ? j + CHUNK / isize : n;
-			rc = read_span(s, buf, gr->inode_table * fs->blocksize +
+			rc = read_span(s, w->buf, gr->inode_table * fs->blocksize +
 					    (uint64_t)j * isize,
 				       (size_t)(chunk_end - j) * isize, &tab);
 			if (rc)
@@ -282,8 +285,8 @@ static int scan_group(const struct e4_gdt *gdt, uint32_t g, void *arg,
 		gf->scanned++;
 		if (LINUX_S_ISDIR(in->i_mode) && push_dir(gf, &dcap, ino))
 			goto nomem;
-		if (in->i_flags & EXT4_INLINE_DATA_FL)
-			push_ent(gf, ino, in);
+		if ((in->i_flags & EXT4_INLINE_DATA_FL) && push_ent(w, gf, ino, in))
+			goto nomem;
 	}
 out:
 	progress(s, ipg);
@@ -317,39 +320,6 @@ static int load_bitmap(ext2_filsys fs, unsigned char **out, struct e4_err *err)
 	return 0;
 }
 
-/* Give each group its place in s->ents: as many slots as it has inodes
- * in use. */
-static struct e4_inline_ent *place_groups(struct scan *s)
-{
-	uint64_t ipg = s->fs->super->s_inodes_per_group, total = 0;
-	struct e4_inline_ent *ents;
-	uint32_t g;
-
-	for (g = 0; g < s->ngroups; g++) {
-		uint64_t n = 0, i;
-
-		for (i = g * ipg; i + 64 <= (g + 1) * ipg; i += 64) {
-			uint64_t w;
-
-			memcpy(&w, s->inuse + i / 8, 8);
-			n += __builtin_popcountll(w);
-		}
-		for (; i < (g + 1) * ipg; i++)
-			n += bit(s->inuse, i);
-		s->found[g].nents = n;	/* for now: the room */
-		total += n;
-	}
-	ents = malloc((total ? total : 1) * sizeof(*ents));
-	if (!ents)
-		return NULL;
-	for (total = 0, g = 0; g < s->ngroups; g++) {
-		s->found[g].ents = ents + total;
-		total += s->found[g].nents;
-		s->found[g].nents = 0;
-	}
-	return ents;
-}
-
 static int scan_tables(ext2_filsys fs, struct e4_fs *efs, struct scan *s,
 		       struct e4_err *err)
 {
@@ -374,9 +344,7 @@ static int scan_tables(ext2_filsys fs, struct e4_fs *efs, struct scan *s,
 		goto out_close;
 	s->ngroups = fs->group_desc_count;
 	s->found = calloc(s->ngroups, sizeof(*s->found));
-	if (s->found)
-		s->ents = place_groups(s);
-	if (!s->found || !s->ents)
+	if (!s->found)
 		rc = e4_err_sys(err, -ENOMEM, "while scanning inodes");
 	else
 		rc = e4_groups_scan(tab, 0, scan_group, s, err);
@@ -391,28 +359,34 @@ out_close:
 static int gather(struct scan *s, struct e4_inline_set *set, uint32_t **dirs,
 		  size_t *ndirs, struct e4_err *err)
 {
-	size_t nd = 0;
+	size_t nd = 0, n = 0, i;
 	uint32_t g;
-	void *p;
 
-	for (g = 0; g < s->ngroups; g++)
+	for (g = 0; g < s->ngroups; g++) {
 		nd += s->found[g].ndirs;
+		n += s->found[g].nents;
+	}
 	*dirs = malloc((nd ? nd : 1) * sizeof(**dirs));
-	if (!*dirs)
+	set->ents = n ? e4_inline_big_alloc(n * sizeof(*set->ents)) : NULL;
+	if (!*dirs || (n && !set->ents))
 		return e4_err_sys(err, -ENOMEM, "while scanning inodes");
-	set->ents = s->ents;
-	s->ents = NULL;
+	set->alloc = n;
 	for (g = 0; g < s->ngroups; g++) {
 		struct group_found *gf = &s->found[g];
 
-		/*
-		 * Down to close the gaps; the entries stay in inode order.
-		 * A group with nothing found has NULL arrays, which
-		 * memmove and memcpy must not see even for 0 bytes.
-		 */
-		if (gf->nents)
-			memmove(set->ents + set->n, gf->ents, gf->nents * sizeof(*gf->ents));
-		set->n += gf->nents;
+		for (i = 0; i < gf->nents; i++) {
+			const struct found_rec *r = &gf->w->recs[gf->first + i];
+			struct e4_inline_ent *e = &set->ents[set->n++];
+
+			memset(e, 0, sizeof(*e));
+			e->ino = r->ino;
+			/* LINUX_S_IF* and S_IF* are the same numbers on Linux. */
+			e->mode = r->mode;
+			e->links = r->links;
+			e->size = r->size;
+		}
+		/* A group with no directory has a NULL array, which memcpy
+		 * must not see even for 0 bytes. */
 		if (gf->ndirs)
 			memcpy(*dirs + *ndirs, gf->dirs, gf->ndirs * sizeof(*gf->dirs));
 		*ndirs += gf->ndirs;
@@ -425,302 +399,6 @@ static int gather(struct scan *s, struct e4_inline_set *set, uint32_t **dirs,
 		free(gf->dirs);
 		gf->dirs = NULL;
 	}
-	set->alloc = set->n ? set->n : 1;
-	p = realloc(set->ents, set->alloc * sizeof(*set->ents));
-	if (p)
-		set->ents = p;
-	return 0;
-}
-
-static struct name_slot *slot_of(const struct e4_inline_names *nm, uint32_t ino)
-{
-	uint32_t lo = 0, hi = nm->nslots;
-
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-
-		if (nm->slots[mid].ino < ino)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < nm->nslots && nm->slots[lo].ino == ino ? &nm->slots[lo] : NULL;
-}
-
-/*
- * slot_of for the serial passes, whose lookups mostly come in ascending
- * order: the last hit and its successor are tried before the search.
- */
-static struct name_slot *slot_next(struct e4_inline_names *nm, uint32_t ino)
-{
-	struct name_slot *sl;
-	uint32_t h = nm->hint;
-
-	if (h < nm->nslots && nm->slots[h].ino == ino)
-		return &nm->slots[h];
-	if (h + 1 < nm->nslots && nm->slots[h + 1].ino == ino) {
-		nm->hint = h + 1;
-		return &nm->slots[h + 1];
-	}
-	sl = slot_of(nm, ino);
-	if (sl)
-		nm->hint = sl - nm->slots;
-	return sl;
-}
-
-/* The union of two sorted lists of inode numbers, as slots. */
-static int slots_merge(struct e4_inline_names *nm, const uint32_t *dirs,
-		       size_t ndirs, const struct e4_inline_ent *ents, size_t nents)
-{
-	size_t i = 0, j = 0, n = 0;
-
-	if (ndirs + nents > UINT32_MAX)
-		return -EOVERFLOW;
-	nm->slots = malloc((ndirs + nents + 1) * sizeof(*nm->slots));
-	if (!nm->slots)
-		return -ENOMEM;
-	while (i < ndirs || j < nents) {
-		uint32_t ino;
-
-		if (j == nents || (i < ndirs && dirs[i] <= ents[j].ino))
-			ino = dirs[i++];
-		else
-			ino = ents[j++].ino;
-		if (n && nm->slots[n - 1].ino == ino)
-			continue;
-		nm->slots[n].ino = ino;
-		nm->slots[n++].first = NO_NAME;
-	}
-	nm->nslots = n;
-	return 0;
-}
-
-static int name_add(struct e4_inline_names *nm, struct name_slot *sl,
-		    uint32_t parent, const char *name, unsigned int len)
-{
-	struct name_rec *r;
-	uint32_t idx;
-
-	if (nm->n == nm->alloc) {
-		uint32_t na = nm->alloc ? nm->alloc * 2 : 1024;
-		void *p = realloc(nm->recs, (size_t)na * sizeof(*nm->recs));
-
-		if (!p)
-			return -ENOMEM;
-		nm->recs = p;
-		nm->alloc = na;
-	}
-	if (nm->used + len > nm->size) {
-		size_t ns = nm->size ? nm->size * 2 : 65536;
-		void *p;
-
-		while (ns < nm->used + len)
-			ns *= 2;
-		p = realloc(nm->arena, ns);
-		if (!p)
-			return -ENOMEM;
-		nm->arena = p;
-		nm->size = ns;
-	}
-	idx = nm->n++;
-	r = &nm->recs[idx];
-	r->parent = parent;
-	r->off = nm->used;
-	r->len = len;
-	r->next = NO_NAME;
-	memcpy(nm->arena + nm->used, name, len);
-	nm->used += len;
-	/* The first name found stays first: it is the path. */
-	if (sl->first == NO_NAME) {
-		sl->first = idx;
-	} else {
-		r->next = nm->recs[sl->first].next;
-		nm->recs[sl->first].next = idx;
-	}
-	return 0;
-}
-
-static int dir_entry(ext2_ino_t dir, int entry, struct ext2_dir_entry *de,
-		     int offset, int blocksize, char *buf, void *priv)
-{
-	struct e4_inline_names *nm = priv;
-	struct name_slot *sl;
-
-	(void)offset;
-	(void)blocksize;
-	(void)buf;
-	if (entry != DIRENT_OTHER_FILE || !de->inode)
-		return 0;
-	sl = slot_next(nm, de->inode);
-	if (!sl)
-		return 0;
-	nm->rc = name_add(nm, sl, dir, de->name, ext2fs_dirent_name_len(de));
-	return nm->rc ? DIRENT_ABORT : 0;
-}
-
-void e4_inline_names_free(struct e4_inline_names *nm)
-{
-	if (!nm)
-		return;
-	free(nm->slots);
-	free(nm->recs);
-	free(nm->arena);
-	free(nm);
-}
-
-static const struct name_rec *first_name(const struct e4_inline_names *nm,
-					 uint32_t ino)
-{
-	const struct name_slot *sl = slot_of(nm, ino);
-
-	return sl && sl->first != NO_NAME ? &nm->recs[sl->first] : NULL;
-}
-
-bool e4_inline_names_has(const struct e4_inline_names *nm, uint64_t ino)
-{
-	return ino <= UINT32_MAX && first_name(nm, ino);
-}
-
-/* "/a/b/name" for a name record, or NULL when an ancestor is unnamed. */
-static char *build_path(const struct e4_inline_names *nm,
-			const struct name_rec *r)
-{
-	const struct name_rec *chain[64], **big = NULL, **ch = chain;
-	size_t depth = 0, len = 0, cap = 64, i;
-	char *path = NULL, *p;
-
-	while (r && depth < MAX_DEPTH) {
-		if (depth == cap) {
-			const struct name_rec **nb;
-
-			cap *= 4;
-			nb = realloc(big, cap * sizeof(*nb));
-			if (!nb)
-				goto out;
-			if (!big)
-				memcpy(nb, chain, sizeof(chain));
-			big = nb;
-			ch = big;
-		}
-		ch[depth++] = r;
-		len += 1 + r->len;
-		if (r->parent == EXT2_ROOT_INO)
-			break;
-		r = first_name(nm, r->parent);
-	}
-	if (!r || depth == MAX_DEPTH)
-		goto out;
-	path = malloc(len + 1);
-	if (!path)
-		goto out;
-	for (p = path, i = depth; i-- > 0;) {
-		*p++ = '/';
-		memcpy(p, nm->arena + ch[i]->off, ch[i]->len);
-		p += ch[i]->len;
-	}
-	*p = '\0';
-out:
-	free(big);
-	return path;
-}
-
-char *e4_inline_names_path(const struct e4_inline_names *nm, uint64_t ino)
-{
-	if (ino == EXT2_ROOT_INO)
-		return strdup("/");
-	if (ino > UINT32_MAX)
-		return NULL;
-	return build_path(nm, first_name(nm, ino));
-}
-
-bool e4_inline_names_below(const struct e4_inline_names *nm, uint64_t ino,
-			   uint64_t top)
-{
-	const struct name_slot *sl;
-	uint32_t i;
-
-	if (ino == top || top == EXT2_ROOT_INO)
-		return true;
-	if (ino > UINT32_MAX || !(sl = slot_of(nm, ino)))
-		return false;
-	for (i = sl->first; i != NO_NAME; i = nm->recs[i].next) {
-		const struct name_rec *up = &nm->recs[i];
-		int depth = 0;
-
-		while (up && depth++ < MAX_DEPTH) {
-			if (up->parent == top)
-				return true;
-			if (up->parent == EXT2_ROOT_INO)
-				break;
-			up = first_name(nm, up->parent);
-		}
-	}
-	return false;
-}
-
-/*
- * The one pass over the directories: every entry that names an inline
- * inode or a directory is kept; then each inline inode gets its first
- * name's path.  An inline inode that no directory names keeps a NULL
- * path and stays listed.
- */
-static int name_inodes(ext2_filsys fs, struct e4_inline_set *set,
-		       const uint32_t *dirs, size_t ndirs, struct e4_err *err)
-{
-	struct e4_inline_names *nm;
-	char *dpath = NULL;
-	size_t i, dlen = 0;
-	uint32_t dir = 0;
-	bool have_dir = false;
-	int rc;
-
-	nm = calloc(1, sizeof(*nm));
-	if (!nm)
-		return e4_err_sys(err, -ENOMEM, "while naming inodes");
-	set->names = nm;
-	rc = slots_merge(nm, dirs, ndirs, set->ents, set->n);
-	if (rc)
-		return e4_err_sys(err, rc, "while naming inodes");
-	for (i = 0; i < ndirs; i++) {
-		/* A broken directory leaves some names unknown, not the list. */
-		(void)ext2fs_dir_iterate2(fs, dirs[i], 0, NULL, dir_entry, nm);
-		if (nm->rc)
-			return e4_err_sys(err, nm->rc, "while reading directory %u",
-					  dirs[i]);
-	}
-	/* Neighbours in inode order mostly share a directory: its path is
-	 * built once for the run of them. */
-	for (i = 0; i < set->n; i++) {
-		struct e4_inline_ent *e = &set->ents[i];
-		const struct name_slot *sl = slot_next(nm, e->ino);
-		const struct name_rec *r = sl && sl->first != NO_NAME ?
-					   &nm->recs[sl->first] : NULL;
-
-		if (e->ino == EXT2_ROOT_INO) {
-			e->path = strdup("/");
-			continue;
-		}
-		if (!r)
-			continue;
-		if (!have_dir || r->parent != dir) {
-			free(dpath);
-			dir = r->parent;
-			have_dir = true;
-			dpath = dir == EXT2_ROOT_INO ? strdup("") :
-				e4_inline_names_path(nm, dir);
-			dlen = dpath ? strlen(dpath) : 0;
-		}
-		if (!dpath)
-			continue;
-		e->path = malloc(dlen + r->len + 2);
-		if (!e->path)
-			continue;
-		memcpy(e->path, dpath, dlen);
-		e->path[dlen] = '/';
-		memcpy(e->path + dlen + 1, nm->arena + r->off, r->len);
-		e->path[dlen + 1 + r->len] = '\0';
-	}
-	free(dpath);
 	return 0;
 }
 
@@ -747,20 +425,29 @@ int e4_inline_scan(const struct e4_fs *efs, const struct e4_job *job,
 	s.verify_csum = !(fs->flags & EXT2_FLAG_IGNORE_CSUM_ERRORS) &&
 			ext2fs_has_feature_metadata_csum(fs->super);
 	atomic_init(&s.done, 0);
-	pthread_mutex_init(&s.progress_lock, NULL);
+	if (pthread_key_create(&s.key, NULL)) {
+		rc = e4_err_sys(err, -EAGAIN, "while scanning inodes");
+		goto out_free;
+	}
+	pthread_mutex_init(&s.lock, NULL);
 	/*
 	 * The descriptor table only lends the scanner its snapshot; it is
 	 * never refreshed here, so the handle is not written through.
 	 */
 	rc = scan_tables(fs, (struct e4_fs *)efs, &s, err);
-	pthread_mutex_destroy(&s.progress_lock);
+	pthread_mutex_destroy(&s.lock);
+	pthread_key_delete(s.key);
 	if (!rc)
 		rc = gather(&s, set, &dirs, &ndirs, err);
+	workers_free(&s);
 	if (!rc)
 		e4_job_progress(job, fs->super->s_inodes_count,
 				fs->super->s_inodes_count);
+	/* The bitmap is not needed any more: its memory can serve the names. */
+	free(inuse);
+	inuse = NULL;
 	if (!rc && set->n)
-		rc = name_inodes(fs, set, dirs, ndirs, err);
+		rc = e4_inline_name(fs, set, dirs, ndirs, err);
 	if (rc)
 		goto out_free;
 	*out = set;
@@ -769,7 +456,7 @@ out_free:
 	for (g = 0; s.found && g < s.ngroups; g++)
 		free(s.found[g].dirs);
 	free(s.found);
-	free(s.ents);
+	workers_free(&s);
 	free(dirs);
 	free(inuse);
 	e4_inline_set_free(set);

@@ -40,7 +40,9 @@ struct e4_inline_ent {
 	uint32_t mode;		/* S_IFMT and permission bits */
 	uint32_t links;
 	uint64_t size;		/* bytes, before any conversion */
-	char *path;		/* one name of it; NULL when no name was found */
+	char *path;		/* one name of it; NULL when no name was found.
+				 * Offline the set's names own it: never
+				 * freed alone */
 	enum e4_inline_status status;
 	int error;		/* -errno when FAILED */
 	const char *why;	/* SKIPPED/FAILED: a static phrase; CONVERTED:
@@ -62,7 +64,8 @@ struct e4_inline_set {
 	const char *unreadable_why;	/* offline: libext2fs's words for it */
 	uint64_t *seen;		/* open-addressed set of inode numbers */
 	size_t seen_mask, nseen;
-	struct e4_inline_names *names;	/* offline: the directory tree */
+	struct e4_inline_names *names;	/* offline: the directory tree; it
+					 * holds the entries' paths too */
 };
 
 void e4_inline_set_free(struct e4_inline_set *set);

@@ -97,6 +97,38 @@ list_matches_debugfs() {
 	[ "$(jq '.inodes[] | select(.path == "/b") | .links' <<<"$output")" -eq 1 ]
 }
 
+# Names that the raw form must escape: a blank, a backslash, a control
+# character, bytes past ASCII; one directory deep.
+populate_odd_names() {
+	local m=$BATS_TEST_TMPDIR/m
+	mkdir -p "$m"
+	mount -o loop "$1" "$m" || return
+	mkdir "$m/sp ace"
+	printf 'ab' >"$m/sp ace/back\\slash"
+	printf 'abc' >"$m/sp ace/$(printf 'c\001\xc3\xa9')"
+	umount "$m"
+}
+
+@test "offline list: --raw escapes as libsmartcols does, --json keeps the bytes" {
+	mkimg "$IMG" 32M -t ext4 -O inline_data
+	in_private_ns populate_odd_names "$IMG"
+	run "$E4CTL" inline list "$IMG" --raw
+	[ "$status" -eq 0 ]
+	printf '%s\n' "$output" | od -c
+	[ "${lines[0]}" = "INODE PATH TYPE SIZE LINKS" ]
+	[ "${lines[1]}" = '12 /sp\x20ace dir 60 2' ]
+	[ "${lines[2]}" = '13 /sp\x20ace/back\x5cslash file 2 1' ]
+	[ "${lines[3]}" = '14 /sp\x20ace/c\x01\xc3\xa9 file 3 1' ]
+	[ "${#lines[@]}" -eq 4 ]
+	# an empty cell still has its separator
+	run "$E4CTL" inline list "$IMG" --raw --noheadings -o INODE,REASON,TYPE
+	[ "$output" = "$(printf '12  dir\n13  file\n14  file')" ]
+	run "$E4CTL" inline list "$IMG" --json -o PATH
+	[ "$status" -eq 0 ]
+	[ "$(jq -r '.inodes[1].path' <<<"$output")" = '/sp ace/back\slash' ]
+	[ "$(jq -r '.inodes[2].path' <<<"$output")" = "/sp ace/$(printf 'c\001\xc3\xa9')" ]
+}
+
 @test "offline list: no inline_data feature, nothing listed, exit 0" {
 	mkimg "$IMG" 32M -t ext4
 	run "$E4CTL" inline list "$IMG"
