@@ -16,7 +16,8 @@
  * and the best round of each counts, so that a neighbour's burst of work
  * on a shared machine hurts one round and not one variant.  Prints
  * lookups/s, publishes per second (a starved writer shows there), and the
- * ratios measured in the same run.  Not a timed test.
+ * ratios measured in the same run, and the process's peak RSS
+ * (getrusage).  Not a timed test.
  *
  *   build/bench/gdt [SECONDS [GROUPS]]    (default 1 s per round, 1024)
  */
@@ -26,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 #include "e4/gdt.h"
@@ -240,6 +242,7 @@ int main(int argc, char **argv)
 	double seconds = argc > 1 ? atof(argv[1]) : 1.0;
 	uint32_t ngroups = argc > 2 ? (uint32_t)strtoul(argv[2], NULL, 10) : 1024;
 	double rate[V_COUNT] = { 0 }, pubrate[V_COUNT] = { 0 };
+	struct rusage ru;
 	int v, r;
 
 	if (seconds <= 0 || !ngroups) {
@@ -265,5 +268,7 @@ int main(int argc, char **argv)
 	       rate[V_RCU] / rate[V_RWLOCK], rate[V_RCU] / rate[V_MUTEX],
 	       rate[V_RCU] / rate[V_UNSYNC], rate[V_RWLOCK] / rate[V_UNSYNC],
 	       rate[V_MUTEX] / rate[V_UNSYNC]);
+	if (!getrusage(RUSAGE_SELF, &ru))
+		printf("peak RSS %.1f MiB\n", ru.ru_maxrss / 1024.0);
 	return 0;
 }
