@@ -4,15 +4,17 @@
  * sampled several times, every regular file's delayed extents (FIEMAP,
  * never with FIEMAP_FLAG_SYNC: that would flush what is being audited)
  * and dirty/writeback pages (cachestat), the free counts of statfs and of
- * the device, and the verdict.  The walk opens everything with openat()
- * relative to its directory, follows no symlink and does not leave the
- * filesystem, so a tree changing underneath can neither redirect it nor
- * make it audit another filesystem.
+ * the device, and the verdict.  The walk (lib/walk.c, one worker per
+ * processor) opens everything with openat() relative to its directory,
+ * follows no symlink and does not leave the filesystem, so a tree
+ * changing underneath can neither redirect it nor make it audit another
+ * filesystem; each worker keeps its own files and counts.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -30,6 +32,7 @@
 #include "e4/freeze.h"
 #include "e4/fs.h"
 #include "e4/sysfs.h"
+#include "e4/walk.h"
 
 /*
  * cachestat(2) is Linux 6.5; the C library headers of older systems know
@@ -55,6 +58,15 @@ struct da_cachestat {
 
 #define FIEMAP_BATCH 64
 
+/* One walk worker's findings, added into the report when it is done. */
+struct da_worker {
+	struct fiemap *fm;
+	struct e4_da_file *files;
+	size_t nfiles, filecap;
+	uint64_t scanned, skipped, holding, delalloc_sum, file_sum;
+	bool cachestat_probed, cachestat;
+} __attribute__((aligned(64)));	/* no false sharing of the counters */
+
 struct audit {
 	const struct e4_da_opts *o;
 	struct e4_da_report *r;
@@ -62,11 +74,10 @@ struct audit {
 	dev_t dev;			/* st_dev of the filesystem */
 	unsigned int blkbits, clusterbits;
 	char counter_path[128];
-	char *path;			/* path of the entry being audited */
-	size_t pathcap;
-	size_t filecap;
-	struct fiemap *fm;
-	bool cachestat_probed;
+	struct da_worker *workers;
+	unsigned int nworkers;
+	uint64_t dirs_skipped;		/* unreadable directories (atomic) */
+	pthread_mutex_t progress;
 	uint64_t total_estimate;	/* used inodes, for progress */
 };
 
@@ -155,33 +166,14 @@ static int cancelled(struct audit *a)
 			  a->r->mountpoint);
 }
 
-static int path_set(struct audit *a, size_t at, const char *name)
-{
-	size_t need = at + 1 + strlen(name) + 1;
-
-	if (need > a->pathcap) {
-		size_t cap = need * 2;
-		char *p = realloc(a->path, cap);
-
-		if (!p)
-			return e4_err_sys(a->err, -ENOMEM, "while walking %s",
-					  a->r->mountpoint);
-		a->path = p;
-		a->pathcap = cap;
-	}
-	if (at && a->path[at - 1] != '/')
-		a->path[at++] = '/';
-	strcpy(a->path + at, name);
-	return 0;
-}
-
-static int fiemap_file(struct audit *a, int fd, struct e4_da_file *f)
+static int fiemap_file(struct audit *a, struct da_worker *k, int fd,
+		       struct e4_da_file *f)
 {
 	struct e4_da_fold st = E4_DA_FOLD_INIT;
+	struct fiemap *fm = k->fm;
 	uint64_t start = 0;
 
 	for (;;) {
-		struct fiemap *fm = a->fm;
 		unsigned int n;
 
 		memset(fm, 0, sizeof(*fm));
@@ -206,60 +198,79 @@ static int fiemap_file(struct audit *a, int fd, struct e4_da_file *f)
 	return 0;
 }
 
-static void cachestat_file(struct audit *a, int fd, struct e4_da_file *f)
+static void cachestat_file(struct da_worker *k, int fd, struct e4_da_file *f)
 {
 	struct da_cachestat_range range = { 0, 0 };	/* len 0: to EOF */
 	struct da_cachestat cs = { 0 };
 
-	if (a->cachestat_probed && !a->r->cachestat)
+	if (k->cachestat_probed && !k->cachestat)
 		return;
 	if (syscall(__NR_cachestat, fd, &range, &cs, 0)) {
-		if (errno == ENOSYS && !a->cachestat_probed) {
-			a->cachestat_probed = true;
-			a->r->cachestat = false;
-		}
+		if (errno == ENOSYS && !k->cachestat_probed)
+			k->cachestat_probed = true;
 		return;
 	}
-	a->cachestat_probed = true;
-	a->r->cachestat = true;
+	k->cachestat_probed = true;
+	k->cachestat = true;
 	f->pages_known = true;
 	f->dirty_pages = cs.nr_dirty;
 	f->writeback_pages = cs.nr_writeback;
 }
 
-static int keep_file(struct audit *a, const struct e4_da_file *f)
+/* f, named path (malloc'd, now the worker's or freed). */
+static int keep_file(struct audit *a, struct da_worker *k,
+		     const struct e4_da_file *f, char *path)
 {
-	struct e4_da_report *r = a->r;
+	struct e4_da_file *p;
 
-	if (r->nfiles == a->filecap) {
-		size_t cap = a->filecap ? a->filecap * 2 : 64;
-		struct e4_da_file *p = realloc(r->files, cap * sizeof(*p));
+	if (k->nfiles == k->filecap) {
+		size_t cap = k->filecap ? k->filecap * 2 : 64;
 
+		p = realloc(k->files, cap * sizeof(*p));
 		if (!p)
-			return e4_err_sys(a->err, -ENOMEM, "while auditing %s",
-					  r->mountpoint);
-		r->files = p;
-		a->filecap = cap;
+			goto nomem;
+		k->files = p;
+		k->filecap = cap;
 	}
-	r->files[r->nfiles] = *f;
-	r->files[r->nfiles].path = strdup(a->path);
-	if (!r->files[r->nfiles].path)
-		return e4_err_sys(a->err, -ENOMEM, "while auditing %s",
-				  r->mountpoint);
-	r->nfiles++;
+	if (!path)
+		goto nomem;
+	k->files[k->nfiles] = *f;
+	k->files[k->nfiles++].path = path;
 	return 0;
+nomem:
+	free(path);
+	return e4_err_sys(a->err, -ENOMEM, "while auditing %s",
+			  a->r->mountpoint);
+}
+
+static void count_file(struct audit *a, struct da_worker *k)
+{
+	uint64_t n = 0;
+	unsigned int i;
+
+	if (++k->scanned & 63 || !a->o->job || !a->o->job->progress)
+		return;
+	/* One worker draws at a time; the others do not wait for it. */
+	if (pthread_mutex_trylock(&a->progress))
+		return;
+	for (i = 0; i < a->nworkers; i++)
+		n += __atomic_load_n(&a->workers[i].scanned, __ATOMIC_RELAXED);
+	e4_job_progress(a->o->job, n, a->total_estimate);
+	pthread_mutex_unlock(&a->progress);
 }
 
 /*
- * Audit the open file fd (consumed).  One that is no longer a regular
- * file of this filesystem (replaced since readdir) is passed over.
+ * Audit the open file fd (consumed), an entry of the walk (we) or a PATH
+ * given (arg).  One that is no longer a regular file of this filesystem
+ * (replaced since readdir) is passed over.  The path is built only for a
+ * file that is kept.
  */
-static int audit_fd(struct audit *a, int fd)
+static int audit_fd(struct audit *a, struct da_worker *k, int fd,
+		    const struct e4_walk_ent *we, const char *arg)
 {
 	struct e4_da_file f = { 0 };
 	struct stat st;
 	bool holds;
-	int ret;
 
 	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_dev != a->dev) {
 		close(fd);
@@ -267,71 +278,66 @@ static int audit_fd(struct audit *a, int fd)
 	}
 	f.ino = st.st_ino;
 	f.size = st.st_size;
-	ret = fiemap_file(a, fd, &f);
-	if (ret) {
+	if (fiemap_file(a, k, fd, &f)) {
 		close(fd);
-		a->r->files_skipped++;
+		k->skipped++;
 		return 0;
 	}
-	cachestat_file(a, fd, &f);
+	cachestat_file(k, fd, &f);
 	close(fd);
 
-	a->r->files_scanned++;
+	count_file(a, k);
 	holds = f.delalloc_blocks || f.dirty_pages || f.writeback_pages;
 	if (holds)
-		a->r->files_holding++;
-	a->r->delalloc_sum += f.delalloc_blocks;
-	a->r->file_sum += f.reserved_blocks;
-	e4_job_progress(a->o->job, a->r->files_scanned, a->total_estimate);
+		k->holding++;
+	k->delalloc_sum += f.delalloc_blocks;
+	k->file_sum += f.reserved_blocks;
 	if (holds || a->o->all_files)
-		return keep_file(a, &f);
+		return keep_file(a, k, &f, we ? e4_walk_path(we) : strdup(arg));
 	return 0;
 }
 
 /*
- * The regular file name in dfd.  One that vanished or cannot be opened is
- * counted as skipped: no verdict on the whole filesystem is given then.
+ * One directory entry: a file to audit, a directory to descend into.
+ * One that vanished or cannot be opened is counted as skipped: no
+ * verdict on the whole filesystem is given then.
  */
-static int audit_file(struct audit *a, int dfd, const char *name)
+static int visit(void *arg, const struct e4_walk_ent *we, int *subdir)
 {
-	int flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
-	int fd;
-
-	/* O_NOATIME keeps even the open from looking like a use. */
-	fd = openat(dfd, name, flags | O_NOATIME);
-	if (fd < 0 && errno == EPERM)
-		fd = openat(dfd, name, flags);
-	if (fd < 0) {
-		a->r->files_skipped++;
-		return 0;
-	}
-	return audit_fd(a, fd);
-}
-
-static int walk_dir(struct audit *a, int dfd);
-
-/* One directory entry: a file to audit, a directory to descend into. */
-static int walk_entry(struct audit *a, int dfd, const char *name,
-		      unsigned char type)
-{
+	const int flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
+	struct audit *a = arg;
+	struct da_worker *k = &a->workers[we->worker];
+	unsigned char type = we->type;
 	struct stat st;
 	int fd;
 
+	if (e4_job_cancelled(a->o->job))
+		return e4_err_set(we->err, -EINTR, "%s: audit interrupted",
+				  a->r->mountpoint);
 	if (type == DT_UNKNOWN) {
-		if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW)) {
-			a->r->files_skipped++;
+		if (fstatat(we->dfd, we->name, &st, AT_SYMLINK_NOFOLLOW)) {
+			k->skipped++;
 			return 0;
 		}
 		type = S_ISDIR(st.st_mode) ? DT_DIR :
 		       S_ISREG(st.st_mode) ? DT_REG : DT_LNK;
 	}
-	if (type == DT_REG)
-		return audit_file(a, dfd, name);
+	if (type == DT_REG) {
+		/* O_NOATIME keeps even the open from looking like a use. */
+		fd = openat(we->dfd, we->name, flags | O_NOATIME);
+		if (fd < 0 && errno == EPERM)
+			fd = openat(we->dfd, we->name, flags);
+		if (fd < 0) {
+			k->skipped++;
+			return 0;
+		}
+		return audit_fd(a, k, fd, we, NULL);
+	}
 	if (type != DT_DIR)
 		return 0;
-	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	fd = openat(we->dfd, we->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0) {
-		a->r->files_skipped++;
+		k->skipped++;
 		return 0;
 	}
 	if (fstat(fd, &st) || st.st_dev != a->dev) {
@@ -339,41 +345,31 @@ static int walk_entry(struct audit *a, int dfd, const char *name,
 		close(fd);
 		return 0;
 	}
-	return walk_dir(a, fd);
+	*subdir = fd;
+	return 0;
 }
 
-/* Walk the directory open at dfd (consumed); a->path names it. */
-static int walk_dir(struct audit *a, int dfd)
+static int read_failed(void *arg, const struct e4_walk_dir *d, int rc,
+		       struct e4_err *err)
 {
-	size_t at = strlen(a->path);
-	struct dirent *de;
-	DIR *d;
-	int ret = 0;
+	struct audit *a = arg;
 
-	d = fdopendir(dfd);
-	if (!d) {
-		close(dfd);
-		a->r->files_skipped++;
-		return 0;
-	}
-	for (;;) {
-		errno = 0;
-		de = readdir(d);
-		if (!de) {
-			if (errno)
-				a->r->files_skipped++;
-			break;
-		}
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		ret = cancelled(a) ?: path_set(a, at, de->d_name) ?:
-		      walk_entry(a, dirfd(d), de->d_name, de->d_type);
-		if (ret)
-			break;
-	}
-	a->path[at] = '\0';
-	closedir(d);
-	return ret;
+	(void)d, (void)rc, (void)err;
+	__atomic_add_fetch(&a->dirs_skipped, 1, __ATOMIC_RELAXED);
+	return 0;
+}
+
+/* The directory open at fd (consumed), named path. */
+static int walk_dir(struct audit *a, int fd, const char *path)
+{
+	struct e4_walk_opts o = {
+		.threads = a->nworkers,
+		.visit = visit,
+		.dir_error = read_failed,
+		.arg = a,
+	};
+
+	return e4_walk_run(&o, fd, path, a->err);
 }
 
 /* A PATH given on the command line: a file, or a directory to walk. */
@@ -394,18 +390,14 @@ static int walk_arg(struct audit *a, const char *arg)
 		return e4_err_set(a->err, -EXDEV, "%s: not on the filesystem mounted on %s",
 				  arg, a->r->mountpoint);
 	}
-	if (path_set(a, 0, arg)) {
-		close(fd);
-		return -ENOMEM;
-	}
 	if (S_ISDIR(st.st_mode))
-		return walk_dir(a, fd);
+		return walk_dir(a, fd, arg);
 	if (!S_ISREG(st.st_mode)) {
 		close(fd);
 		return e4_err_set(a->err, -EINVAL, "%s: not a regular file or directory",
 				  arg);
 	}
-	return audit_fd(a, fd);
+	return audit_fd(a, &a->workers[0], fd, NULL, arg);
 }
 
 static int walk(struct audit *a, int rootfd)
@@ -425,12 +417,46 @@ static int walk(struct audit *a, int rootfd)
 	fd = dup(rootfd);
 	if (fd < 0)
 		return e4_err_sys(a->err, -errno, "%s", a->r->mountpoint);
-	ret = path_set(a, 0, a->r->mountpoint);
-	if (ret) {
-		close(fd);
-		return ret;
+	return walk_dir(a, fd, a->r->mountpoint);
+}
+
+/* The workers' counts and files into the report (also after a failure). */
+static int gather(struct audit *a)
+{
+	struct e4_da_report *r = a->r;
+	struct e4_da_file *p;
+	size_t n = r->nfiles;
+	unsigned int i;
+
+	r->files_skipped += a->dirs_skipped;
+	for (i = 0; i < a->nworkers; i++) {
+		r->files_scanned += a->workers[i].scanned;
+		r->files_skipped += a->workers[i].skipped;
+		r->files_holding += a->workers[i].holding;
+		r->delalloc_sum += a->workers[i].delalloc_sum;
+		r->file_sum += a->workers[i].file_sum;
+		r->cachestat |= a->workers[i].cachestat;
+		n += a->workers[i].nfiles;
 	}
-	return walk_dir(a, fd);
+	p = n ? realloc(r->files, n * sizeof(*p)) : NULL;
+	for (i = 0; i < a->nworkers; i++) {
+		struct da_worker *k = &a->workers[i];
+
+		if (p)
+			memcpy(p + r->nfiles, k->files, k->nfiles * sizeof(*p));
+		else
+			while (k->nfiles)
+				free(k->files[--k->nfiles].path);
+		r->nfiles += p ? k->nfiles : 0;
+		free(k->files);
+		free(k->fm);
+	}
+	if (n && !p)
+		return e4_err_sys(a->err, -ENOMEM, "while auditing %s",
+				  r->mountpoint);
+	if (p)
+		r->files = p;
+	return 0;
 }
 
 /* Geometry, and the free counts the device holds (not the kernel's). */
@@ -553,6 +579,29 @@ static int quiesce_and_audit(struct audit *a, const struct e4_target *t,
 	return ret;
 }
 
+static int workers_new(struct audit *a)
+{
+	unsigned int i;
+
+	a->nworkers = e4_walk_threads(0);
+	a->workers = calloc(a->nworkers, sizeof(*a->workers));
+	if (!a->workers)
+		return -ENOMEM;
+	for (i = 0; i < a->nworkers; i++) {
+		a->workers[i].fm = calloc(1, sizeof(struct fiemap) +
+					  FIEMAP_BATCH * sizeof(struct fiemap_extent));
+		if (!a->workers[i].fm)
+			goto nomem;
+	}
+	pthread_mutex_init(&a->progress, NULL);
+	return 0;
+nomem:
+	while (i--)
+		free(a->workers[i].fm);
+	free(a->workers);
+	return -ENOMEM;
+}
+
 static int by_path(const void *x, const void *y)
 {
 	const struct e4_da_file *a = x, *b = y;
@@ -566,7 +615,7 @@ int e4_da_audit(const struct e4_target *t, const struct e4_da_opts *opts,
 	struct audit a = { .o = opts, .err = err };
 	struct e4_da_report *r;
 	struct stat st;
-	int rootfd, ret;
+	int rootfd, ret, tret;
 
 	*out = NULL;
 	if (!t->mounted)
@@ -610,20 +659,22 @@ int e4_da_audit(const struct e4_target *t, const struct e4_da_opts *opts,
 				 a.counter_path);
 		goto out_close;
 	}
-	a.fm = calloc(1, sizeof(*a.fm) + FIEMAP_BATCH * sizeof(struct fiemap_extent));
-	if (!a.fm) {
-		ret = e4_err_sys(err, -ENOMEM, "%s", e4_target_name(t));
+	ret = workers_new(&a);
+	if (ret) {
+		ret = e4_err_sys(err, ret, "%s", e4_target_name(t));
 		goto out_close;
 	}
 	ret = quiesce_and_audit(&a, t, rootfd);
+	tret = gather(&a);
+	ret = ret ?: tret;
 	if (!ret) {
 		/* readdir order means nothing to anyone */
 		if (r->nfiles)
 			qsort(r->files, r->nfiles, sizeof(*r->files), by_path);
 		ret = e4_da_judge(r, err);
 	}
-	free(a.fm);
-	free(a.path);
+	pthread_mutex_destroy(&a.progress);
+	free(a.workers);
 out_close:
 	close(rootfd);
 out_free:
