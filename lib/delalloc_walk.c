@@ -322,9 +322,9 @@ int e4_da_gather(struct audit *a)
 	for (i = 0; i < a->nworkers; i++) {
 		struct da_worker *k = &a->workers[i];
 
-		if (p)
+		if (p && k->nfiles)
 			memcpy(p + r->nfiles, k->files, k->nfiles * sizeof(*p));
-		else
+		else if (!p)
 			while (k->nfiles)
 				free(k->files[--k->nfiles].path);
 		r->nfiles += p ? k->nfiles : 0;

@@ -560,10 +560,10 @@ static int gather(struct walk *w, struct e4_err *err)
 	if (n)
 		all = malloc(n * sizeof(*all));
 	for (i = 0; i < w->nworkers; i++) {
-		if (all)
+		if (all && w->workers[i].n)
 			memcpy(all + at, w->workers[i].items,
 			       w->workers[i].n * sizeof(*all));
-		else
+		else if (!all)
 			while (w->workers[i].n)
 				free(w->workers[i].items[--w->workers[i].n].e.path);
 		at += w->workers[i].n;
