@@ -4,12 +4,9 @@
  * sampled several times, every regular file's delayed extents (FIEMAP,
  * never with FIEMAP_FLAG_SYNC: that would flush what is being audited)
  * and dirty/writeback pages (cachestat), the free counts of statfs and of
- * the device, and the verdict.  The walk opens everything with openat()
- * relative to its directory, follows no symlink and does not leave the
- * filesystem, so a tree changing underneath can neither redirect it nor
- * make it audit another filesystem.
+ * the device, and the verdict.  The walk over the files is
+ * lib/delalloc_walk.c.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -19,10 +16,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
-#include <sys/syscall.h>
 #include <sys/sysmacros.h>
 #include <linux/fs.h>
 
@@ -30,45 +25,7 @@
 #include "e4/freeze.h"
 #include "e4/fs.h"
 #include "e4/sysfs.h"
-
-/*
- * cachestat(2) is Linux 6.5; the C library headers of older systems know
- * neither the number nor the structures.  451 is its number on every
- * architecture but alpha.
- */
-#ifndef __NR_cachestat
-#define __NR_cachestat 451
-#endif
-
-struct da_cachestat_range {
-	uint64_t off;
-	uint64_t len;
-};
-
-struct da_cachestat {
-	uint64_t nr_cache;
-	uint64_t nr_dirty;
-	uint64_t nr_writeback;
-	uint64_t nr_evicted;
-	uint64_t nr_recently_evicted;
-};
-
-#define FIEMAP_BATCH 64
-
-struct audit {
-	const struct e4_da_opts *o;
-	struct e4_da_report *r;
-	struct e4_err *err;
-	dev_t dev;			/* st_dev of the filesystem */
-	unsigned int blkbits, clusterbits;
-	char counter_path[128];
-	char *path;			/* path of the entry being audited */
-	size_t pathcap;
-	size_t filecap;
-	struct fiemap *fm;
-	bool cachestat_probed;
-	uint64_t total_estimate;	/* used inodes, for progress */
-};
+#include "delalloc_priv.h"
 
 int e4_da_sysfs_name(const char *sysroot, dev_t devno, char *buf, size_t len,
 		     struct e4_err *err)
@@ -147,290 +104,12 @@ static void nap(const struct e4_job *job, unsigned int ms)
 		;
 }
 
-static int cancelled(struct audit *a)
+int e4_da_cancelled(struct audit *a)
 {
 	if (!e4_job_cancelled(a->o->job))
 		return 0;
 	return e4_err_set(a->err, -EINTR, "%s: audit interrupted",
 			  a->r->mountpoint);
-}
-
-static int path_set(struct audit *a, size_t at, const char *name)
-{
-	size_t need = at + 1 + strlen(name) + 1;
-
-	if (need > a->pathcap) {
-		size_t cap = need * 2;
-		char *p = realloc(a->path, cap);
-
-		if (!p)
-			return e4_err_sys(a->err, -ENOMEM, "while walking %s",
-					  a->r->mountpoint);
-		a->path = p;
-		a->pathcap = cap;
-	}
-	if (at && a->path[at - 1] != '/')
-		a->path[at++] = '/';
-	strcpy(a->path + at, name);
-	return 0;
-}
-
-static int fiemap_file(struct audit *a, int fd, struct e4_da_file *f)
-{
-	struct e4_da_fold st = E4_DA_FOLD_INIT;
-	uint64_t start = 0;
-
-	for (;;) {
-		struct fiemap *fm = a->fm;
-		unsigned int n;
-
-		memset(fm, 0, sizeof(*fm));
-		fm->fm_start = start;
-		fm->fm_length = FIEMAP_MAX_OFFSET - start;
-		fm->fm_flags = 0;	/* never FIEMAP_FLAG_SYNC */
-		fm->fm_extent_count = FIEMAP_BATCH;
-		if (ioctl(fd, FS_IOC_FIEMAP, fm))
-			return -errno;
-		n = fm->fm_mapped_extents;
-		if (!n)
-			break;
-		e4_da_fold_extents(&st, fm->fm_extents, n, a->blkbits,
-				   a->clusterbits);
-		if (fm->fm_extents[n - 1].fe_flags & FIEMAP_EXTENT_LAST)
-			break;
-		start = fm->fm_extents[n - 1].fe_logical +
-			fm->fm_extents[n - 1].fe_length;
-	}
-	f->delalloc_blocks = st.delalloc_blocks;
-	f->reserved_blocks = st.clusters << a->clusterbits;
-	return 0;
-}
-
-static void cachestat_file(struct audit *a, int fd, struct e4_da_file *f)
-{
-	struct da_cachestat_range range = { 0, 0 };	/* len 0: to EOF */
-	struct da_cachestat cs = { 0 };
-
-	if (a->cachestat_probed && !a->r->cachestat)
-		return;
-	if (syscall(__NR_cachestat, fd, &range, &cs, 0)) {
-		if (errno == ENOSYS && !a->cachestat_probed) {
-			a->cachestat_probed = true;
-			a->r->cachestat = false;
-		}
-		return;
-	}
-	a->cachestat_probed = true;
-	a->r->cachestat = true;
-	f->pages_known = true;
-	f->dirty_pages = cs.nr_dirty;
-	f->writeback_pages = cs.nr_writeback;
-}
-
-static int keep_file(struct audit *a, const struct e4_da_file *f)
-{
-	struct e4_da_report *r = a->r;
-
-	if (r->nfiles == a->filecap) {
-		size_t cap = a->filecap ? a->filecap * 2 : 64;
-		struct e4_da_file *p = realloc(r->files, cap * sizeof(*p));
-
-		if (!p)
-			return e4_err_sys(a->err, -ENOMEM, "while auditing %s",
-					  r->mountpoint);
-		r->files = p;
-		a->filecap = cap;
-	}
-	r->files[r->nfiles] = *f;
-	r->files[r->nfiles].path = strdup(a->path);
-	if (!r->files[r->nfiles].path)
-		return e4_err_sys(a->err, -ENOMEM, "while auditing %s",
-				  r->mountpoint);
-	r->nfiles++;
-	return 0;
-}
-
-/*
- * Audit the open file fd (consumed).  One that is no longer a regular
- * file of this filesystem (replaced since readdir) is passed over.
- */
-static int audit_fd(struct audit *a, int fd)
-{
-	struct e4_da_file f = { 0 };
-	struct stat st;
-	bool holds;
-	int ret;
-
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_dev != a->dev) {
-		close(fd);
-		return 0;
-	}
-	f.ino = st.st_ino;
-	f.size = st.st_size;
-	ret = fiemap_file(a, fd, &f);
-	if (ret) {
-		close(fd);
-		a->r->files_skipped++;
-		return 0;
-	}
-	cachestat_file(a, fd, &f);
-	close(fd);
-
-	a->r->files_scanned++;
-	holds = f.delalloc_blocks || f.dirty_pages || f.writeback_pages;
-	if (holds)
-		a->r->files_holding++;
-	a->r->delalloc_sum += f.delalloc_blocks;
-	a->r->file_sum += f.reserved_blocks;
-	e4_job_progress(a->o->job, a->r->files_scanned, a->total_estimate);
-	if (holds || a->o->all_files)
-		return keep_file(a, &f);
-	return 0;
-}
-
-/*
- * The regular file name in dfd.  One that vanished or cannot be opened is
- * counted as skipped: no verdict on the whole filesystem is given then.
- */
-static int audit_file(struct audit *a, int dfd, const char *name)
-{
-	int flags = O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC;
-	int fd;
-
-	/* O_NOATIME keeps even the open from looking like a use. */
-	fd = openat(dfd, name, flags | O_NOATIME);
-	if (fd < 0 && errno == EPERM)
-		fd = openat(dfd, name, flags);
-	if (fd < 0) {
-		a->r->files_skipped++;
-		return 0;
-	}
-	return audit_fd(a, fd);
-}
-
-static int walk_dir(struct audit *a, int dfd);
-
-/* One directory entry: a file to audit, a directory to descend into. */
-static int walk_entry(struct audit *a, int dfd, const char *name,
-		      unsigned char type)
-{
-	struct stat st;
-	int fd;
-
-	if (type == DT_UNKNOWN) {
-		if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW)) {
-			a->r->files_skipped++;
-			return 0;
-		}
-		type = S_ISDIR(st.st_mode) ? DT_DIR :
-		       S_ISREG(st.st_mode) ? DT_REG : DT_LNK;
-	}
-	if (type == DT_REG)
-		return audit_file(a, dfd, name);
-	if (type != DT_DIR)
-		return 0;
-	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0) {
-		a->r->files_skipped++;
-		return 0;
-	}
-	if (fstat(fd, &st) || st.st_dev != a->dev) {
-		/* another filesystem mounted here */
-		close(fd);
-		return 0;
-	}
-	return walk_dir(a, fd);
-}
-
-/* Walk the directory open at dfd (consumed); a->path names it. */
-static int walk_dir(struct audit *a, int dfd)
-{
-	size_t at = strlen(a->path);
-	struct dirent *de;
-	DIR *d;
-	int ret = 0;
-
-	d = fdopendir(dfd);
-	if (!d) {
-		close(dfd);
-		a->r->files_skipped++;
-		return 0;
-	}
-	for (;;) {
-		errno = 0;
-		de = readdir(d);
-		if (!de) {
-			if (errno)
-				a->r->files_skipped++;
-			break;
-		}
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		ret = cancelled(a) ?: path_set(a, at, de->d_name) ?:
-		      walk_entry(a, dirfd(d), de->d_name, de->d_type);
-		if (ret)
-			break;
-	}
-	a->path[at] = '\0';
-	closedir(d);
-	return ret;
-}
-
-/* A PATH given on the command line: a file, or a directory to walk. */
-static int walk_arg(struct audit *a, const char *arg)
-{
-	struct stat st;
-	int fd;
-
-	fd = open(arg, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	if (fd < 0)
-		return e4_err_sys(a->err, -errno, "%s", arg);
-	if (fstat(fd, &st)) {
-		close(fd);
-		return e4_err_sys(a->err, -errno, "%s", arg);
-	}
-	if (st.st_dev != a->dev) {
-		close(fd);
-		return e4_err_set(a->err, -EXDEV, "%s: not on the filesystem mounted on %s",
-				  arg, a->r->mountpoint);
-	}
-	if (path_set(a, 0, arg)) {
-		close(fd);
-		return -ENOMEM;
-	}
-	if (S_ISDIR(st.st_mode))
-		return walk_dir(a, fd);
-	if (!S_ISREG(st.st_mode)) {
-		close(fd);
-		return e4_err_set(a->err, -EINVAL, "%s: not a regular file or directory",
-				  arg);
-	}
-	return audit_fd(a, fd);
-}
-
-static int walk(struct audit *a, int rootfd)
-{
-	size_t i;
-	int fd, ret;
-
-	if (a->o->npaths) {
-		a->r->partial = true;
-		for (i = 0; i < a->o->npaths; i++) {
-			ret = cancelled(a) ?: walk_arg(a, a->o->paths[i]);
-			if (ret)
-				return ret;
-		}
-		return 0;
-	}
-	fd = dup(rootfd);
-	if (fd < 0)
-		return e4_err_sys(a->err, -errno, "%s", a->r->mountpoint);
-	ret = path_set(a, 0, a->r->mountpoint);
-	if (ret) {
-		close(fd);
-		return ret;
-	}
-	return walk_dir(a, fd);
 }
 
 /* Geometry, and the free counts the device holds (not the kernel's). */
@@ -470,7 +149,7 @@ static int take_samples(struct audit *a)
 	for (i = 0; i < n; i++) {
 		if (i)
 			nap(a->o->job, a->o->interval_ms);
-		ret = cancelled(a) ?: sample(a, &r->samples[r->nsamples]);
+		ret = e4_da_cancelled(a) ?: sample(a, &r->samples[r->nsamples]);
 		if (ret)
 			return ret;
 		r->nsamples++;
@@ -499,7 +178,7 @@ static int audit_fs(struct audit *a, const struct e4_target *t, int rootfd)
 		a->total_estimate = sfs.f_files - sfs.f_ffree;
 	read_device(a, t);
 
-	ret = walk(a, rootfd);
+	ret = e4_da_walk(a, rootfd);
 	if (ret)
 		return ret;
 	/* One more after the walk: a counter that moved meanwhile is not
@@ -566,7 +245,7 @@ int e4_da_audit(const struct e4_target *t, const struct e4_da_opts *opts,
 	struct audit a = { .o = opts, .err = err };
 	struct e4_da_report *r;
 	struct stat st;
-	int rootfd, ret;
+	int rootfd, ret, tret;
 
 	*out = NULL;
 	if (!t->mounted)
@@ -610,20 +289,22 @@ int e4_da_audit(const struct e4_target *t, const struct e4_da_opts *opts,
 				 a.counter_path);
 		goto out_close;
 	}
-	a.fm = calloc(1, sizeof(*a.fm) + FIEMAP_BATCH * sizeof(struct fiemap_extent));
-	if (!a.fm) {
-		ret = e4_err_sys(err, -ENOMEM, "%s", e4_target_name(t));
+	ret = e4_da_workers_new(&a);
+	if (ret) {
+		ret = e4_err_sys(err, ret, "%s", e4_target_name(t));
 		goto out_close;
 	}
 	ret = quiesce_and_audit(&a, t, rootfd);
+	tret = e4_da_gather(&a);
+	ret = ret ?: tret;
 	if (!ret) {
 		/* readdir order means nothing to anyone */
 		if (r->nfiles)
 			qsort(r->files, r->nfiles, sizeof(*r->files), by_path);
 		ret = e4_da_judge(r, err);
 	}
-	free(a.fm);
-	free(a.path);
+	pthread_mutex_destroy(&a.progress);
+	free(a.workers);
 out_close:
 	close(rootfd);
 out_free:

@@ -1,15 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Inline-data inodes of a mounted filesystem: a walk with openat() and
- * fstatat() that never follows a symlink and never leaves the filesystem
- * it started on, the kernel's FS_IOC_GETFLAGS for each regular file and
- * directory, and the kernel's own conversion of regular files through
- * fallocate().  Directories cannot be converted while mounted.
+ * Inline-data inodes of a mounted filesystem: a parallel walk (lib/walk.c)
+ * with openat() and fstatat() that never follows a symlink and never
+ * leaves the filesystem it started on, the kernel's FS_IOC_GETFLAGS for
+ * each regular file and directory, and the kernel's own conversion of
+ * regular files through fallocate().  Directories cannot be converted
+ * while mounted.  Each worker keeps what it finds; the set gets it
+ * sorted when the walk is done, an inode reached by several names with
+ * the smallest of them (strcmp), whichever worker got there first.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,10 +25,13 @@
 #include <linux/falloc.h>
 #include <linux/fs.h>
 
+#include "e4/walk.h"
 #include "inline_priv.h"
 
 /* i_block: a symlink this long or longer is a slow one, maybe inline. */
 #define FAST_SYMLINK_MAX 59
+
+struct worker;
 
 struct walk {
 	struct e4_inline_set *set;
@@ -32,9 +39,12 @@ struct walk {
 	const struct e4_job *job;
 	dev_t dev;
 	uint64_t total;		/* inodes in use on the fs, for progress */
-	uint64_t converted;	/* files converted so far */
-	char path[PATH_MAX];
-	size_t len;
+	uint64_t converted;	/* files converted so far (atomic) */
+	const char *top;	/* the path walked, resolved */
+	pthread_mutex_t lock;	/* set->seen while converting */
+	pthread_mutex_t progress;
+	struct worker *workers;
+	unsigned int nworkers;
 };
 
 static int get_flags(int fd, unsigned int *flags)
@@ -212,7 +222,7 @@ static void convert_file(struct walk *w, int dfd, const char *name,
 		}
 	}
 	e->status = E4_INLINE_CONVERTED;
-	w->converted++;
+	__atomic_add_fetch(&w->converted, 1, __ATOMIC_RELAXED);
 out_close:
 	if (leased)
 		(void)fcntl(fd, F_SETLEASE, F_UNLCK);
@@ -221,23 +231,39 @@ out_close:
 	free(back);
 }
 
-/* An entry for st at w->path; NULL (and err set) on ENOMEM. */
-static struct e4_inline_ent *add_ent(struct walk *w, const struct stat *st,
-				     struct e4_err *err)
-{
-	struct e4_inline_ent *e;
+/* What one worker found, merged into the set when the walk is done. */
+struct item {
+	struct e4_inline_ent e;
+	bool alias;		/* only a name of an inode converted elsewhere */
+	bool claimed;		/* converting: its inode is in set->seen */
+};
 
-	e = e4_inline_set_add(w->set, st->st_ino, st->st_mode, st->st_nlink,
-			      st->st_size);
-	if (!e || !(e->path = strdup(w->path))) {
-		e4_err_sys(err, -ENOMEM, "%s", w->path);
-		return NULL;
-	}
-	return e;
+struct worker {
+	struct item *items;
+	size_t n, cap;
+	uint64_t scanned, unchecked, unreadable;
+} __attribute__((aligned(64)));	/* no false sharing of the counters */
+
+/* Where an entry is: the walk's entry, or (NULL) the top itself. */
+static char *path_of(const struct walk *w, const struct e4_walk_ent *we)
+{
+	return we ? e4_walk_path(we) : strdup(w->top);
 }
 
-static int visit(struct walk *w, int dfd, const char *name, unsigned char dtype,
-		 bool top, struct e4_err *err);
+/* -errno with "PATH: why", or "PATH: strerror" when why is NULL. */
+static int fail_at(const struct walk *w, const struct e4_walk_ent *we,
+		   struct e4_err *err, int rc, const char *why)
+{
+	char *path = path_of(w, we);
+	const char *p = path ? path : we ? we->name : w->top;
+
+	if (why)
+		e4_err_set(err, rc, "%s: %s", p, why);
+	else
+		e4_err_sys(err, rc, "%s", p);
+	free(path);
+	return rc;
+}
 
 /* The path given is not on the filesystem being walked. */
 static int other_fs(const struct walk *w, const struct stat *st,
@@ -245,83 +271,165 @@ static int other_fs(const struct walk *w, const struct stat *st,
 {
 	return e4_err_set(err, -EXDEV,
 			  "%s: not on the filesystem being walked (device %u:%u, not %u:%u)",
-			  w->path, major(st->st_dev), minor(st->st_dev),
+			  w->top, major(st->st_dev), minor(st->st_dev),
 			  major(w->dev), minor(w->dev));
 }
 
-/* Every entry of the directory open at fd (consumed). */
-static int walk_dir(struct walk *w, int fd, struct e4_err *err)
+static void count_scanned(struct walk *w, struct worker *k)
 {
-	size_t len = w->len;
-	struct dirent *de;
-	DIR *d;
-	int rc = 0;
+	uint64_t n = 0;
+	unsigned int i;
 
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return e4_err_sys(err, -errno, "%s", w->path);
-	}
-	while ((errno = 0, de = readdir(d))) {
-		size_t n = strlen(de->d_name);
+	if (++k->scanned & 1023 || !w->job || !w->job->progress)
+		return;
+	/* One worker draws at a time; the others do not wait for it. */
+	if (pthread_mutex_trylock(&w->progress))
+		return;
+	for (i = 0; i < w->nworkers; i++)
+		n += __atomic_load_n(&w->workers[i].scanned, __ATOMIC_RELAXED);
+	e4_job_progress(w->job, w->set->scanned + n, w->total);
+	pthread_mutex_unlock(&w->progress);
+}
 
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		if (len + 1 + n >= sizeof(w->path)) {
-			rc = e4_err_set(err, -ENAMETOOLONG, "%s/%s: path too long",
-					w->path, de->d_name);
-			break;
-		}
-		w->path[len] = '/';
-		memcpy(w->path + len + 1, de->d_name, n + 1);
-		w->len = len + 1 + n;
-		rc = visit(w, dirfd(d), de->d_name, de->d_type, false, err);
-		w->len = len;
-		w->path[len] = '\0';
-		if (rc)
-			break;
+/* Keep it (its path is the worker's now); NULL on ENOMEM. */
+static struct item *keep(struct worker *k, const struct item *it)
+{
+	struct item *p;
+
+	if (k->n == k->cap) {
+		k->cap = k->cap ? k->cap * 2 : 256;
+		p = realloc(k->items, k->cap * sizeof(*p));
+		if (!p)
+			return NULL;
+		k->items = p;
 	}
-	if (!rc && errno)
-		rc = e4_err_sys(err, -errno, "while reading %s", w->path);
-	closedir(d);
+	k->items[k->n] = *it;
+	return &k->items[k->n++];
+}
+
+static bool converting(const struct walk *w, const struct stat *st)
+{
+	return S_ISREG(st->st_mode) && (w->flags & E4_INLINE_CONVERT) &&
+	       !(w->flags & E4_INLINE_DRY_RUN);
+}
+
+/* Converting: 1 if ino is this worker's to convert, 0 if not, -ENOMEM. */
+static int claim(struct walk *w, uint64_t ino)
+{
+	int rc;
+
+	pthread_mutex_lock(&w->lock);
+	rc = e4_inline_seen_add(w->set, ino);
+	pthread_mutex_unlock(&w->lock);
 	return rc;
 }
 
 /*
- * One entry.  readdir's d_type saves the fstatat of regular files and
- * directories (open, fstat, ioctl, close: as many calls as lsattr needs);
- * the fstat on the open descriptor still checks type and filesystem
- * before the ioctl, so a name replaced in between is never misjudged.
+ * An inline file (st; ferr: its flags could not be read) with its status,
+ * kept by worker k; converted first when that is asked for and the inode
+ * is not another worker's.  -errno only when the walk must stop.
  */
-static int visit(struct walk *w, int dfd, const char *name, unsigned char dtype,
-		 bool top, struct e4_err *err)
+static int found(struct walk *w, struct worker *k,
+		 const struct e4_walk_ent *we, int dfd, const char *name,
+		 int fd, const struct stat *st, int ferr, struct e4_err *err)
 {
-	struct e4_inline_ent *e;
-	struct stat st;
+	struct item it = {
+		.e = { .ino = st->st_ino, .mode = st->st_mode,
+		       .links = st->st_nlink, .size = st->st_size },
+	};
+	int rc;
+
+	if (ferr) {
+		failed(&it.e, ferr, "while reading its flags");
+	} else if (!(w->flags & (E4_INLINE_CONVERT | E4_INLINE_DRY_RUN))) {
+		it.e.status = E4_INLINE_FOUND;
+	} else if (S_ISDIR(st->st_mode)) {
+		it.e.status = E4_INLINE_SKIPPED;
+		it.e.why = "a directory: needs the filesystem unmounted";
+	} else if (w->flags & E4_INLINE_DRY_RUN) {
+		/* Nothing is opened for writing: a read-only mount is fine. */
+		it.e.status = E4_INLINE_WOULD_CONVERT;
+	} else {
+		rc = claim(w, st->st_ino);
+		if (rc < 0)
+			return fail_at(w, we, err, rc, NULL);
+		it.alias = !rc;
+		it.claimed = rc;
+	}
+	it.e.path = path_of(w, we);
+	if (!it.e.path)
+		return fail_at(w, we, err, -ENOMEM, NULL);
+	if (it.claimed) {
+		/* Ours must be the only open file for the write lease. */
+		close(fd);
+		convert_file(w, dfd, name, st, &it.e);
+	}
+	if (!keep(k, &it)) {
+		free(it.e.path);
+		return fail_at(w, we, err, -ENOMEM, NULL);
+	}
+	return it.claimed;
+}
+
+/*
+ * Converting, a file with other links that is no longer inline may have
+ * been converted by another worker under another name: the name is kept
+ * as an alias, dropped at the merge if no entry of this walk needs it.
+ */
+static int maybe_alias(struct walk *w, struct worker *k,
+		       const struct e4_walk_ent *we, const struct stat *st,
+		       struct e4_err *err)
+{
+	struct item it = { .e = { .ino = st->st_ino }, .alias = true };
+
+	if (!converting(w, st) || st->st_nlink < 2)
+		return 0;
+	it.e.path = path_of(w, we);
+	if (!it.e.path || !keep(k, &it)) {
+		free(it.e.path);
+		return fail_at(w, we, err, -ENOMEM, NULL);
+	}
+	return 0;
+}
+
+/*
+ * One entry (we NULL: the top, named by w->top, dfd AT_FDCWD).
+ * getdents' d_type saves the fstatat of regular files and directories
+ * (open, fstat, ioctl, close: as many calls as lsattr needs); the fstat
+ * on the open descriptor still checks type and filesystem before the
+ * ioctl, so a name replaced in between is never misjudged.  A directory
+ * to walk is left open in *subdir.
+ */
+static int examine(struct walk *w, struct worker *k,
+		   const struct e4_walk_ent *we, int dfd, const char *name,
+		   unsigned char dtype, struct e4_err *err, int *subdir)
+{
+	bool top = !we;
 	unsigned int fl = 0;
+	struct stat st;
 	int fd, rc, ferr;
 
 	if (e4_job_cancelled(w->job))
-		return e4_err_set(err, -EINTR, "%s: interrupted", w->path);
+		return fail_at(w, we, err, -EINTR, "interrupted");
 	if (dtype != DT_REG && dtype != DT_DIR) {
 		if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW)) {
 			/* Gone since readdir: nothing to report. */
 			if (errno == ENOENT && !top)
 				return 0;
-			return e4_err_sys(err, -errno, "%s", w->path);
+			return fail_at(w, we, err, -errno, NULL);
 		}
 		if (st.st_dev != w->dev)
 			return top ? other_fs(w, &st, err) : 0;
 		if (S_ISLNK(st.st_mode)) {
 			/* No ioctl reads a symlink's flags; only a slow one
 			 * can be inline. */
-			w->set->scanned++;
+			count_scanned(w, k);
 			if (st.st_size > FAST_SYMLINK_MAX)
-				w->set->unchecked++;
+				k->unchecked++;
 			return 0;
 		}
 		if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
-			w->set->scanned++;
+			count_scanned(w, k);
 			return 0;
 		}
 		dtype = S_ISDIR(st.st_mode) ? DT_DIR : DT_REG;
@@ -330,16 +438,16 @@ static int visit(struct walk *w, int dfd, const char *name, unsigned char dtype,
 		    O_CLOEXEC | (dtype == DT_DIR ? O_DIRECTORY : 0));
 	if (fd < 0) {
 		if (top)
-			return e4_err_sys(err, -errno, "%s", w->path);
+			return fail_at(w, we, err, -errno, NULL);
 		/* Gone or replaced since readdir, or not ours to open. */
 		if (errno != ENOENT && errno != ELOOP && errno != ENOTDIR)
-			w->set->unreadable++;
+			k->unreadable++;
 		return 0;
 	}
 	if (fstat(fd, &st)) {
 		rc = -errno;
 		close(fd);
-		return top ? e4_err_sys(err, rc, "%s", w->path) : 0;
+		return top ? fail_at(w, we, err, rc, NULL) : 0;
 	}
 	/* A mount point of another filesystem is not ours to look into. */
 	if (st.st_dev != w->dev) {
@@ -350,59 +458,124 @@ static int visit(struct walk *w, int dfd, const char *name, unsigned char dtype,
 		close(fd);
 		return 0;
 	}
-	w->set->scanned++;
-	if (!(w->set->scanned & 1023))
-		e4_job_progress(w->job, w->set->scanned, w->total);
+	count_scanned(w, k);
 	ferr = get_flags(fd, &fl);
-	if (ferr) {
-		/* Not known to be inline or not: say so, and go on. */
-		rc = e4_inline_seen_add(w->set, st.st_ino);
-		if (rc < 0) {
-			close(fd);
-			return e4_err_sys(err, rc, "%s", w->path);
-		}
-		if (rc) {
-			e = add_ent(w, &st, err);
-			if (!e) {
-				close(fd);
-				return -ENOMEM;
-			}
-			failed(e, ferr, "while reading its flags");
-		}
-		goto next;
-	}
-	if (!(fl & E4_INLINE_DATA_FL))
-		goto next;
-	rc = e4_inline_seen_add(w->set, st.st_ino);
-	if (rc < 0) {
-		close(fd);
-		return e4_err_sys(err, rc, "%s", w->path);
-	}
-	if (!rc)
-		goto next;
-	e = add_ent(w, &st, err);
-	if (!e) {
-		close(fd);
-		return -ENOMEM;
-	}
-	if (!(w->flags & (E4_INLINE_CONVERT | E4_INLINE_DRY_RUN)))
-		goto next;
-	if (S_ISDIR(st.st_mode)) {
-		e->status = E4_INLINE_SKIPPED;
-		e->why = "a directory: needs the filesystem unmounted";
-	} else if (w->flags & E4_INLINE_DRY_RUN) {
-		/* Nothing is opened for writing: a read-only mount is fine. */
-		e->status = E4_INLINE_WOULD_CONVERT;
-	} else {
-		/* Ours must be the only open file for the write lease. */
-		close(fd);
-		convert_file(w, dfd, name, &st, e);
+	if (!ferr && !(fl & E4_INLINE_DATA_FL))
+		rc = maybe_alias(w, k, we, &st, err);
+	else
+		rc = found(w, k, we, dfd, name, fd, &st, ferr, err);
+	if (rc > 0)
+		return 0;	/* converted: closed already */
+	if (!rc && S_ISDIR(st.st_mode)) {
+		*subdir = fd;
 		return 0;
 	}
-next:
-	if (S_ISDIR(st.st_mode))
-		return walk_dir(w, fd, err);
 	close(fd);
+	return rc;
+}
+
+static int visit(void *arg, const struct e4_walk_ent *we, int *subdir)
+{
+	struct walk *w = arg;
+
+	if (e4_walk_path_len(we) >= PATH_MAX)
+		return fail_at(w, we, we->err, -ENAMETOOLONG, "path too long");
+	return examine(w, &w->workers[we->worker], we, we->dfd, we->name,
+		       we->type, we->err, subdir);
+}
+
+static int read_failed(void *arg, const struct e4_walk_dir *d, int rc,
+		       struct e4_err *err)
+{
+	char *path = e4_walk_dir_path(d);
+
+	(void)arg;
+	e4_err_sys(err, rc, "while reading %s", path ? path : "a directory");
+	free(path);
+	return rc;
+}
+
+static int by_ino_path(const void *a, const void *b)
+{
+	const struct item *x = a, *y = b;
+
+	if (x->e.ino != y->e.ino)
+		return x->e.ino < y->e.ino ? -1 : 1;
+	return strcmp(x->e.path, y->e.path);
+}
+
+/*
+ * What the workers kept, into the set: an inode reached by several names
+ * gets the smallest (whichever worker was first does not show), and one
+ * the set had before this walk (another PATH) is not added again.
+ */
+static int merge(struct walk *w, struct item *all, size_t n)
+{
+	struct e4_inline_ent *e;
+	size_t i, j, d;
+	int rc = 0;
+
+	qsort(all, n, sizeof(*all), by_ino_path);
+	for (i = 0; i < n; i = j) {
+		d = n;
+		for (j = i; j < n && all[j].e.ino == all[i].e.ino; j++)
+			if (!all[j].alias && (d == n || all[j].claimed))
+				d = j;
+		if (d == n || rc)
+			continue;
+		if (!all[d].claimed) {
+			rc = e4_inline_seen_add(w->set, all[d].e.ino);
+			if (rc <= 0)
+				continue;
+			rc = 0;
+		}
+		e = e4_inline_set_add(w->set, all[d].e.ino, all[d].e.mode,
+				      all[d].e.links, all[d].e.size);
+		if (!e) {
+			rc = -ENOMEM;
+			continue;
+		}
+		*e = all[d].e;
+		e->path = all[i].e.path;
+		all[i].e.path = NULL;
+	}
+	for (i = 0; i < n; i++)
+		free(all[i].e.path);
+	return rc;
+}
+
+/* Counters and entries of every worker into the set; frees them. */
+static int gather(struct walk *w, struct e4_err *err)
+{
+	struct item *all = NULL;
+	size_t i, n = 0, at = 0;
+	int rc = 0;
+
+	for (i = 0; i < w->nworkers; i++) {
+		w->set->scanned += w->workers[i].scanned;
+		w->set->unchecked += w->workers[i].unchecked;
+		w->set->unreadable += w->workers[i].unreadable;
+		n += w->workers[i].n;
+	}
+	if (n)
+		all = malloc(n * sizeof(*all));
+	for (i = 0; i < w->nworkers; i++) {
+		if (all && w->workers[i].n)
+			memcpy(all + at, w->workers[i].items,
+			       w->workers[i].n * sizeof(*all));
+		else if (!all)
+			while (w->workers[i].n)
+				free(w->workers[i].items[--w->workers[i].n].e.path);
+		at += w->workers[i].n;
+		free(w->workers[i].items);
+	}
+	if (n && !all)
+		rc = -ENOMEM;
+	else if (n)
+		rc = merge(w, all, n);
+	free(all);
+	if (rc)
+		return e4_err_sys(err, rc, "while listing inline inodes of %s", w->top);
 	return 0;
 }
 
@@ -416,55 +589,96 @@ static void sync_fs_of(const char *path)
 	}
 }
 
+/* A path that is a symlink: listed, not followed. */
+static int add_symlink(struct e4_inline_set *set, const char *path,
+		       const struct stat *st, struct e4_err *err)
+{
+	struct e4_inline_ent *e;
+
+	if (strlen(path) >= PATH_MAX)
+		return e4_err_set(err, -ENAMETOOLONG, "%s: path too long", path);
+	set->scanned++;
+	e = e4_inline_set_add(set, st->st_ino, st->st_mode, st->st_nlink,
+			      st->st_size);
+	if (!e || !(e->path = strdup(path))) {
+		if (e)
+			set->n--;
+		return e4_err_sys(err, -ENOMEM, "%s", path);
+	}
+	e->status = E4_INLINE_SKIPPED;
+	e->why = "a symlink: not followed";
+	return 0;
+}
+
+/* The top (open, checked) and the tree below it. */
+static int walk_top(struct walk *w, struct e4_err *err)
+{
+	struct e4_walk_opts o = {
+		.threads = w->nworkers,
+		.visit = visit,
+		.dir_error = read_failed,
+		.arg = w,
+	};
+	int rc, fd = -1;
+
+	/* The top is named by its full path: AT_FDCWD does the lookup. */
+	rc = examine(w, &w->workers[0], NULL, AT_FDCWD, w->top, DT_UNKNOWN,
+		     err, &fd);
+	if (!rc && fd >= 0)
+		rc = e4_walk_run(&o, fd, w->top, err);
+	return rc;
+}
+
 int e4_inline_walk(struct e4_inline_set *set, const char *path, dev_t dev,
 		   unsigned int flags, const struct e4_job *job,
 		   struct e4_err *err)
 {
 	struct walk w = { .set = set, .flags = flags, .job = job };
-	struct e4_inline_ent *e;
 	struct statvfs sv;
 	struct stat st;
 	char *real;
-	int rc;
+	int rc, grc;
 
 	/* A symlink given as the path is not followed either. */
 	if (lstat(path, &st))
 		return e4_err_sys(err, -errno, "%s", path);
-	if (S_ISLNK(st.st_mode)) {
-		if (strlen(path) >= sizeof(w.path))
-			return e4_err_set(err, -ENAMETOOLONG, "%s: path too long", path);
-		strcpy(w.path, path);
-		set->scanned++;
-		e = add_ent(&w, &st, err);
-		if (!e)
-			return -ENOMEM;
-		e->status = E4_INLINE_SKIPPED;
-		e->why = "a symlink: not followed";
-		return 0;
-	}
+	if (S_ISLNK(st.st_mode))
+		return add_symlink(set, path, &st, err);
 	real = realpath(path, NULL);
 	if (!real)
 		return e4_err_sys(err, -errno, "%s", path);
-	if (strlen(real) >= sizeof(w.path)) {
+	if (strlen(real) >= PATH_MAX) {
 		free(real);
 		return e4_err_set(err, -ENAMETOOLONG, "%s: path too long", path);
 	}
-	strcpy(w.path, real);
-	w.len = strlen(real);
-	free(real);
+	w.top = real;
+	w.nworkers = e4_walk_threads(0);
+	w.workers = calloc(w.nworkers, sizeof(*w.workers));
+	if (!w.workers) {
+		free(real);
+		return e4_err_sys(err, -ENOMEM, "%s", path);
+	}
+	pthread_mutex_init(&w.lock, NULL);
+	pthread_mutex_init(&w.progress, NULL);
 	/*
 	 * The filesystem is the caller's, or the one path is on; the top is
 	 * opened (O_NOFOLLOW) and its st_dev checked like every other file.
 	 */
 	w.dev = dev ? dev : st.st_dev;
-	if (!statvfs(w.path, &sv) && sv.f_files >= sv.f_ffree)
+	if (!statvfs(w.top, &sv) && sv.f_files >= sv.f_ffree)
 		w.total = sv.f_files - sv.f_ffree;
-	/* The top is named by its full path: AT_FDCWD does the lookup. */
-	rc = visit(&w, AT_FDCWD, w.path, DT_UNKNOWN, true, err);
+	rc = walk_top(&w, err);
 	/* Converted blocks on disk in place (see convert_file). */
 	if (w.converted)
-		sync_fs_of(w.path);
+		sync_fs_of(w.top);
+	/* Also after a failure: what was converted is reported. */
+	grc = gather(&w, rc ? NULL : err);
+	rc = rc ?: grc;
 	e4_job_progress(job, set->scanned, set->scanned > w.total ? set->scanned : w.total);
 	e4_inline_set_sort(set);
+	pthread_mutex_destroy(&w.progress);
+	pthread_mutex_destroy(&w.lock);
+	free(w.workers);
+	free(real);
 	return rc;
 }
