@@ -198,6 +198,18 @@ static size_t bounce_size(const struct check *c, const struct e4_gdt *gdt)
 	return ((gdt->block_size + c->align - 1) & ~(c->align - 1)) + c->align;
 }
 
+/*
+ * A bitmap block's checksum as its descriptor stores it: only the low 16
+ * bits when the descriptor is too short for the high half (hi_end).
+ */
+static uint32_t bitmap_csum(const struct e4_gdt *gdt, const unsigned char *buf,
+			    uint32_t bytes, size_t hi_end)
+{
+	uint32_t csum = ext2fs_crc32c_le(gdt->csum_seed, buf, bytes);
+
+	return gdt->desc_size < hi_end ? csum & 0xffff : csum;
+}
+
 static int count_blocks(struct check *c, const struct e4_gdt *gdt, uint32_t i,
 			unsigned char *buf, unsigned char *bounce,
 			struct group_count *gc, struct e4_err *err)
@@ -220,10 +232,8 @@ static int count_blocks(struct check *c, const struct e4_gdt *gdt, uint32_t i,
 				  (unsigned long long)g->block_bitmap);
 	gc->free_blocks = count_zero(buf, nclusters);
 	if (gdt->metadata_csum) {
-		gc->bbitmap_csum = ext2fs_crc32c_le(gdt->csum_seed, buf,
-						    gdt->clusters_per_group / 8);
-		if (gdt->desc_size < EXT4_BG_BLOCK_BITMAP_CSUM_HI_LOCATION)
-			gc->bbitmap_csum &= 0xffff;
+		gc->bbitmap_csum = bitmap_csum(gdt, buf, gdt->clusters_per_group / 8,
+					       EXT4_BG_BLOCK_BITMAP_CSUM_HI_LOCATION);
 		gc->bbitmap_checked = true;
 	}
 	return 0;
@@ -257,10 +267,8 @@ static int count_inodes(struct check *c, const struct e4_gdt *gdt, uint32_t i,
 			gc->ipad_set += buf[b] == 0xff;
 	}
 	if (gdt->metadata_csum) {
-		gc->ibitmap_csum = ext2fs_crc32c_le(gdt->csum_seed, buf,
-						    gdt->inodes_per_group / 8);
-		if (gdt->desc_size < EXT4_BG_INODE_BITMAP_CSUM_HI_END)
-			gc->ibitmap_csum &= 0xffff;
+		gc->ibitmap_csum = bitmap_csum(gdt, buf, gdt->inodes_per_group / 8,
+					       EXT4_BG_INODE_BITMAP_CSUM_HI_END);
 		gc->ibitmap_checked = true;
 	}
 	return 0;
