@@ -85,7 +85,7 @@ static int ibody_entries(ext2_filsys fs, char *inode, char **first,
 	return 1;
 }
 
-static int damaged(struct ea_scan *s, const char *fmt, ext2_ino_t v)
+static int damaged(struct ea_scan *s, const char *why, ext2_ino_t v)
 {
 	struct shrink_run *r = s->r;
 	char where[64];
@@ -97,14 +97,15 @@ static int damaged(struct ea_scan *s, const char *fmt, ext2_ino_t v)
 		snprintf(where, sizeof(where), "inode %u", s->holder);
 	return e4_err_set(s->err, -EUCLEAN,
 			  "%s: unchanged: an xattr in %s names inode %u as its value's EA inode, %s: run 'e2fsck -f %s'",
-			  r->name, where, v, fmt, r->name);
+			  r->name, where, v, why, r->name);
 }
 
 /*
- * What e2fsck checks of a reference, for one that the shrink rewrites
- * or whose holder or EA inode it renumbers: an EA inode in use, and an
- * entry hash made from the value's hash (an old Lustre-style EA inode,
- * which names its holder instead, is refused).
+ * What e2fsck checks of a reference, for every one in the inodes and
+ * blocks scanned: an EA inode in use, with its flag, and an entry hash
+ * made from the value's hash.  An old Lustre-style EA inode names its
+ * holder by number instead; it is refused, even where renumbering would
+ * leave that number alone (a kept holder), as the simpler rule.
  */
 static int check_ref(struct ext2_ext_attr_entry *e, void *arg)
 {
