@@ -4,7 +4,8 @@
  * reserve in memory the destination of every block and inode that moves,
  * mark the filesystem "resize in progress" (error state), copy the inodes
  * of removed groups to kept ones, copy the blocks past the new end, point
- * every reference at the copies, rewrite directory entries, then the new
+ * every reference at the copies, rewrite directory entries and the xattr
+ * entries naming renumbered EA inodes (lib/shrink_xattr.c), then the new
  * geometry (descriptors, bitmaps, counts, resize inode, journal backup)
  * with the superblock written last, which clears the mark.  Before the
  * mark nothing has been written; once blocks move, the run completes.
@@ -200,6 +201,7 @@ static void release(struct shrink_run *r)
 		ext2fs_free_inode_bitmap(r->renumbered);
 	if (r->xattr_done)
 		ext2fs_free_block_bitmap(r->xattr_done);
+	e4_shrink_ea_release(r);
 }
 
 /*
@@ -251,6 +253,8 @@ int e4_shrink_run(struct e4_fs *efs, const struct e4_resize_plan *plan,
 	/* Every destination is taken before the first write. */
 	if (!rc)
 		rc = e4_shrink_reserve(&r, &f, err);
+	if (!rc)
+		rc = e4_shrink_ea_scan(&r, err);
 	e4_shrink_facts_put(&f);
 	if (rc)
 		goto out_unchanged;
@@ -283,9 +287,10 @@ int e4_shrink_run(struct e4_fs *efs, const struct e4_resize_plan *plan,
 	if (!rc)
 		rc = written(efs, &r, "rewriting block maps", err);
 	/*
-	 * The directory entries and the new geometry are one journal
-	 * transaction: until it commits, the old numbers name every inode;
-	 * after, the new ones do, and the old inodes are past the end.
+	 * The directory entries, the xattr entries naming EA inodes and the
+	 * new geometry are one journal transaction: until it commits, the
+	 * old numbers name every inode; after, the new ones do, and the old
+	 * inodes are past the end.
 	 */
 	if (!rc)
 		rc = e4_jtx_begin(fs, &jtx, err);
@@ -293,6 +298,8 @@ int e4_shrink_run(struct e4_fs *efs, const struct e4_resize_plan *plan,
 		rc = e4_shrink_link_copies(&r, err);
 	if (!rc)
 		rc = e4_shrink_fix_dirents(&r, err);
+	if (!rc)
+		rc = e4_shrink_fix_ea_refs(&r, err);
 	e4_shrink_hook(&r, false);
 	if (!rc)
 		rc = commit(&r, state, err);

@@ -13,6 +13,20 @@ struct shrink_blkrun {
 	blk64_t src, dst, len;
 };
 
+/*
+ * The xattr entries naming an EA inode that the shrink renumbers, found
+ * before the first write (lib/shrink_xattr.c), by their holders' old
+ * numbers: inode bodies, and xattr blocks (each once).
+ */
+struct shrink_ea_refs {
+	ext2_ino_t *inodes;
+	size_t ninodes, icap;
+	blk64_t *blocks;
+	size_t nblocks, bcap;
+	ext2fs_block_bitmap seen;	/* xattr blocks read */
+	bool moves;			/* an EA inode is renumbered */
+};
+
 /* The state of one shrink run, shared by lib/shrink.c and lib/shrink_move.c. */
 struct shrink_run {
 	ext2_filsys fs;
@@ -27,6 +41,7 @@ struct shrink_run {
 	__u16 *links;			/* the same index -> its link count */
 	ext2fs_inode_bitmap renumbered;	/* the new numbers */
 	ext2fs_block_bitmap xattr_done;	/* moved xattr blocks rewritten */
+	struct shrink_ea_refs ea;
 	ext2_ino_t *dirs;
 	size_t ndirs, dirs_cap;
 	uint64_t blocks_total, inodes_total, done;
@@ -53,5 +68,15 @@ int e4_shrink_link_copies(struct shrink_run *r, struct e4_err *err);
 int e4_shrink_copy(struct shrink_run *r, struct e4_err *err);
 int e4_shrink_fix_inodes(struct shrink_run *r, struct e4_err *err);
 int e4_shrink_fix_dirents(struct shrink_run *r, struct e4_err *err);
+/*
+ * With ea_inode and inodes to renumber, before the first write: find the
+ * entries naming an EA inode that moves; refuse (-EUCLEAN, -EOPNOTSUPP,
+ * "unchanged") a reference e2fsck would not accept as it is, among those
+ * in the removed groups' inodes and, when an EA inode moves, in all.
+ */
+int e4_shrink_ea_scan(struct shrink_run *r, struct e4_err *err);
+/* Point those entries at the new numbers (in the commit's transaction). */
+int e4_shrink_fix_ea_refs(struct shrink_run *r, struct e4_err *err);
+void e4_shrink_ea_release(struct shrink_run *r);
 
 #endif

@@ -54,8 +54,6 @@ const char *e4_shrink_unsupported(ext2_filsys fs)
 		return "meta_bg";
 	if (ext2fs_has_feature_sparse_super2(sb))
 		return "sparse_super2";
-	if (ext2fs_has_feature_ea_inode(sb))
-		return "ea_inode";
 	if (ext2fs_has_feature_journal_dev(sb))
 		return "journal_dev";
 	if (ext2fs_has_feature_orphan_present(sb))

@@ -108,6 +108,7 @@ run_case() {
 	mkimg "$IMG" "$size" "$@"
 	${AFTER_MKFS:-true}
 	populate "$IMG" --fill "$FILL"
+	${AFTER_POPULATE:-true}
 	fsck_clean "$IMG"
 	take_manifest "$IMG" >"$WANT"
 	b=$(blocks_of "$IMG")
@@ -232,8 +233,18 @@ refused_case() {
 
 # No quota case: this machine's kernel has no CONFIG_QUOTA, so a
 # filesystem with the quota feature cannot be mounted to fill it.
-@test "ext4 ea_inode (xattr values in EA inodes): refused, naming ea_inode" {
-	refused_case ea_inode ext4-ea_inode 128M -t ext4 -b 1024 -I 256 -O ea_inode
+
+# ea_inode: gen-content puts xattr values in EA inodes, named from inode
+# bodies, one EA inode by two files; ea_block_refs adds two files naming
+# one more EA inode from xattr blocks of their own.  While the content is
+# made, empty files hold the first 11 of the 16 groups' inodes (more than
+# the minimum keeps), so every EA inode is made in a group the shrink
+# removes; they are freed before the manifest.  ea_renumbered then checks
+# that each EA inode got a number inside the final filesystem.
+@test "ext4 ea_inode (EA inodes renumbered, the entries naming them rewritten)" {
+	AFTER_MKFS=hold_inodes AFTER_POPULATE=ea_block_refs \
+		run_case ext4-ea_inode 128M -t ext4 -b 1024 -I 256 -O ea_inode
+	ea_renumbered
 }
 
 @test "ext4, the journal in the part that is cut off" {
@@ -248,4 +259,89 @@ journal_at_end() {
 	first=$(debugfs -R 'bmap <8> 0' "$IMG" 2>/dev/null)
 	b=$(blocks_of "$IMG")
 	[[ $first -ge $((b * 9 / 10)) ]] || { echo "journal starts at $first of $b" >&2; return 1; }
+}
+
+# on_mounted SCRIPT: bash SCRIPT with $1 the mount point of IMG (loop,
+# read-write, in a mount namespace of its own; see tests/resize-shrink/img).
+on_mounted() {
+	unshare -m --propagation private bash -c '
+		set -e
+		mnt=$(mktemp -d)
+		mount -o loop "$1" "$mnt"
+		set +e
+		(set -e; cd "$mnt"; eval "$2")
+		st=$?
+		umount "$mnt"
+		rmdir "$mnt"
+		exit $st' on_mounted "$IMG" "$1"
+}
+
+# Empty files in /hold taking 11/16 of the inodes, before gen-content.
+hold_inodes() {
+	local n
+	n=$(($(dumpe2fs_field "$IMG" 'Inode count') * 11 / 16))
+	on_mounted "mkdir hold && cd hold && seq 1 $n | xargs touch"
+}
+
+EA_FILES=(ea-inode-0 ea-inode-1 ea-inode-2 ea-shared-0 ea-shared-1 ea-block-0 ea-block-1)
+
+# Two files whose inode body a 48-byte xattr fills, then a value of their
+# own and one shared large value: both go to an xattr block (one each, the
+# sets differ), naming one EA inode.  Then the held inodes are freed and
+# e2fsck -fy run (the shrinkers' "checked since mounted" gates).
+ea_block_refs() {
+	on_mounted '
+		big=$(printf "%03000d" 7)
+		for i in 0 1; do
+			: >xattr/ea-block-$i
+			setfattr -n user.pad -v "$(printf "%048d" $i)" xattr/ea-block-$i
+			setfattr -n user.id -v "$i" xattr/ea-block-$i
+			setfattr -n user.large -v "$big" xattr/ea-block-$i
+		done
+		rm -rf hold'
+	e2fsck -fy "$IMG" >/dev/null 2>&1 || { echo "e2fsck -fy: exit $?" >&2; return 1; }
+	ea_refs "$IMG" >"$BATS_TEST_TMPDIR/ea.0"
+}
+
+# ea_refs IMG: "FILE body|block EA-INODE" for each xattr entry of the
+# EA_FILES naming an EA inode, from debugfs.
+ea_refs() {
+	local f acl
+	for f in "${EA_FILES[@]}"; do
+		debugfs -R "inode_dump -x /xattr/$f" "$1" 2>/dev/null |
+			sed -n "s|.*value_inum = \([1-9][0-9]*\),.*|$f body \1|p"
+		acl=$(debugfs -R "stat /xattr/$f" "$1" 2>/dev/null |
+			sed -n 's/^File ACL: \([0-9]*\).*/\1/p')
+		[[ ${acl:-0} == 0 ]] ||
+			debugfs -R "block_dump -x $acl" "$1" 2>/dev/null |
+			sed -n "s|.*value_inum = \([1-9][0-9]*\),.*|$f block \1|p"
+	done
+}
+
+# Every EA inode named before the first step (ea.0) lay past the final
+# inode count, and now the same entries name EA inodes inside it, shared
+# where they were.
+ea_renumbered() {
+	local inodes before after
+	inodes=$(dumpe2fs_field "$IMG" 'Inode count')
+	ea_refs "$IMG" >"$BATS_TEST_TMPDIR/ea.1"
+	before=$(awk '{ print $3 }' "$BATS_TEST_TMPDIR/ea.0" | sort -un | tr '\n' ' ')
+	after=$(awk '{ print $3 }' "$BATS_TEST_TMPDIR/ea.1" | sort -un | tr '\n' ' ')
+	log "$CASE: EA inodes named before: $before(from $(grep -c body "$BATS_TEST_TMPDIR/ea.0") inode bodies, $(grep -c block "$BATS_TEST_TMPDIR/ea.0") xattr blocks); now: $after($inodes inodes)"
+	# what the case must exercise: bodies and blocks, a shared EA inode
+	[ "$(grep -c body "$BATS_TEST_TMPDIR/ea.0")" -ge 5 ]
+	[ "$(grep -c block "$BATS_TEST_TMPDIR/ea.0")" -eq 2 ]
+	[ "$(awk '{ print $3 }' "$BATS_TEST_TMPDIR/ea.0" | sort | uniq -d | wc -l)" -eq 2 ]
+	local n
+	for n in $before; do
+		[ "$n" -gt "$inodes" ] || { echo "EA inode $n was kept: nothing renumbered it" >&2; return 1; }
+	done
+	for n in $after; do
+		[ "$n" -le "$inodes" ]
+	done
+	# the same files and places, the same sharing
+	diff <(cut -d' ' -f1,2 "$BATS_TEST_TMPDIR/ea.0") <(cut -d' ' -f1,2 "$BATS_TEST_TMPDIR/ea.1")
+	[ "$(wc -w <<<"$before")" -eq "$(wc -w <<<"$after")" ]
+	diff <(awk '{ print $3 }' "$BATS_TEST_TMPDIR/ea.0" | uniq -c | awk '{ print $1 }') \
+	     <(awk '{ print $3 }' "$BATS_TEST_TMPDIR/ea.1" | uniq -c | awk '{ print $1 }')
 }
