@@ -242,10 +242,11 @@ int e4_shrink_reloc_copy(struct shrink_run *r, struct e4_err *err)
 				ret = io_channel_write_blk64(fs->io, x->to + off,
 							     cnt, r->buf);
 			if (ret)
-				return e4_err_ext2(err, ret, "%s: while copying the %s of group %u (blocks %llu..%llu) to block %llu",
+				return e4_err_ext2(err, ret, "%s: while copying the %s of group %u (%llu block%s from %llu) to block %llu",
 						   r->name, kind_name[x->kind], x->group,
+						   (unsigned long long)x->len,
+						   x->len > 1 ? "s" : "",
 						   (unsigned long long)x->from,
-						   (unsigned long long)(x->from + x->len - 1),
 						   (unsigned long long)x->to);
 			off += cnt;
 		}
