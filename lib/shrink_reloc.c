@@ -168,10 +168,12 @@ int e4_shrink_place_meta(const struct shrink_facts *f,
 			from = meta_loc(fs, g, k);
 			if (!place(fs, c, rl, g, len, &to)) {
 				snprintf(why, whylen,
-					 "group %u keeps its %s at blocks %llu..%llu, past the new end, and no %llu free block%s before the end can take it",
+					 "group %u keeps its %s at blocks %llu..%llu, past the new end, and no %llu free block%s %sbefore the end can take it",
 					 g, kind_name[k], (unsigned long long)from,
 					 (unsigned long long)(from + len - 1),
-					 (unsigned long long)len, len > 1 ? "s in a row" : "");
+					 (unsigned long long)len, len > 1 ? "s in a row" : "",
+					 ext2fs_has_feature_flex_bg(fs->super) ?
+					 "" : "in the group (no flex_bg) ");
 				return -ENOSPC;
 			}
 			rc = add_reloc(rl, g, k, from, to, len);

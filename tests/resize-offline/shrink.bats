@@ -193,6 +193,19 @@ steps() {
 	[ "$(img_hash "$IMG")" = "$before" ]
 }
 
+# Without flex_bg a group's metadata must stay in the group: an end that
+# cuts through the last kept group's inode table, with no room for it in
+# that group before the end, is refused by name.
+@test "an inode table past the new end with no room in its group (no flex_bg): refused, image unchanged" {
+	mkimg "$IMG" 8M -t ext4 -b 1024 -g 1024 -O ^flex_bg -N 1024
+	[ "$(dumpe2fs "$IMG" 2>/dev/null | grep -A3 '^Group 4:' | sed -n 's/^  Inode table at \([0-9-]*\) .*/\1/p')" = 4099-4130 ]
+	before=$(img_hash "$IMG")
+	run --separate-stderr "$E4CTL" resize -q "$IMG" 4110
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "e4ctl resize: $IMG: 4110 blocks is below the minimum of $("$E4CTL" resize -P -q "$IMG") blocks: group 4 keeps its inode table at blocks 4099..4130, past the new end, and no 32 free blocks in a row in the group (no flex_bg) before the end can take it" ]
+	[ "$(img_hash "$IMG")" = "$before" ]
+}
+
 @test "mounted: refused with the minimum size" {
 	mkimg "$IMG" 64M -t ext4 -b 4096
 	mount_img "$IMG" "$MNT" ro
