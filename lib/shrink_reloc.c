@@ -150,16 +150,20 @@ int e4_shrink_place_meta(const struct shrink_facts *f,
 			 const struct shrink_calc *c,
 			 struct shrink_relocs *rl, char *why, size_t whylen)
 {
+	/* Inode tables first: they need contiguous runs. */
+	static const enum shrink_meta_kind order[] = {
+		SHRINK_INODE_TABLE, SHRINK_BLOCK_BITMAP, SHRINK_INODE_BITMAP,
+	};
 	ext2_filsys fs = f->fs;
 	uint64_t n = c->blocks;
-	enum shrink_meta_kind k;
 	blk64_t from, to;
+	size_t i;
 	int rc;
 	dgrp_t g;
 
 	memset(rl, 0, sizeof(*rl));
-	/* Inode tables first: they need contiguous runs. */
-	for (k = SHRINK_INODE_TABLE; ; k--) {
+	for (i = 0; i < sizeof(order) / sizeof(order[0]); i++) {
+		enum shrink_meta_kind k = order[i];
 		uint64_t len = meta_len(fs, k);
 
 		for (g = 0; g < c->groups; g++) {
@@ -184,8 +188,6 @@ int e4_shrink_place_meta(const struct shrink_facts *f,
 			if (from < n)
 				rl->freed += n - from;
 		}
-		if (k == SHRINK_BLOCK_BITMAP)
-			break;
 	}
 	return 0;
 }
