@@ -259,7 +259,7 @@ itable_of() {
 # Flex groups of 32 put the bitmaps and inode tables of groups 96..127 at
 # the start of group 96.  An end 20 blocks into group 96 keeps that group
 # but leaves its inode bitmap and inode table past the end: e4ctl copies
-# them before the end (e4ctl up to 0.1.0 refused this size).
+# them before the end (before relocation, this size was refused).
 @test "ext4 -G 32, the new end cuts through a flex group's metadata: relocated" {
 	CASE=ext4-G32-reloc
 	mkimg "$IMG" "$(numfmt --from=iec 128M)" -t ext4 -b 1024 -g 1024 -G 32 -I 256
