@@ -4,8 +4,10 @@
  * reserve in memory the destination of every block and inode that moves,
  * mark the filesystem "resize in progress" (error state), copy the inodes
  * of removed groups to kept ones, copy the blocks past the new end, point
- * every reference at the copies, rewrite directory entries and the xattr
- * entries naming renumbered EA inodes (lib/shrink_xattr.c), then the new
+ * every reference at the copies, copy kept groups' bitmaps and inode
+ * tables that lie past the new end to their places before it (switched
+ * in the transaction), rewrite directory entries and the xattr entries
+ * naming renumbered EA inodes (lib/shrink_xattr.c), then the new
  * geometry (descriptors, bitmaps, counts, resize inode, journal backup)
  * with the superblock written last, which clears the mark.  Before the
  * mark nothing has been written; once blocks move, the run completes.
@@ -193,6 +195,7 @@ static void release(struct shrink_run *r)
 {
 	free(r->runs);
 	free(r->dirs);
+	e4_shrink_relocs_free(&r->rl);
 	ext2fs_free_mem(&r->buf);
 	ext2fs_free_mem(&r->ibuf);
 	ext2fs_free_mem(&r->ino_map);
@@ -252,6 +255,8 @@ int e4_shrink_run(struct e4_fs *efs, const struct e4_resize_plan *plan,
 		rc = prepare(&r, err);
 	/* Every destination is taken before the first write. */
 	if (!rc)
+		rc = e4_shrink_reloc_reserve(&r, &f, err);
+	if (!rc)
 		rc = e4_shrink_reserve(&r, &f, err);
 	if (!rc)
 		rc = e4_shrink_ea_scan(&r, err);
@@ -286,6 +291,11 @@ int e4_shrink_run(struct e4_fs *efs, const struct e4_resize_plan *plan,
 		rc = e4_shrink_fix_inodes(&r, err);
 	if (!rc)
 		rc = written(efs, &r, "rewriting block maps", err);
+	/* No inode is written outside the transaction from here on. */
+	if (!rc)
+		rc = e4_shrink_reloc_copy(&r, err);
+	if (!rc)
+		rc = written(efs, &r, "copying group metadata", err);
 	/*
 	 * The directory entries, the xattr entries naming EA inodes and the
 	 * new geometry are one journal transaction: until it commits, the
@@ -294,6 +304,8 @@ int e4_shrink_run(struct e4_fs *efs, const struct e4_resize_plan *plan,
 	 */
 	if (!rc)
 		rc = e4_jtx_begin(fs, &jtx, err);
+	if (!rc)
+		e4_shrink_reloc_switch(&r);
 	if (!rc)
 		rc = e4_shrink_link_copies(&r, err);
 	if (!rc)

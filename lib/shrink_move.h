@@ -44,6 +44,7 @@ struct shrink_run {
 	struct shrink_ea_refs ea;
 	ext2_ino_t *dirs;
 	size_t ndirs, dirs_cap;
+	struct shrink_relocs rl;	/* kept groups' metadata that moves */
 	uint64_t blocks_total, inodes_total, done;
 	char *buf;			/* COPY_BATCH blocks */
 	char *ibuf;			/* one full inode */
@@ -67,6 +68,11 @@ int e4_shrink_renumber(struct shrink_run *r, struct e4_err *err);
 int e4_shrink_link_copies(struct shrink_run *r, struct e4_err *err);
 int e4_shrink_copy(struct shrink_run *r, struct e4_err *err);
 int e4_shrink_fix_inodes(struct shrink_run *r, struct e4_err *err);
+/* Kept groups' metadata past the end (lib/shrink_reloc.c). */
+int e4_shrink_reloc_reserve(struct shrink_run *r, const struct shrink_facts *f,
+			    struct e4_err *err);
+int e4_shrink_reloc_copy(struct shrink_run *r, struct e4_err *err);
+void e4_shrink_reloc_switch(struct shrink_run *r);
 int e4_shrink_fix_dirents(struct shrink_run *r, struct e4_err *err);
 /*
  * With ea_inode and inodes to renumber, before the first write: find the

@@ -167,28 +167,25 @@ static void check_special_inodes(ext2_filsys fs, struct shrink_calc *c)
 				  s[i].what, s[i].ino);
 }
 
-/* Kept groups' bitmaps and inode tables must lie before the new end. */
+/*
+ * Kept groups' bitmaps and inode tables past the new end move before it
+ * (lib/shrink_reloc.c): their destinations come out of the pool.
+ */
 static void check_kept_metadata(const struct shrink_facts *f,
 				struct shrink_calc *c)
 {
 	ext2_filsys fs = f->fs;
 	uint64_t n = c->blocks;
-	dgrp_t g;
+	struct shrink_relocs rl;
+	char why[sizeof(c->why)];
+	int rc;
 
-	for (g = 0; g < c->groups; g++) {
-		blk64_t bb = ext2fs_block_bitmap_loc(fs, g);
-		blk64_t ib = ext2fs_inode_bitmap_loc(fs, g);
-		blk64_t it_end = ext2fs_inode_table_loc(fs, g) +
-				 fs->inode_blocks_per_group - 1;
-
-		if (bb >= n || ib >= n || it_end >= n) {
-			calc_fail(c, -ENOSPC,
-				  "group %u keeps its bitmaps and inode table at blocks %llu..%llu, past the new end (e4ctl does not relocate group metadata)",
-				  g, (unsigned long long)(bb < ib ? bb : ib),
-				  (unsigned long long)it_end);
-			return;
-		}
-	}
+	rc = e4_shrink_place_meta(f, c, &rl, why, sizeof(why));
+	if (rc)
+		calc_fail(c, rc, "%s", why);
+	c->relocated = rl.blocks;
+	c->dropped += rl.freed;
+	e4_shrink_relocs_free(&rl);
 	if (f->resize_dind >= n)
 		calc_fail(c, -ENOSPC,
 			  "the resize inode's block %llu lies past the new end",
@@ -295,13 +292,16 @@ void e4_shrink_calc(const struct shrink_facts *f, uint64_t n,
 	used = e4_shrink_count_set(fs->block_map, fdb, n - 1, false);
 	c->pool = n - fdb - used;
 	e4_shrink_dropped(fs, c, count_range, &c->dropped);
+	/* The relocated metadata takes its blocks first. */
+	c->pool = c->pool > c->relocated ? c->pool - c->relocated : 0;
 	slack = c->to_move && ext2fs_has_feature_extents(sb) ?
 		E4_SHRINK_EXTENT_SLACK : 0;
 	if (c->to_move + slack > c->pool)
 		calc_fail(c, -ENOSPC,
-			  "%llu blocks in use lie past the new end, %llu free blocks before it can take them%s",
+			  "%llu blocks in use lie past the new end, %llu free blocks before it can take them%s%s",
 			  (unsigned long long)c->to_move,
 			  (unsigned long long)c->pool,
+			  c->relocated ? " (after the kept groups' metadata moved before the end)" : "",
 			  slack ? " (16 kept for extent tree growth)" : "");
 }
 

@@ -39,6 +39,7 @@ struct shrink_calc {
 	uint64_t to_move;		/* data blocks at or past the end */
 	uint64_t pool;			/* blocks before the end free now */
 	uint64_t dropped;		/* metadata before the end freed at the commit */
+	uint64_t relocated;		/* kept groups' metadata moved before the end */
 	uint64_t inodes_to_move, free_inodes;
 	int code;			/* 0: possible, else -errno */
 	char why[256];
@@ -70,6 +71,39 @@ uint64_t e4_shrink_sb_blocks(ext2_filsys fs, const struct shrink_calc *c,
 void e4_shrink_dropped(ext2_filsys fs, const struct shrink_calc *c,
 		       void (*fn)(blk64_t blk, uint64_t len, void *arg),
 		       void *arg);
+
+/* A piece of a kept group's metadata that lies (partly) past the new end. */
+enum shrink_meta_kind {
+	SHRINK_BLOCK_BITMAP,
+	SHRINK_INODE_BITMAP,
+	SHRINK_INODE_TABLE,
+};
+
+struct shrink_reloc {
+	dgrp_t group;
+	enum shrink_meta_kind kind;
+	blk64_t from, to;
+	uint64_t len;
+};
+
+struct shrink_relocs {
+	struct shrink_reloc *v;
+	size_t n, cap;
+	uint64_t blocks;		/* the destinations' blocks */
+	uint64_t freed;			/* old blocks before the end freed */
+};
+
+/*
+ * Where each piece of the kept groups' metadata at or past c->blocks goes
+ * (lib/shrink_reloc.c): blocks before the end free in the old geometry,
+ * an inode table in one run.  0, or -ENOSPC / -ENOMEM with the reason in
+ * why.  The plan and the engine call it on the same bitmaps, so they get
+ * the same places.  Free rl with e4_shrink_relocs_free, also on error.
+ */
+int e4_shrink_place_meta(const struct shrink_facts *f,
+			 const struct shrink_calc *c,
+			 struct shrink_relocs *rl, char *why, size_t whylen);
+void e4_shrink_relocs_free(struct shrink_relocs *rl);
 
 /* Blocks set in bitmap between first and last (inclusive). */
 uint64_t e4_shrink_count_set(ext2fs_generic_bitmap bm, uint64_t first,

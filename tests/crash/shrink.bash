@@ -46,6 +46,8 @@ lost_found_entries() {
 		awk '$NF != "." && $NF != ".." && NF > 1 && $2 != 0' | wc -l
 }
 
+# shrink_sweep_plain NAME SEED [POINT...]: with POINTs, those cut points
+# instead of the sample.
 # Like crash_sweep_plain, but every cut point is tried and counted, and
 # lost+found must stay empty: the copies of renumbered inodes are deleted
 # inodes until the journal transaction that links them and switches the
@@ -56,11 +58,17 @@ lost_found_entries() {
 shrink_sweep_plain() {
 	local name=$1 seed=$2 total n st tried=0 clean=0 intact=0 bad=0
 	local w=$BATS_TEST_TMPDIR/w.img m0=$BATS_TEST_TMPDIR/m0 m1=$BATS_TEST_TMPDIR/m1
-	local bad_points=() was_clean
+	local bad_points=() was_clean points
+	shift 2
 	crash_manifest "$BASE" >"$m0"
 	total=$(crash_total)
 	[[ $total -gt 0 ]]
-	for n in $(crash_points "$total" "$seed"); do
+	if (($#)); then
+		points="$*"
+	else
+		points=$(crash_points "$total" "$seed")
+	fi
+	for n in $points; do
 		cp --sparse=always "$BASE" "$w"
 		st=0
 		E4_TEST_FAULT=cut:$n op "$w" >/dev/null 2>&1 || st=$?

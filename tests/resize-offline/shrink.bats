@@ -193,6 +193,46 @@ steps() {
 	[ "$(img_hash "$IMG")" = "$before" ]
 }
 
+# Without flex_bg a group's metadata must stay in the group: an end that
+# cuts through the last kept group's inode table, with no room for it in
+# that group before the end, is refused by name.
+@test "an inode table past the new end with no room in its group (no flex_bg): refused, image unchanged" {
+	mkimg "$IMG" 8M -t ext4 -b 1024 -g 1024 -O ^flex_bg -N 1024
+	[ "$(dumpe2fs "$IMG" 2>/dev/null | grep -A3 '^Group 4:' | sed -n 's/^  Inode table at \([0-9-]*\) .*/\1/p')" = 4099-4130 ]
+	before=$(img_hash "$IMG")
+	run --separate-stderr "$E4CTL" resize -q "$IMG" 4110
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "e4ctl resize: $IMG: 4110 blocks is below the minimum of $("$E4CTL" resize -P -q "$IMG") blocks: group 4 keeps its inode table at blocks 4099..4130, past the new end, and no 32 free blocks in a row in the group (no flex_bg) before the end can take it" ]
+	[ "$(img_hash "$IMG")" = "$before" ]
+}
+
+# A kept group's block bitmap in a removed group (put there with debugfs,
+# as a grow may leave it): the shrink copies it before the end, and the
+# minimum is no longer held above it.
+@test "a kept group's block bitmap in a removed group: relocated, -M below it, e2fsck clean" {
+	local old bb
+	mkimg "$IMG" 8M -t ext4 -b 1024 -g 1024 -G 4 -N 1024
+	old=$(dumpe2fs "$IMG" 2>/dev/null | grep -A4 '^Group 1:' | sed -n 's/.*Block bitmap at \([0-9]*\) .*/\1/p')
+	debugfs -w -f - "$IMG" >/dev/null 2>&1 <<-EOF
+		setb 6500
+		freeb $old
+	EOF
+	dd if="$IMG" of="$IMG" bs=1024 skip="$old" seek=6500 count=1 conv=notrunc status=none
+	debugfs -w -c -f - "$IMG" >/dev/null 2>&1 <<-EOF
+		set_bg 1 block_bitmap 6500
+		set_bg 1 checksum calc
+	EOF
+	# the free counts of groups 0 and 6 follow
+	e2fsck -fy "$IMG" >/dev/null 2>&1 || [ "$?" -eq 1 ]
+	e2fsck -fn "$IMG"
+	run -0 "$E4CTL" resize -P -q "$IMG"
+	[ "$output" -lt 6500 ]
+	run -0 "$E4CTL" resize -q -M "$IMG"
+	e2fsck -fn "$IMG"
+	bb=$(dumpe2fs "$IMG" 2>/dev/null | grep -A4 '^Group 1:' | sed -n 's/.*Block bitmap at \([0-9]*\) .*/\1/p')
+	[ "$bb" -lt "$(dumpe2fs -h "$IMG" 2>/dev/null | sed -n 's/^Block count: *//p')" ]
+}
+
 @test "mounted: refused with the minimum size" {
 	mkimg "$IMG" 64M -t ext4 -b 4096
 	mount_img "$IMG" "$MNT" ro

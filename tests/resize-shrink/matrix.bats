@@ -345,3 +345,32 @@ ea_renumbered() {
 	diff <(awk '{ print $3 }' "$BATS_TEST_TMPDIR/ea.0" | uniq -c | awk '{ print $1 }') \
 	     <(awk '{ print $3 }' "$BATS_TEST_TMPDIR/ea.1" | uniq -c | awk '{ print $1 }')
 }
+
+# itable_of IMG GROUP: the first block of GROUP's inode table.
+itable_of() {
+	dumpe2fs "$1" 2>/dev/null |
+		awk -v g="Group $2:" '$1 " " $2 == g { f = 1 } f && /Inode table at/ { split($4, a, "-"); print a[1]; exit }'
+}
+
+# Flex groups of 32 put the bitmaps and inode tables of groups 96..127 at
+# the start of group 96.  An end 20 blocks into group 96 keeps that group
+# but leaves its inode bitmap and inode table past the end: e4ctl copies
+# them before the end (before relocation, this size was refused).
+@test "ext4 -G 32, the new end cuts through a flex group's metadata: relocated" {
+	CASE=ext4-G32-reloc
+	mkimg "$IMG" "$(numfmt --from=iec 128M)" -t ext4 -b 1024 -g 1024 -G 32 -I 256
+	populate "$IMG" --fill "$FILL"
+	fsck_clean "$IMG"
+	take_manifest "$IMG" >"$WANT"
+	local first to before after
+	first=$(dumpe2fs "$IMG" 2>/dev/null | sed -n 's/^Group 96: (Blocks \([0-9]*\)-.*/\1/p')
+	to=$((first + 20))
+	before=$(itable_of "$IMG" 96)
+	[[ $before -ge $to ]] || { echo "group 96's inode table at $before, not past $to" >&2; return 1; }
+	sh_resize "$IMG" "$to"
+	check_step "shrink into group 96's metadata" "$to"
+	after=$(itable_of "$IMG" 96)
+	log "$CASE: to $to blocks: group 96's inode table moved from block $before to $after"
+	[[ $after -lt $to ]]
+	min_step "minimum"
+}
