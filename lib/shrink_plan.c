@@ -322,8 +322,9 @@ void e4_shrink_calc(const struct shrink_facts *f, uint64_t n,
 		E4_SHRINK_EXTENT_SLACK : 0;
 	if (c->to_move + slack > c->pool)
 		calc_fail(c, -ENOSPC,
-			  "%llu blocks in use lie past the new end, %llu free blocks before it can take them%s",
+			  "%llu blocks in use lie past the new end%s, %llu free blocks before it can take them%s",
 			  (unsigned long long)c->to_move,
+			  c->gain_len ? " or where the new superblock backup goes" : "",
 			  (unsigned long long)c->pool,
 			  slack ? " (16 kept for extent tree growth)" : "");
 }
