@@ -202,6 +202,30 @@ refused_case() {
 	run_case ext4-meta_bg 128M -t ext4 -b 1024 -g 2048 -I 256 -O ^resize_inode,meta_bg
 }
 
+# s_first_meta_bg > 0: made again (AFTER_MKFS) with 16 groups and one
+# reserved GDT block, grown by
+# e4ctl past it, which converts to meta_bg with s_first_meta_bg 2 as the
+# kernel does (resize2fs moves the metadata instead and keeps
+# resize_inode).  Filled to 10 %, the minimum has fewer than 16 groups:
+# one descriptor block, fewer than s_first_meta_bg, so the shrink clears
+# meta_bg, as resize2fs does (e2fsck reports an s_first_meta_bg past the
+# descriptor blocks).
+@test "ext4 meta_bg with s_first_meta_bg 2 (grown past the reserved GDT blocks)" {
+	FILL=10 AFTER_MKFS=grow_to_meta_bg run_case ext4-first_meta_bg 128M \
+		-t ext4 -b 1024 -g 2048 -I 256
+	# The minimum left one descriptor block and no meta_bg; the grow
+	# back converted again, from there: s_first_meta_bg is 1 now.  Had
+	# the shrink kept s_first_meta_bg 2, the grow would have kept it.
+	[[ $(blocks_of "$IMG") -le 32768 ]]
+	[[ $(dumpe2fs_field "$IMG" 'First meta block group') -eq 1 ]]
+}
+
+grow_to_meta_bg() {
+	mke2fs -q -F -t ext4 -b 1024 -g 2048 -I 256 -E resize=40000 "$IMG" 32768
+	"$E4CTL" resize --quiet "$IMG"
+	[[ $(dumpe2fs_field "$IMG" 'First meta block group') -eq 2 ]]
+}
+
 @test "ext4 without 64bit" {
 	run_case ext4-32bit 128M -t ext4 -b 4096 -g 4096 -O ^64bit
 }
@@ -225,6 +249,36 @@ refused_case() {
 # the new last group, its grow back to the old one.
 @test "ext4 sparse_super2" {
 	run_case ext4-sparse_super2 128M -t ext4 -b 1024 -g 2048 -I 256 -O sparse_super2
+}
+
+# The second backup was in the old last group; shrunk so that the last
+# group is one of 34..40 whose first 260 blocks (superblock, 3 descriptor
+# and 256 reserved GDT blocks) hold file data (where the kernel put it
+# varies: the first such group from 40 down), it goes there and that data
+# moves first.  Groups 32 and 33 hold the flex group's metadata.
+@test "ext4 sparse_super2: the new last group's backup lands on file data" {
+	CASE=ext4-sparse_super2-data
+	local b g start to used=0 gain=260
+	mkimg "$IMG" 128M -t ext4 -b 1024 -g 2048 -I 256 -O sparse_super2
+	populate "$IMG" --fill 60
+	fsck_clean "$IMG"
+	take_manifest "$IMG" >"$WANT"
+	b=$(blocks_of "$IMG")
+	[ "$(dumpe2fs_field "$IMG" 'Backup block groups' | xargs)" = "1 63" ]
+	for ((g = 40; g >= 34; g--)); do
+		start=$((1 + g * 2048))
+		used=$(debugfs -R "testb $start $gain" "$IMG" 2>/dev/null | grep -c 'marked in use' || true)
+		((used > 0)) && break
+	done
+	log "$CASE: $used of the $gain blocks of group $g's backup to be are in use"
+	[ "$used" -gt 0 ]
+	to=$((start + 1500))
+	sh_resize "$IMG" "$to"
+	check_step "to $((g + 1)) groups" "$to"
+	[ "$(dumpe2fs_field "$IMG" 'Backup block groups' | xargs)" = "1 $g" ]
+	sh_resize "$IMG" "$b"
+	check_step "grow back" "$b"
+	min_step "minimum"
 }
 
 @test "ext4 orphan_file" {
