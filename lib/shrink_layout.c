@@ -97,7 +97,9 @@ static bool can_take_backup(const struct shrink_facts *f,
  * backup was in the old last group it follows the new last group, as
  * resize2fs does, unless that group's start holds metadata e4ctl cannot
  * move (flex_bg packs bitmaps and inode tables at the start of a flex
- * group): then the nearest group below it that can take it does.
+ * group): then the nearest group below it that can take it does.  When
+ * no group can (without flex_bg every group starts with its own bitmaps),
+ * backup_lost says so.
  */
 static void sparse_super2_backups(const struct shrink_facts *f,
 				  struct shrink_calc *c)
@@ -116,6 +118,8 @@ static void sparse_super2_backups(const struct shrink_facts *f,
 			return;
 		}
 	}
+	/* Fewer backups than before: the plan refuses. */
+	c->backup_lost = true;
 }
 
 void e4_shrink_layout(const struct shrink_facts *f, struct shrink_calc *c)
@@ -134,6 +138,7 @@ void e4_shrink_layout(const struct shrink_facts *f, struct shrink_calc *c)
 	c->gain_blk = 0;
 	c->gain_len = 0;
 	c->gain_groups = 0;
+	c->backup_lost = false;
 	if (!ext2fs_has_feature_sparse_super2(sb))
 		return;
 	sparse_super2_backups(f, c);

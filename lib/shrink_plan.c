@@ -269,6 +269,9 @@ void e4_shrink_calc(const struct shrink_facts *f, uint64_t n,
 	}
 	c->inodes = (uint64_t)c->groups * sb->s_inodes_per_group;
 	e4_shrink_layout(f, c);
+	if (c->backup_lost)
+		calc_fail(c, -EOPNOTSUPP,
+			  "no kept group can take the second superblock backup (sparse_super2) without its bitmaps and inode table relocated, which e4ctl does not do");
 	if (c->gain_groups > 1)
 		calc_fail(c, -EOPNOTSUPP,
 			  "%u kept groups would gain a superblock backup; e4ctl makes room for one",

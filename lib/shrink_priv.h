@@ -44,6 +44,7 @@ struct shrink_calc {
 	bool meta_bg;
 	uint32_t first_meta_bg;
 	uint32_t backup_bgs[2];
+	bool backup_lost;		/* no kept group can take the second */
 	/*
 	 * Blocks of a kept group that become its new backup's superblock
 	 * and descriptors: emptied by the mover, metadata from the commit.

@@ -281,6 +281,35 @@ grow_to_meta_bg() {
 	min_step "minimum"
 }
 
+# Without flex_bg every group starts with its own bitmaps and inode table:
+# no kept group can take the second backup without relocating them, which
+# e4ctl does not do.  A shrink that removes the old last group (with the
+# backup in it) is refused, saying why, the image unchanged; the minimum
+# lies within the last group, and shrinking to it works.
+@test "ext4 sparse_super2 without flex_bg: removing the second backup's group is refused" {
+	[[ $SHRINKER == e4ctl ]] || skip "an e4ctl refusal (resize2fs relocates group metadata)"
+	CASE=ext4-sparse_super2-noflex
+	local b before min msg
+	mkimg "$IMG" 64M -t ext4 -b 1024 -g 2048 -I 256 -O sparse_super2,^flex_bg
+	populate "$IMG" --fill "$FILL"
+	fsck_clean "$IMG"
+	take_manifest "$IMG" >"$WANT"
+	b=$(blocks_of "$IMG")
+	before=$(img_hash "$IMG")
+	min=$(sh_print_min "$IMG")
+	[[ $min -gt $((b - 2048)) ]]
+	msg="e4ctl resize: $IMG: 50000 blocks is below the minimum of $min blocks: no kept group can take the second superblock backup (sparse_super2) without its bitmaps and inode table relocated, which e4ctl does not do"
+	run --separate-stderr "$E4CTL" resize --quiet "$IMG" 50000
+	echo "exit $status; stderr: $stderr"
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "$msg" ]
+	[ "$(img_hash "$IMG")" = "$before" ]
+	log "$CASE: $b blocks, minimum $min; refused: $msg"
+	sh_minimum "$IMG"
+	check_step "minimum" "$min"
+	[ "$(dumpe2fs_field "$IMG" 'Backup block groups' | xargs)" = "1 31" ]
+}
+
 @test "ext4 orphan_file" {
 	run_case ext4-orphan_file 128M -t ext4 -b 1024 -I 256 -O orphan_file
 }
