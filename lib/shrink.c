@@ -94,6 +94,22 @@ static void free_range(blk64_t blk, uint64_t len, void *arg)
 	ext2fs_unmark_block_bitmap_range2(arg, blk, len);
 }
 
+/* meta_bg and the sparse_super2 backups as the plan laid them out. */
+static void set_layout(struct shrink_run *r)
+{
+	struct ext2_super_block *sb = r->fs->super;
+
+	if (ext2fs_has_feature_sparse_super2(sb)) {
+		sb->s_backup_bgs[0] = r->c.backup_bgs[0];
+		sb->s_backup_bgs[1] = r->c.backup_bgs[1];
+	}
+	if (!ext2fs_has_feature_meta_bg(sb))
+		return;
+	if (!r->c.meta_bg)
+		ext2fs_clear_feature_meta_bg(sb);
+	sb->s_first_meta_bg = r->c.first_meta_bg;
+}
+
 static int set_geometry(struct shrink_run *r, struct e4_err *err)
 {
 	ext2_filsys fs = r->fs;
@@ -109,6 +125,7 @@ static int set_geometry(struct shrink_run *r, struct e4_err *err)
 				  r->c.blocks / r->old_blocks);
 	sb->s_inodes_count = r->c.inodes;
 	sb->s_reserved_gdt_blocks = r->c.reserved_gdt;
+	set_layout(r);
 	/* The kernel computes it again when it is zero. */
 	sb->s_overhead_clusters = 0;
 	if (sb->s_lpf_ino)

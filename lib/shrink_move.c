@@ -42,7 +42,7 @@ blk64_t e4_shrink_map_block(const struct shrink_run *r, blk64_t blk)
 {
 	size_t lo = 0, hi = r->nruns;
 
-	if (blk < r->c.blocks)
+	if (blk < r->c.blocks && !e4_shrink_in_gain(&r->c, blk))
 		return 0;
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
@@ -58,12 +58,13 @@ blk64_t e4_shrink_map_block(const struct shrink_run *r, blk64_t blk)
 	return 0;
 }
 
-int e4_shrink_reserve(struct shrink_run *r, const struct shrink_facts *f,
-		      struct e4_err *err)
+/* Take a destination before the new end for every data block of first..last. */
+static int reserve_range(struct shrink_run *r, const struct shrink_facts *f,
+			 blk64_t pos, blk64_t last, blk64_t *cursor,
+			 struct e4_err *err)
 {
 	ext2_filsys fs = r->fs;
-	blk64_t n = r->c.blocks, last = r->old_blocks - 1, pos = n, src, end;
-	blk64_t cursor = fs->super->s_first_data_block, dst;
+	blk64_t n = r->c.blocks, src, end, dst;
 	int rc;
 
 	while (pos <= last) {
@@ -73,7 +74,7 @@ int e4_shrink_reserve(struct shrink_run *r, const struct shrink_facts *f,
 			end = last + 1;
 		for (; src < end; src++) {
 			if (ext2fs_find_first_zero_block_bitmap2(fs->block_map,
-								 cursor, n - 1, &dst))
+								 *cursor, n - 1, &dst))
 				return e4_err_set(err, -ENOSPC,
 						  "%s: no free block before block %llu for block %llu (the plan counted enough)",
 						  r->name, (unsigned long long)n,
@@ -82,7 +83,7 @@ int e4_shrink_reserve(struct shrink_run *r, const struct shrink_facts *f,
 			/* Its bitmap must now be written, not computed. */
 			ext2fs_bg_flags_clear(fs, ext2fs_group_of_blk2(fs, dst),
 					      EXT2_BG_BLOCK_UNINIT);
-			cursor = dst + 1;
+			*cursor = dst + 1;
 			rc = add_run(r, src, dst);
 			if (rc)
 				return e4_err_sys(err, rc, "%s", r->name);
@@ -91,6 +92,34 @@ int e4_shrink_reserve(struct shrink_run *r, const struct shrink_facts *f,
 		pos = end;
 	}
 	return 0;
+}
+
+/*
+ * The blocks of a new backup are taken first (in memory: no destination
+ * lands there, and they are in use once the commit writes the bitmaps),
+ * then their data and the data past the end get destinations.  The runs
+ * stay sorted by source: the new backup lies before the end.
+ */
+int e4_shrink_reserve(struct shrink_run *r, const struct shrink_facts *f,
+		      struct e4_err *err)
+{
+	ext2_filsys fs = r->fs;
+	blk64_t cursor = fs->super->s_first_data_block;
+	const struct shrink_calc *c = &r->c;
+	int rc = 0;
+
+	if (c->gain_len) {
+		ext2fs_mark_block_bitmap_range2(fs->block_map, c->gain_blk,
+						c->gain_len);
+		ext2fs_bg_flags_clear(fs, ext2fs_group_of_blk2(fs, c->gain_blk),
+				      EXT2_BG_BLOCK_UNINIT);
+		rc = reserve_range(r, f, c->gain_blk,
+				   c->gain_blk + c->gain_len - 1, &cursor, err);
+	}
+	if (!rc)
+		rc = reserve_range(r, f, c->blocks, r->old_blocks - 1, &cursor,
+				   err);
+	return rc;
 }
 
 /*

@@ -50,10 +50,10 @@ const char *e4_shrink_unsupported(ext2_filsys fs)
 
 	if (ext2fs_has_feature_bigalloc(sb))
 		return "bigalloc";
-	if (ext2fs_has_feature_meta_bg(sb))
-		return "meta_bg";
-	if (ext2fs_has_feature_sparse_super2(sb))
-		return "sparse_super2";
+	/* mke2fs makes neither; the kernel clears one to set the other. */
+	if (ext2fs_has_feature_meta_bg(sb) &&
+	    ext2fs_has_feature_resize_inode(sb))
+		return "meta_bg and resize_inode";
 	if (ext2fs_has_feature_journal_dev(sb))
 		return "journal_dev";
 	if (ext2fs_has_feature_orphan_present(sb))
@@ -124,14 +124,6 @@ void e4_shrink_facts_put(struct shrink_facts *f)
 	f->meta = f->data = NULL;
 }
 
-uint64_t e4_shrink_sb_blocks(ext2_filsys fs, const struct shrink_calc *c,
-			     dgrp_t group)
-{
-	if (!ext2fs_bg_has_super(fs, group))
-		return 0;
-	return 1 + c->desc_blocks + c->reserved_gdt;
-}
-
 static void calc_fail(struct shrink_calc *c, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -195,12 +187,26 @@ static void check_kept_metadata(const struct shrink_facts *f,
 			  (unsigned long long)fs->super->s_mmp_block);
 }
 
+/* A new backup's blocks hold data the mover can take away, nothing else. */
+static void check_gain(const struct shrink_facts *f, struct shrink_calc *c)
+{
+	blk64_t last = c->gain_blk + c->gain_len - 1, hit;
+
+	if (!c->gain_len)
+		return;
+	if (last >= c->blocks ||
+	    !ext2fs_find_first_set_block_bitmap2(f->meta, c->gain_blk, last, &hit))
+		calc_fail(c, -ENOSPC,
+			  "blocks %llu..%llu, where the new superblock backup goes, hold metadata e4ctl does not relocate",
+			  (unsigned long long)c->gain_blk,
+			  (unsigned long long)last);
+}
+
 void e4_shrink_dropped(ext2_filsys fs, const struct shrink_calc *c,
 		       void (*fn)(blk64_t blk, uint64_t len, void *arg),
 		       void *arg)
 {
 	uint64_t n = c->blocks, ipb = fs->inode_blocks_per_group;
-	uint64_t old_sb = 1 + fs->desc_blocks + fs->super->s_reserved_gdt_blocks;
 	dgrp_t g;
 
 	for (g = c->groups; g < fs->group_desc_count; g++) {
@@ -215,13 +221,12 @@ void e4_shrink_dropped(ext2_filsys fs, const struct shrink_calc *c,
 	}
 	for (g = 0; g < c->groups; g++) {
 		uint64_t start = ext2fs_group_first_block2(fs, g);
-		uint64_t now = e4_shrink_sb_blocks(fs, c, g), end;
+		uint64_t after = e4_shrink_sb_blocks(fs, c, g), end;
+		uint64_t old_sb = e4_shrink_old_sb_blocks(fs, g);
 
-		if (!now)
-			continue;
 		end = start + old_sb < n ? start + old_sb : n;
-		if (end > start + now)
-			fn(start + now, end - start - now, arg);
+		if (end > start + after)
+			fn(start + after, end - start - after, arg);
 	}
 }
 
@@ -258,6 +263,14 @@ void e4_shrink_calc(const struct shrink_facts *f, uint64_t n,
 				  EXT2_ADDR_PER_BLOCK(sb) : r;
 	}
 	c->inodes = (uint64_t)c->groups * sb->s_inodes_per_group;
+	e4_shrink_layout(f, c);
+	if (c->backup_lost)
+		calc_fail(c, -EOPNOTSUPP,
+			  "no kept group can take the second superblock backup (sparse_super2) without its bitmaps and inode table relocated, which e4ctl does not do");
+	if (c->gain_groups > 1)
+		calc_fail(c, -EOPNOTSUPP,
+			  "%u kept groups would gain a superblock backup; e4ctl makes room for one",
+			  c->gain_groups);
 
 	rem = n - ext2fs_group_first_block2(fs, c->groups - 1);
 	sbb = e4_shrink_sb_blocks(fs, c, c->groups - 1);
@@ -267,6 +280,7 @@ void e4_shrink_calc(const struct shrink_facts *f, uint64_t n,
 			  c->groups - 1, (unsigned long long)rem,
 			  (unsigned long long)sbb);
 	check_kept_metadata(f, c);
+	check_gain(f, c);
 	check_special_inodes(fs, c);
 
 	if (c->inodes < first_ino) {
@@ -291,6 +305,16 @@ void e4_shrink_calc(const struct shrink_facts *f, uint64_t n,
 	c->to_move = e4_shrink_count_set(f->data, n, old - 1, false);
 	used = e4_shrink_count_set(fs->block_map, fdb, n - 1, false);
 	c->pool = n - fdb - used;
+	if (c->gain_len) {
+		/* Its data moves; its free blocks take nothing. */
+		uint64_t last = c->gain_blk + c->gain_len - 1;
+		uint64_t in_use = e4_shrink_count_set(fs->block_map, c->gain_blk,
+						      last, false);
+
+		c->to_move += e4_shrink_count_set(f->data, c->gain_blk, last,
+						  false);
+		c->pool -= c->gain_len - in_use;
+	}
 	e4_shrink_dropped(fs, c, count_range, &c->dropped);
 	/* The relocated metadata takes its blocks first. */
 	c->pool = c->pool > c->relocated ? c->pool - c->relocated : 0;
@@ -298,8 +322,9 @@ void e4_shrink_calc(const struct shrink_facts *f, uint64_t n,
 		E4_SHRINK_EXTENT_SLACK : 0;
 	if (c->to_move + slack > c->pool)
 		calc_fail(c, -ENOSPC,
-			  "%llu blocks in use lie past the new end, %llu free blocks before it can take them%s%s",
+			  "%llu blocks in use lie past the new end%s, %llu free blocks before it can take them%s%s",
 			  (unsigned long long)c->to_move,
+			  c->gain_len ? " or where the new superblock backup goes" : "",
 			  (unsigned long long)c->pool,
 			  c->relocated ? " (after the kept groups' metadata moved before the end)" : "",
 			  slack ? " (16 kept for extent tree growth)" : "");

@@ -41,6 +41,18 @@ struct shrink_calc {
 	uint64_t dropped;		/* metadata before the end freed at the commit */
 	uint64_t relocated;		/* kept groups' metadata moved before the end */
 	uint64_t inodes_to_move, free_inodes;
+	/* The layout after: meta_bg, sparse_super2 backups. */
+	bool meta_bg;
+	uint32_t first_meta_bg;
+	uint32_t backup_bgs[2];
+	bool backup_lost;		/* no kept group can take the second */
+	/*
+	 * Blocks of a kept group that become its new backup's superblock
+	 * and descriptors: emptied by the mover, metadata from the commit.
+	 */
+	blk64_t gain_blk;
+	uint64_t gain_len;
+	unsigned int gain_groups;
 	int code;			/* 0: possible, else -errno */
 	char why[256];
 };
@@ -59,9 +71,21 @@ void e4_shrink_calc(const struct shrink_facts *f, uint64_t new_blocks,
 /* The smallest block count e4_shrink_calc accepts; 0 when none does. */
 uint64_t e4_shrink_calc_minimum(const struct shrink_facts *f);
 
+/*
+ * The layout after (lib/shrink_layout.c): fills c's meta_bg,
+ * first_meta_bg, backup_bgs and gain from c->blocks, groups, desc_blocks
+ * and reserved_gdt.
+ */
+void e4_shrink_layout(const struct shrink_facts *f, struct shrink_calc *c);
+
 /* Blocks of the superblock copy and descriptors of a kept group, after. */
 uint64_t e4_shrink_sb_blocks(ext2_filsys fs, const struct shrink_calc *c,
 			     dgrp_t group);
+/* The same, now. */
+uint64_t e4_shrink_old_sb_blocks(ext2_filsys fs, dgrp_t group);
+
+/* Whether blk is one of the blocks a kept group's new backup takes. */
+bool e4_shrink_in_gain(const struct shrink_calc *c, blk64_t blk);
 
 /*
  * Call fn for each range of blocks before the new end that holds metadata

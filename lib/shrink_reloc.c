@@ -57,13 +57,32 @@ static uint64_t meta_len(ext2_filsys fs, enum shrink_meta_kind k)
 }
 
 /*
- * The first run of len blocks in lo..hi (inclusive) free in the old
- * geometry and not already given to another piece.
+ * Whether z lies in to..to+len-1, which moves the search s past it;
+ * otherwise a run from z ends at to at the latest (e).
  */
-static bool find_run(ext2_filsys fs, const struct shrink_relocs *rl,
-		     blk64_t lo, blk64_t hi, uint64_t len, blk64_t *out)
+static bool taken(blk64_t to, uint64_t len, blk64_t z, blk64_t *s,
+		  blk64_t *e)
+{
+	if (to <= z && z < to + len) {
+		*s = to + len;
+		return true;
+	}
+	if (z < to && to < *e)
+		*e = to;
+	return false;
+}
+
+/*
+ * The first run of len blocks in lo..hi (inclusive) free in the old
+ * geometry, not already given to another piece and not where a kept
+ * group gains a superblock backup (lib/shrink_layout.c).
+ */
+static bool find_run(ext2_filsys fs, const struct shrink_calc *c,
+		     const struct shrink_relocs *rl, blk64_t lo, blk64_t hi,
+		     uint64_t len, blk64_t *out)
 {
 	blk64_t s = lo, z, e;
+	bool hit;
 	size_t i;
 
 	while (lo <= hi && s <= hi && hi - s + 1 >= len) {
@@ -71,18 +90,10 @@ static bool find_run(ext2_filsys fs, const struct shrink_relocs *rl,
 			return false;
 		if (ext2fs_find_first_set_block_bitmap2(fs->block_map, z, hi, &e))
 			e = hi + 1;
-		for (i = 0; i < rl->n; i++) {
-			const struct shrink_reloc *t = &rl->v[i];
-
-			if (t->to <= z && z < t->to + t->len) {
-				e = 0;
-				s = t->to + t->len;
-				break;
-			}
-			if (z < t->to && t->to < e)
-				e = t->to;
-		}
-		if (!e)
+		hit = c->gain_len && taken(c->gain_blk, c->gain_len, z, &s, &e);
+		for (i = 0; !hit && i < rl->n; i++)
+			hit = taken(rl->v[i].to, rl->v[i].len, z, &s, &e);
+		if (hit)
 			continue;
 		if (e - z >= len) {
 			*out = z;
@@ -109,16 +120,16 @@ static bool place(ext2_filsys fs, const struct shrink_calc *c,
 	if (!ext2fs_has_feature_flex_bg(sb)) {
 		first = ext2fs_group_first_block2(fs, g);
 		goal = ext2fs_group_last_block2(fs, g);
-		return find_run(fs, rl, first, goal < last ? goal : last, len, out);
+		return find_run(fs, c, rl, first, goal < last ? goal : last, len, out);
 	}
 	flex = sb->s_log_groups_per_flex < 31 ?
 	       g & ~((1U << sb->s_log_groups_per_flex) - 1) : 0;
 	goal = ext2fs_group_first_block2(fs, flex);
 	if (goal > last)
 		goal = first;
-	if (find_run(fs, rl, goal, last, len, out))
+	if (find_run(fs, c, rl, goal, last, len, out))
 		return true;
-	return goal > first && find_run(fs, rl, first, goal - 1, len, out);
+	return goal > first && find_run(fs, c, rl, first, goal - 1, len, out);
 }
 
 static int add_reloc(struct shrink_relocs *rl, dgrp_t g,

@@ -199,8 +199,32 @@ refused_case() {
 	run_case ext4-noflex 128M -t ext4 -b 4096 -g 4096 -O ^flex_bg
 }
 
-@test "ext4 meta_bg without resize_inode: refused, naming meta_bg" {
-	refused_case meta_bg ext4-meta_bg 128M -t ext4 -b 1024 -g 2048 -I 256 -O ^resize_inode,meta_bg
+@test "ext4 meta_bg without resize_inode" {
+	run_case ext4-meta_bg 128M -t ext4 -b 1024 -g 2048 -I 256 -O ^resize_inode,meta_bg
+}
+
+# s_first_meta_bg > 0: made again (AFTER_MKFS) with 16 groups and one
+# reserved GDT block, grown by
+# e4ctl past it, which converts to meta_bg with s_first_meta_bg 2 as the
+# kernel does (resize2fs moves the metadata instead and keeps
+# resize_inode).  Filled to 10 %, the minimum has fewer than 16 groups:
+# one descriptor block, fewer than s_first_meta_bg, so the shrink clears
+# meta_bg, as resize2fs does (e2fsck reports an s_first_meta_bg past the
+# descriptor blocks).
+@test "ext4 meta_bg with s_first_meta_bg 2 (grown past the reserved GDT blocks)" {
+	FILL=10 AFTER_MKFS=grow_to_meta_bg run_case ext4-first_meta_bg 128M \
+		-t ext4 -b 1024 -g 2048 -I 256
+	# The minimum left one descriptor block and no meta_bg; the grow
+	# back converted again, from there: s_first_meta_bg is 1 now.  Had
+	# the shrink kept s_first_meta_bg 2, the grow would have kept it.
+	[[ $(blocks_of "$IMG") -le 32768 ]]
+	[[ $(dumpe2fs_field "$IMG" 'First meta block group') -eq 1 ]]
+}
+
+grow_to_meta_bg() {
+	mke2fs -q -F -t ext4 -b 1024 -g 2048 -I 256 -E resize=40000 "$IMG" 32768
+	"$E4CTL" resize --quiet "$IMG"
+	[[ $(dumpe2fs_field "$IMG" 'First meta block group') -eq 2 ]]
 }
 
 @test "ext4 without 64bit" {
@@ -222,9 +246,69 @@ refused_case() {
 # resize2fs 1.47.0 fails this case with E4_TEST_SHRINK_PEER=1: growing a
 # sparse_super2 filesystem back (67350 -> 131072 blocks here) leaves a
 # block in use but free in the bitmap, which e2fsck -fn reports; an empty
-# filesystem shows it too.  e4ctl refuses to shrink sparse_super2.
-@test "ext4 sparse_super2: refused, naming sparse_super2" {
-	refused_case sparse_super2 ext4-sparse_super2 128M -t ext4 -b 1024 -g 2048 -I 256 -O sparse_super2
+# filesystem shows it too.  e4ctl's shrink moves the second backup to
+# the new last group, its grow back to the old one.
+@test "ext4 sparse_super2" {
+	run_case ext4-sparse_super2 128M -t ext4 -b 1024 -g 2048 -I 256 -O sparse_super2
+}
+
+# The second backup was in the old last group; shrunk so that the last
+# group is one of 34..40 whose first 260 blocks (superblock, 3 descriptor
+# and 256 reserved GDT blocks) hold file data (where the kernel put it
+# varies: the first such group from 40 down), it goes there and that data
+# moves first.  Groups 32 and 33 hold the flex group's metadata.
+@test "ext4 sparse_super2: the new last group's backup lands on file data" {
+	CASE=ext4-sparse_super2-data
+	local b g start to used=0 gain=260
+	mkimg "$IMG" 128M -t ext4 -b 1024 -g 2048 -I 256 -O sparse_super2
+	populate "$IMG" --fill 60
+	fsck_clean "$IMG"
+	take_manifest "$IMG" >"$WANT"
+	b=$(blocks_of "$IMG")
+	[ "$(dumpe2fs_field "$IMG" 'Backup block groups' | xargs)" = "1 63" ]
+	for ((g = 40; g >= 34; g--)); do
+		start=$((1 + g * 2048))
+		used=$(debugfs -R "testb $start $gain" "$IMG" 2>/dev/null | grep -c 'marked in use' || true)
+		((used > 0)) && break
+	done
+	log "$CASE: $used of the $gain blocks of group $g's backup to be are in use"
+	[ "$used" -gt 0 ]
+	to=$((start + 1500))
+	sh_resize "$IMG" "$to"
+	check_step "to $((g + 1)) groups" "$to"
+	[ "$(dumpe2fs_field "$IMG" 'Backup block groups' | xargs)" = "1 $g" ]
+	sh_resize "$IMG" "$b"
+	check_step "grow back" "$b"
+	min_step "minimum"
+}
+
+# Without flex_bg every group starts with its own bitmaps and inode table:
+# no kept group can take the second backup without relocating them, which
+# e4ctl does not do.  A shrink that removes the old last group (with the
+# backup in it) is refused, saying why, the image unchanged; the minimum
+# lies within the last group, and shrinking to it works.
+@test "ext4 sparse_super2 without flex_bg: removing the second backup's group is refused" {
+	[[ $SHRINKER == e4ctl ]] || skip "an e4ctl refusal (resize2fs relocates group metadata)"
+	CASE=ext4-sparse_super2-noflex
+	local b before min msg
+	mkimg "$IMG" 64M -t ext4 -b 1024 -g 2048 -I 256 -O sparse_super2,^flex_bg
+	populate "$IMG" --fill "$FILL"
+	fsck_clean "$IMG"
+	take_manifest "$IMG" >"$WANT"
+	b=$(blocks_of "$IMG")
+	before=$(img_hash "$IMG")
+	min=$(sh_print_min "$IMG")
+	[[ $min -gt $((b - 2048)) ]]
+	msg="e4ctl resize: $IMG: 50000 blocks is below the minimum of $min blocks: no kept group can take the second superblock backup (sparse_super2) without its bitmaps and inode table relocated, which e4ctl does not do"
+	run --separate-stderr "$E4CTL" resize --quiet "$IMG" 50000
+	echo "exit $status; stderr: $stderr"
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "$msg" ]
+	[ "$(img_hash "$IMG")" = "$before" ]
+	log "$CASE: $b blocks, minimum $min; refused: $msg"
+	sh_minimum "$IMG"
+	check_step "minimum" "$min"
+	[ "$(dumpe2fs_field "$IMG" 'Backup block groups' | xargs)" = "1 31" ]
 }
 
 @test "ext4 orphan_file" {
