@@ -206,8 +206,8 @@ refused_case() {
 	run_case ext4-32bit 128M -t ext4 -b 4096 -g 4096 -O ^64bit
 }
 
-@test "ext4 bigalloc (1k blocks, 4k clusters): refused, naming bigalloc" {
-	PEER_FORCE=1 refused_case bigalloc ext4-bigalloc 128M -t ext4 -b 1024 -C 4096 -I 256 -O bigalloc
+@test "ext4 bigalloc (1k blocks, 4k clusters)" {
+	PEER_FORCE=1 run_case ext4-bigalloc 128M -t ext4 -b 1024 -C 4096 -I 256 -O bigalloc
 }
 
 @test "ext4 inline_data (inline files and directories renumbered)" {
