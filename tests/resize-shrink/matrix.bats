@@ -210,6 +210,10 @@ refused_case() {
 	PEER_FORCE=1 run_case ext4-bigalloc 128M -t ext4 -b 1024 -C 4096 -I 256 -O bigalloc
 }
 
+@test "ext4 bigalloc (4k blocks, 64k clusters, small groups)" {
+	PEER_FORCE=1 run_case ext4-bigalloc-64k 320M -t ext4 -b 4096 -C 65536 -g 1024 -O bigalloc
+}
+
 @test "ext4 inline_data (inline files and directories renumbered)" {
 	run_case ext4-inline 128M -t ext4 -b 4096 -g 4096 -I 256 -O inline_data
 }
