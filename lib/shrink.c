@@ -38,7 +38,7 @@ static int check_plan(struct shrink_run *r, const struct e4_resize_plan *plan,
 	e4_shrink_calc(f, plan->new_blocks, &r->c);
 	if (r->c.code)
 		return e4_err_set(err, r->c.code, "%s: %s", r->name, r->c.why);
-	if (r->c.to_move != plan->blocks_to_move ||
+	if (EXT2FS_C2B(r->fs, r->c.to_move) != plan->blocks_to_move ||
 	    r->c.inodes_to_move != plan->inodes_to_move)
 		return e4_err_set(err, -ESTALE,
 				  "%s: the filesystem changed since the plan was made",
@@ -73,7 +73,7 @@ static int prepare(struct shrink_run *r, struct e4_err *err)
 	return 0;
 }
 
-/* Clusters in use in a group, from the bitmap. */
+/* Clusters in use in a group, from the bitmap (descriptors count clusters). */
 static void recount_group(ext2_filsys fs, dgrp_t g)
 {
 	uint32_t ipg = fs->super->s_inodes_per_group;
@@ -81,8 +81,9 @@ static void recount_group(ext2_filsys fs, dgrp_t g)
 	blk64_t last = ext2fs_group_last_block2(fs, g);
 	uint64_t used, iused;
 
-	used = e4_shrink_count_set(fs->block_map, first, last, false);
-	ext2fs_bg_free_blocks_count_set(fs, g, last - first + 1 - used);
+	used = e4_shrink_count_clusters(fs, fs->block_map, first, last);
+	ext2fs_bg_free_blocks_count_set(fs, g, EXT2FS_NUM_B2C(fs, last - first + 1) -
+					used);
 	iused = e4_shrink_count_set(fs->inode_map, (uint64_t)g * ipg + 1,
 				    (uint64_t)(g + 1) * ipg, true);
 	ext2fs_bg_free_inodes_count_set(fs, g, ipg - iused);
@@ -110,6 +111,11 @@ static void set_layout(struct shrink_run *r)
 	sb->s_first_meta_bg = r->c.first_meta_bg;
 }
 
+static void use_range(blk64_t blk, uint64_t len, void *arg)
+{
+	ext2fs_mark_block_bitmap_range2(arg, blk, len);
+}
+
 static int set_geometry(struct shrink_run *r, struct e4_err *err)
 {
 	ext2_filsys fs = r->fs;
@@ -120,6 +126,8 @@ static int set_geometry(struct shrink_run *r, struct e4_err *err)
 
 	/* Free from now on: the transaction carries the new geometry. */
 	e4_shrink_dropped(fs, &r->c, free_range, fs->block_map);
+	/* A bigalloc cluster that also holds kept metadata stays in use. */
+	e4_shrink_kept(fs, &r->c, use_range, fs->block_map);
 	ext2fs_blocks_count_set(sb, r->c.blocks);
 	ext2fs_r_blocks_count_set(sb, (unsigned __int128)ext2fs_r_blocks_count(sb) *
 				  r->c.blocks / r->old_blocks);
@@ -135,9 +143,11 @@ static int set_geometry(struct shrink_run *r, struct e4_err *err)
 		       EXT2_DESC_SIZE(sb));
 	fs->group_desc_count = r->c.groups;
 	fs->desc_blocks = r->c.desc_blocks;
-	ret = ext2fs_resize_block_bitmap2(r->c.blocks - 1,
-					  ext2fs_group_first_block2(fs, 0) +
-					  (uint64_t)r->c.groups * sb->s_blocks_per_group - 1,
+	/* The bitmap's ends are in its own units: clusters under bigalloc. */
+	ret = ext2fs_resize_block_bitmap2(EXT2FS_B2C(fs, r->c.blocks - 1),
+					  EXT2FS_B2C(fs, sb->s_first_data_block) +
+					  (uint64_t)r->c.groups *
+					  EXT2_CLUSTERS_PER_GROUP(sb) - 1,
 					  fs->block_map);
 	if (!ret)
 		ret = ext2fs_resize_inode_bitmap2(r->c.inodes, r->c.inodes,
@@ -151,7 +161,8 @@ static int set_geometry(struct shrink_run *r, struct e4_err *err)
 		free_blocks += ext2fs_bg_free_blocks_count(fs, g);
 		free_inodes += ext2fs_bg_free_inodes_count(fs, g);
 	}
-	ext2fs_free_blocks_count_set(sb, free_blocks);
+	/* The superblock counts blocks, the descriptors clusters. */
+	ext2fs_free_blocks_count_set(sb, EXT2FS_C2B(fs, free_blocks));
 	sb->s_free_inodes_count = free_inodes;
 	return 0;
 }

@@ -17,12 +17,13 @@
 /* Blocks copied per I/O. */
 #define COPY_BATCH 1024
 
-static int add_run(struct shrink_run *r, blk64_t src, blk64_t dst)
+static int add_run(struct shrink_run *r, blk64_t src, blk64_t dst,
+		   blk64_t len)
 {
 	struct shrink_blkrun *last = r->nruns ? &r->runs[r->nruns - 1] : NULL;
 
 	if (last && last->src + last->len == src && last->dst + last->len == dst) {
-		last->len++;
+		last->len += len;
 		return 0;
 	}
 	if (r->nruns == r->cap) {
@@ -34,7 +35,7 @@ static int add_run(struct shrink_run *r, blk64_t src, blk64_t dst)
 		r->runs = p;
 		r->cap = cap;
 	}
-	r->runs[r->nruns++] = (struct shrink_blkrun){ src, dst, 1 };
+	r->runs[r->nruns++] = (struct shrink_blkrun){ src, dst, len };
 	return 0;
 }
 
@@ -58,13 +59,21 @@ blk64_t e4_shrink_map_block(const struct shrink_run *r, blk64_t blk)
 	return 0;
 }
 
-/* Take a destination before the new end for every data block of first..last. */
+/*
+ * Take a destination before the new end for every data block of
+ * pos..last.  Whole clusters move (single blocks without bigalloc): a
+ * cluster goes to a free cluster before the end, block for block, so a
+ * block keeps its offset in its cluster, as bigalloc requires of every
+ * file's logical-to-physical map, and e4_shrink_map_block holds for each
+ * block.
+ */
 static int reserve_range(struct shrink_run *r, const struct shrink_facts *f,
 			 blk64_t pos, blk64_t last, blk64_t *cursor,
 			 struct e4_err *err)
 {
 	ext2_filsys fs = r->fs;
-	blk64_t n = r->c.blocks, src, end, dst;
+	blk64_t n = r->c.blocks, src, end, dst, len;
+	blk64_t ratio = EXT2FS_CLUSTER_RATIO(fs);
 	int rc;
 
 	while (pos <= last) {
@@ -72,7 +81,7 @@ static int reserve_range(struct shrink_run *r, const struct shrink_facts *f,
 			break;
 		if (ext2fs_find_first_zero_block_bitmap2(f->data, src, last, &end))
 			end = last + 1;
-		for (; src < end; src++) {
+		for (; src < end; src += len) {
 			if (ext2fs_find_first_zero_block_bitmap2(fs->block_map,
 								 *cursor, n - 1, &dst))
 				return e4_err_set(err, -ENOSPC,
@@ -83,11 +92,13 @@ static int reserve_range(struct shrink_run *r, const struct shrink_facts *f,
 			/* Its bitmap must now be written, not computed. */
 			ext2fs_bg_flags_clear(fs, ext2fs_group_of_blk2(fs, dst),
 					      EXT2_BG_BLOCK_UNINIT);
-			*cursor = dst + 1;
-			rc = add_run(r, src, dst);
+			*cursor = dst + ratio;
+			/* A last cluster cut short by the old end copies less. */
+			len = end - src < ratio ? end - src : ratio;
+			rc = add_run(r, src, dst, len);
 			if (rc)
 				return e4_err_sys(err, rc, "%s", r->name);
-			r->blocks_total++;
+			r->blocks_total += len;
 		}
 		pos = end;
 	}
@@ -133,6 +144,8 @@ static errcode_t alloc_before_end(ext2_filsys fs, blk64_t goal, blk64_t *ret)
 
 	if (goal < first || goal >= n)
 		goal = first;
+	/* A whole cluster: the bitmap searches answer with its first block. */
+	goal &= ~EXT2FS_CLUSTER_MASK(fs);
 	if (!ext2fs_find_first_zero_block_bitmap2(fs->block_map, goal, n - 1, ret))
 		return 0;
 	if (!ext2fs_find_first_zero_block_bitmap2(fs->block_map, first, n - 1, ret))

@@ -44,16 +44,30 @@ uint64_t e4_shrink_count_set(ext2fs_generic_bitmap bm, uint64_t first,
 	return n;
 }
 
+uint64_t e4_shrink_count_clusters(ext2_filsys fs, ext2fs_block_bitmap bm,
+				  blk64_t first, blk64_t last)
+{
+	blk64_t mask = EXT2FS_CLUSTER_MASK(fs);
+
+	/* Whole clusters at both ends: the count is a multiple of the ratio. */
+	return e4_shrink_count_set(bm, first & ~mask, last | mask, false) >>
+	       fs->cluster_ratio_bits;
+}
+
 const char *e4_shrink_unsupported(ext2_filsys fs)
 {
 	struct ext2_super_block *sb = fs->super;
 
-	if (ext2fs_has_feature_bigalloc(sb))
-		return "bigalloc";
 	/* mke2fs makes neither; the kernel clears one to set the other. */
 	if (ext2fs_has_feature_meta_bg(sb) &&
 	    ext2fs_has_feature_resize_inode(sb))
 		return "meta_bg and resize_inode";
+	/* The layout code counts blocks, not the clusters they share. */
+	if (ext2fs_has_feature_bigalloc(sb) && ext2fs_has_feature_meta_bg(sb))
+		return "bigalloc with meta_bg";
+	if (ext2fs_has_feature_bigalloc(sb) &&
+	    ext2fs_has_feature_sparse_super2(sb))
+		return "bigalloc with sparse_super2";
 	if (ext2fs_has_feature_journal_dev(sb))
 		return "journal_dev";
 	if (ext2fs_has_feature_orphan_present(sb))
@@ -124,6 +138,21 @@ void e4_shrink_facts_put(struct shrink_facts *f)
 	f->meta = f->data = NULL;
 }
 
+/*
+ * Where a group's superblock copy starts: its first block, except with
+ * 1k blocks and bigalloc, where group 0 starts at block 0 and the
+ * superblock is block 1.
+ */
+static blk64_t sb_start(ext2_filsys fs, dgrp_t group)
+{
+	blk64_t start = ext2fs_group_first_block2(fs, group);
+
+	if (group == 0 && fs->super->s_first_data_block == 0 &&
+	    fs->blocksize == SUPERBLOCK_OFFSET)
+		start++;
+	return start;
+}
+
 static void calc_fail(struct shrink_calc *c, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
@@ -175,6 +204,10 @@ static void check_kept_metadata(const struct shrink_facts *f,
 	rc = e4_shrink_place_meta(f, c, &rl, why, sizeof(why));
 	if (rc)
 		calc_fail(c, rc, "%s", why);
+	else if (rl.n && EXT2FS_CLUSTER_RATIO(fs) > 1)
+		calc_fail(c, -EOPNOTSUPP,
+			  "group %u keeps its bitmaps or inode table past the new end, and e4ctl does not relocate group metadata under bigalloc",
+			  rl.v[0].group);
 	c->relocated = rl.blocks;
 	c->dropped += rl.freed;
 	e4_shrink_relocs_free(&rl);
@@ -220,7 +253,7 @@ void e4_shrink_dropped(ext2_filsys fs, const struct shrink_calc *c,
 			fn(it, it + ipb <= n ? ipb : n - it, arg);
 	}
 	for (g = 0; g < c->groups; g++) {
-		uint64_t start = ext2fs_group_first_block2(fs, g);
+		uint64_t start = sb_start(fs, g);
 		uint64_t after = e4_shrink_sb_blocks(fs, c, g), end;
 		uint64_t old_sb = e4_shrink_old_sb_blocks(fs, g);
 
@@ -230,10 +263,60 @@ void e4_shrink_dropped(ext2_filsys fs, const struct shrink_calc *c,
 	}
 }
 
+void e4_shrink_kept(ext2_filsys fs, const struct shrink_calc *c,
+		    void (*fn)(blk64_t blk, uint64_t len, void *arg),
+		    void *arg)
+{
+	uint64_t sbb;
+	dgrp_t g;
+
+	for (g = 0; g < c->groups; g++) {
+		sbb = e4_shrink_sb_blocks(fs, c, g);
+		if (sbb)
+			fn(sb_start(fs, g), sbb, arg);
+		fn(ext2fs_block_bitmap_loc(fs, g), 1, arg);
+		fn(ext2fs_inode_bitmap_loc(fs, g), 1, arg);
+		fn(ext2fs_inode_table_loc(fs, g), fs->inode_blocks_per_group, arg);
+	}
+}
+
 static void count_range(blk64_t blk, uint64_t len, void *arg)
 {
 	(void)blk;
 	*(uint64_t *)arg += len;
+}
+
+static void mark_range(blk64_t blk, uint64_t len, void *arg)
+{
+	ext2fs_mark_block_bitmap_range2(arg, blk, len);
+}
+
+static void unmark_range(blk64_t blk, uint64_t len, void *arg)
+{
+	ext2fs_unmark_block_bitmap_range2(arg, blk, len);
+}
+
+/*
+ * Clusters the commit frees.  Without bigalloc the dropped ranges never
+ * meet kept metadata; with it, a cluster that still holds some stays.
+ */
+static uint64_t count_dropped(ext2_filsys fs, const struct shrink_calc *c)
+{
+	ext2fs_block_bitmap bm;
+	uint64_t n = 0;
+
+	if (EXT2FS_CLUSTER_RATIO(fs) == 1) {
+		e4_shrink_dropped(fs, c, count_range, &n);
+		return n;
+	}
+	if (ext2fs_allocate_block_bitmap(fs, "shrink: dropped", &bm))
+		return 0;
+	e4_shrink_dropped(fs, c, mark_range, bm);
+	e4_shrink_kept(fs, c, unmark_range, bm);
+	n = e4_shrink_count_clusters(fs, bm, fs->super->s_first_data_block,
+				     c->blocks - 1);
+	ext2fs_free_block_bitmap(bm);
+	return n;
 }
 
 void e4_shrink_calc(const struct shrink_facts *f, uint64_t n,
@@ -244,12 +327,18 @@ void e4_shrink_calc(const struct shrink_facts *f, uint64_t n,
 	uint64_t fdb = sb->s_first_data_block, bpg = sb->s_blocks_per_group;
 	uint64_t dpb = EXT2_DESC_PER_BLOCK(sb), old = ext2fs_blocks_count(sb);
 	uint64_t first_ino = EXT2_FIRST_INO(sb), rem, sbb, used, slack;
+	const char *unit = EXT2FS_CLUSTER_RATIO(fs) > 1 ? "clusters" : "blocks";
 
 	memset(c, 0, sizeof(*c));
 	c->blocks = n;
 	if (n <= fdb + 1 || n > old) {
 		calc_fail(c, -EINVAL, "%llu blocks is not a size this filesystem can have",
 			  (unsigned long long)n);
+		return;
+	}
+	if (n & EXT2FS_CLUSTER_MASK(fs)) {
+		calc_fail(c, -EINVAL, "%llu blocks is not a whole number of clusters of %u blocks (bigalloc)",
+			  (unsigned long long)n, EXT2FS_CLUSTER_RATIO(fs));
 		return;
 	}
 	c->groups = (n - fdb + bpg - 1) / bpg;
@@ -302,11 +391,12 @@ void e4_shrink_calc(const struct shrink_facts *f, uint64_t n,
 			  (unsigned long long)c->inodes_to_move,
 			  (unsigned long long)c->free_inodes);
 
-	c->to_move = e4_shrink_count_set(f->data, n, old - 1, false);
-	used = e4_shrink_count_set(fs->block_map, fdb, n - 1, false);
-	c->pool = n - fdb - used;
+	/* Under bigalloc the bitmaps, and so every count here, are clusters. */
+	c->to_move = e4_shrink_count_clusters(fs, f->data, n, old - 1);
+	used = e4_shrink_count_clusters(fs, fs->block_map, fdb, n - 1);
+	c->pool = EXT2FS_NUM_B2C(fs, n) - EXT2FS_B2C(fs, fdb) - used;
 	if (c->gain_len) {
-		/* Its data moves; its free blocks take nothing. */
+		/* Its data moves; its free blocks take nothing (no bigalloc). */
 		uint64_t last = c->gain_blk + c->gain_len - 1;
 		uint64_t in_use = e4_shrink_count_set(fs->block_map, c->gain_blk,
 						      last, false);
@@ -315,17 +405,17 @@ void e4_shrink_calc(const struct shrink_facts *f, uint64_t n,
 						  false);
 		c->pool -= c->gain_len - in_use;
 	}
-	e4_shrink_dropped(fs, c, count_range, &c->dropped);
-	/* The relocated metadata takes its blocks first. */
+	c->dropped += count_dropped(fs, c);
+	/* The relocated metadata takes its blocks first (no bigalloc). */
 	c->pool = c->pool > c->relocated ? c->pool - c->relocated : 0;
 	slack = c->to_move && ext2fs_has_feature_extents(sb) ?
 		E4_SHRINK_EXTENT_SLACK : 0;
 	if (c->to_move + slack > c->pool)
 		calc_fail(c, -ENOSPC,
-			  "%llu blocks in use lie past the new end%s, %llu free blocks before it can take them%s%s",
-			  (unsigned long long)c->to_move,
+			  "%llu %s in use lie past the new end%s, %llu free %s before it can take them%s%s",
+			  (unsigned long long)c->to_move, unit,
 			  c->gain_len ? " or where the new superblock backup goes" : "",
-			  (unsigned long long)c->pool,
+			  (unsigned long long)c->pool, unit,
 			  c->relocated ? " (after the kept groups' metadata moved before the end)" : "",
 			  slack ? " (16 kept for extent tree growth)" : "");
 }
@@ -336,6 +426,18 @@ static bool fits(const struct shrink_facts *f, uint64_t n)
 
 	e4_shrink_calc(f, n, &c);
 	return c.code == 0;
+}
+
+/*
+ * The k-th size the search tries: k whole clusters (blocks without
+ * bigalloc), capped at the old size.
+ */
+static uint64_t cand(ext2_filsys fs, uint64_t k)
+{
+	uint64_t n = k << fs->cluster_ratio_bits;
+	uint64_t old = ext2fs_blocks_count(fs->super);
+
+	return n < old ? n : old;
 }
 
 uint64_t e4_shrink_calc_minimum(const struct shrink_facts *f)
@@ -355,23 +457,21 @@ uint64_t e4_shrink_calc_minimum(const struct shrink_facts *f)
 		else
 			glo = gmid + 1;
 	}
-	/* ...then the fewest blocks of the last of them. */
-	hi = ext2fs_group_last_block2(fs, glo - 1) + 1;
-	if (hi > old)
-		hi = old;
-	floor = ext2fs_group_first_block2(fs, glo - 1) + 1;
+	/* ...then the fewest clusters of the last of them. */
+	hi = EXT2FS_NUM_B2C(fs, ext2fs_group_last_block2(fs, glo - 1) + 1);
+	floor = EXT2FS_NUM_B2C(fs, ext2fs_group_first_block2(fs, glo - 1) + 1);
 	lo = floor;
 	while (lo < hi) {
 		mid = lo + (hi - lo) / 2;
-		if (fits(f, mid))
+		if (fits(f, cand(fs, mid)))
 			hi = mid;
 		else
 			lo = mid + 1;
 	}
 	/* Exact, even where the counts are not monotonic. */
-	while (lo > floor && fits(f, lo - 1))
+	while (lo > floor && fits(f, cand(fs, lo - 1)))
 		lo--;
-	return lo;
+	return cand(fs, lo);
 }
 
 #define refuse e4_resize_refuse
@@ -424,15 +524,21 @@ int e4_shrink_plan(const struct e4_fs *efs, uint64_t n,
 	e4_shrink_calc(&f, n, &c);
 	plan->min_blocks = e4_shrink_calc_minimum(&f);
 	e4_shrink_facts_put(&f);
+	/* The front end rounds a request down to a cluster: not below it. */
+	if (n & EXT2FS_CLUSTER_MASK(fs)) {
+		refuse(plan, c.code, "%s", c.why);
+		return 0;
+	}
 
 	plan->new_groups = c.groups;
 	plan->new_desc_blocks = c.desc_blocks;
 	plan->new_inodes = c.inodes;
-	plan->blocks_to_move = c.to_move;
+	plan->blocks_to_move = EXT2FS_C2B(fs, c.to_move);
 	plan->inodes_to_move = c.inodes_to_move;
 	plan->reserved_gdt_covers = true;
 	if (c.pool >= c.to_move)
-		plan->free_blocks_after = c.pool + c.dropped - c.to_move;
+		plan->free_blocks_after = EXT2FS_C2B(fs, c.pool + c.dropped -
+						     c.to_move);
 	if (c.free_inodes >= c.inodes_to_move)
 		plan->free_inodes_after = c.free_inodes - c.inodes_to_move;
 	if (c.code)

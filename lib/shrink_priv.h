@@ -36,10 +36,11 @@ struct shrink_calc {
 	uint64_t desc_blocks;
 	uint32_t reserved_gdt;
 	uint64_t inodes;
-	uint64_t to_move;		/* data blocks at or past the end */
-	uint64_t pool;			/* blocks before the end free now */
-	uint64_t dropped;		/* metadata before the end freed at the commit */
-	uint64_t relocated;		/* kept groups' metadata moved before the end */
+	/* Counted in clusters (blocks when there is no bigalloc). */
+	uint64_t to_move;		/* data clusters at or past the end */
+	uint64_t pool;			/* clusters before the end free now */
+	uint64_t dropped;		/* metadata clusters before the end freed at the commit */
+	uint64_t relocated;		/* kept groups' metadata moved before the end (blocks; no bigalloc) */
 	uint64_t inodes_to_move, free_inodes;
 	/* The layout after: meta_bg, sparse_super2 backups. */
 	bool meta_bg;
@@ -129,8 +130,22 @@ int e4_shrink_place_meta(const struct shrink_facts *f,
 			 struct shrink_relocs *rl, char *why, size_t whylen);
 void e4_shrink_relocs_free(struct shrink_relocs *rl);
 
+/*
+ * Call fn for each range of blocks the new geometry keeps as metadata:
+ * kept groups' superblock copies, descriptors, reserved GDT blocks,
+ * bitmaps and inode tables.  Under bigalloc a cluster may hold both
+ * dropped and kept metadata (flex_bg packs bitmaps); it stays in use.
+ */
+void e4_shrink_kept(ext2_filsys fs, const struct shrink_calc *c,
+		    void (*fn)(blk64_t blk, uint64_t len, void *arg),
+		    void *arg);
+
 /* Blocks set in bitmap between first and last (inclusive). */
 uint64_t e4_shrink_count_set(ext2fs_generic_bitmap bm, uint64_t first,
 			     uint64_t last, bool inodes);
+
+/* Clusters set in a block bitmap over the clusters of blocks first..last. */
+uint64_t e4_shrink_count_clusters(ext2_filsys fs, ext2fs_block_bitmap bm,
+				  blk64_t first, blk64_t last);
 
 #endif

@@ -169,7 +169,7 @@ steps() {
 	[ "$(img_hash "$IMG")" = "$before" ]
 }
 
-@test "refusals leave the image unchanged: bad SIZE, below the minimum, -M with SIZE, a feature not handled" {
+@test "refusals leave the image unchanged: bad SIZE, below the minimum, -M with SIZE, bigalloc below the minimum" {
 	mkimg "$IMG" 64M -t ext4 -b 4096
 	populate "$IMG" 10 100
 	before=$(img_hash "$IMG")
@@ -184,12 +184,9 @@ steps() {
 	[ "$(img_hash "$IMG")" = "$before" ]
 	mkimg "$IMG" 64M -t ext4 -O bigalloc
 	before=$(img_hash "$IMG")
-	run "$E4CTL" resize -q "$IMG" 32M
+	run "$E4CTL" resize -q "$IMG" 100
 	[ "$status" -eq 1 ]
-	[[ $output == *"shrinking a filesystem with bigalloc is not supported"* ]]
-	run "$E4CTL" resize -P "$IMG"
-	[ "$status" -eq 1 ]
-	[[ $output == *"shrinking a filesystem with bigalloc is not supported"* ]]
+	[[ $output == *"96 blocks is below the minimum of "* ]]
 	[ "$(img_hash "$IMG")" = "$before" ]
 }
 
@@ -231,6 +228,16 @@ steps() {
 	e2fsck -fn "$IMG"
 	bb=$(dumpe2fs "$IMG" 2>/dev/null | grep -A4 '^Group 1:' | sed -n 's/.*Block bitmap at \([0-9]*\) .*/\1/p')
 	[ "$bb" -lt "$(dumpe2fs -h "$IMG" 2>/dev/null | sed -n 's/^Block count: *//p')" ]
+}
+
+@test "bigalloc: a size inside a cluster is rounded down to one, and said" {
+	# 64M: 1k blocks, 16 blocks a cluster
+	mkimg "$IMG" 64M -t ext4 -O bigalloc
+	run "$E4CTL" resize "$IMG" 12345
+	[ "$status" -eq 0 ]
+	[[ $output == *"Note: 12345 blocks rounded down to 12336, a cluster boundary (bigalloc)."* ]]
+	[ "$(dumpe2fs_field "$IMG" 'Block count')" -eq 12336 ]
+	e2fsck -fn "$IMG"
 }
 
 @test "mounted: refused with the minimum size" {

@@ -231,8 +231,12 @@ grow_to_meta_bg() {
 	run_case ext4-32bit 128M -t ext4 -b 4096 -g 4096 -O ^64bit
 }
 
-@test "ext4 bigalloc (1k blocks, 4k clusters): refused, naming bigalloc" {
-	PEER_FORCE=1 refused_case bigalloc ext4-bigalloc 128M -t ext4 -b 1024 -C 4096 -I 256 -O bigalloc
+@test "ext4 bigalloc (1k blocks, 4k clusters)" {
+	PEER_FORCE=1 run_case ext4-bigalloc 128M -t ext4 -b 1024 -C 4096 -I 256 -O bigalloc
+}
+
+@test "ext4 bigalloc (4k blocks, 64k clusters, small groups)" {
+	PEER_FORCE=1 run_case ext4-bigalloc-64k 320M -t ext4 -b 4096 -C 65536 -g 1024 -O bigalloc
 }
 
 @test "ext4 inline_data (inline files and directories renumbered)" {
