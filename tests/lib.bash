@@ -50,6 +50,22 @@ img_hash() {
 	sha256sum "$1" | cut -d' ' -f1
 }
 
+# on_image IMG SCRIPT: run SCRIPT (bash, set -e) in the root of IMG,
+# loop-mounted read-write in a mount namespace of its own (a namespace
+# another job starts meanwhile cannot keep a copy of the mount; see
+# tests/inline/inline.bash).  IMG is unmounted whatever the script's
+# status, which is returned.
+on_image() {
+	unshare -m --propagation private bash -c '
+		mnt=$(mktemp -d) || exit
+		mount -o loop "$1" "$mnt" || exit
+		(set -e; cd "$mnt"; eval "$2")
+		st=$?
+		cd /
+		umount "$mnt" && rmdir "$mnt" || st=1
+		exit $st' on_image "$1" "$2"
+}
+
 require_root() {
 	[[ $(id -u) -eq 0 ]] || skip "needs root (loop devices)"
 }

@@ -17,16 +17,7 @@ setup_file() {
 	export BASE=$BATS_FILE_TMPDIR/base.img
 	mkimg "$BASE" 32M -t ext4 -b 1024 -C 4096 -g 1024 -G 8 -N 1024 -O bigalloc
 	spread "$BASE"
-	unshare -m --propagation private bash -c '
-		set -e
-		mnt=$(mktemp -d)
-		mount -o loop "$1" "$mnt"
-		mkdir "$mnt/fill"
-		for i in $(seq 1 850); do echo "$i" >"$mnt/fill/f$i"; done
-		rm -f "$mnt"/fill/f{1..400}
-		head -c 12000000 /dev/urandom >"$mnt/t5/bigger"
-		umount "$mnt"
-		rmdir "$mnt"' fill "$BASE"
+	thin_fill "$BASE" 850 400 12000000
 	crash_populate "$BASE"
 }
 

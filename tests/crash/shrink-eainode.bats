@@ -22,11 +22,7 @@ setup_file() {
 	export BASE=$BATS_FILE_TMPDIR/base.img
 	mkimg "$BASE" 8M -t ext4 -b 1024 -g 1024 -G 2 -N 1024 -I 256 -O ea_inode
 	spread "$BASE"
-	unshare -m --propagation private bash -c '
-		set -e
-		mnt=$(mktemp -d)
-		mount -o loop "$1" "$mnt"
-		cd "$mnt"
+	on_image "$BASE" '
 		val() { printf "%0${2}d" "$1"; }
 		for f in k-body k-block-0 k-block-1; do : >"$f"; done
 		for i in $(seq 1 600); do : >"hold-$i"; done
@@ -45,9 +41,7 @@ setup_file() {
 			setfattr -n user.large -v "$(val 7 2100)" "r-shared-$i"
 		done
 		rm -f hold-*
-		cd /
-		umount "$mnt"
-		rmdir "$mnt"' ea "$BASE"
+	'
 	# e2fsck -fy in crash_populate also sets the shared blocks' EA inode
 	# reference counts to what e2fsck counts (one per block; the kernel
 	# counted one per inode).

@@ -19,16 +19,7 @@ setup_file() {
 	export BASE=$BATS_FILE_TMPDIR/base.img
 	mkimg "$BASE" 8M -t ext4 -b 1024 -g 1024 -G 8 -N 1024
 	spread "$BASE"
-	unshare -m --propagation private bash -c '
-		set -e
-		mnt=$(mktemp -d)
-		mount -o loop "$1" "$mnt"
-		mkdir "$mnt/fill"
-		for i in $(seq 1 600); do echo "$i" >"$mnt/fill/f$i"; done
-		rm -f "$mnt"/fill/f{1..200}
-		head -c 1500000 /dev/urandom >"$mnt/t5/bigger"
-		umount "$mnt"
-		rmdir "$mnt"' fill "$BASE"
+	thin_fill "$BASE" 600 200 1500000
 	crash_populate "$BASE"
 }
 

@@ -21,15 +21,7 @@ setup_file() {
 	export BASE=$BATS_FILE_TMPDIR/base.img
 	mkimg "$BASE" 8M -t ext4 -b 1024 -g 1024 -G 4 -N 1024
 	spread "$BASE"
-	unshare -m --propagation private bash -c '
-		set -e
-		mnt=$(mktemp -d)
-		mount -o loop "$1" "$mnt"
-		mkdir "$mnt/fill"
-		for i in $(seq 1 500); do echo "$i" >"$mnt/fill/f$i"; done
-		rm -f "$mnt"/fill/f{1..200}
-		umount "$mnt"
-		rmdir "$mnt"' fill "$BASE"
+	thin_fill "$BASE" 500 200
 	crash_populate "$BASE"
 }
 

@@ -16,17 +16,13 @@ setup_file() {
 	export SHRINK_TO=5721 GAIN_FIRST=5121 GAIN_LEN=258
 	export BASE=$BATS_FILE_TMPDIR/base.img
 	mkimg "$BASE" 8M -t ext4 -b 1024 -g 1024 -N 1024 -O sparse_super2
-	unshare -m --propagation private bash -c '
-		set -e
-		mnt=$(mktemp -d)
-		mount -o loop "$1" "$mnt"
+	on_image "$BASE" '
 		for i in $(seq 1 10); do
-			mkdir "$mnt/t$i"
-			head -c 300000 /dev/urandom >"$mnt/t$i/big"
-			echo "$i" >"$mnt/t$i/s"
+			mkdir "t$i"
+			head -c 300000 /dev/urandom >"t$i/big"
+			echo "$i" >"t$i/s"
 		done
-		umount "$mnt"
-		rmdir "$mnt"' fill "$BASE"
+	'
 	crash_populate "$BASE"
 }
 

@@ -6,18 +6,26 @@
 # groups (from a random start: enough of them that some land in the
 # groups the shrink removes), each with files of its own.
 spread() {
-	unshare -m --propagation private bash -c '
-		set -e
-		mnt=$(mktemp -d)
-		mount -o loop "$1" "$mnt"
+	on_image "$1" '
 		for i in $(seq 1 32); do
-			mkdir "$mnt/t$i"
-			head -c $((i % 8 * 12000 + 1000)) /dev/urandom >"$mnt/t$i/big"
-			for j in 1 2 3; do echo "$i.$j" >"$mnt/t$i/s$j"; done
-			setfattr -n user.n -v "$i" "$mnt/t$i/s1"
+			mkdir "t$i"
+			head -c $((i % 8 * 12000 + 1000)) /dev/urandom >"t$i/big"
+			for j in 1 2 3; do echo "$i.$j" >"t$i/s$j"; done
+			setfattr -n user.n -v "$i" "t$i/s1"
 		done
-		umount "$mnt"
-		rmdir "$mnt"' spread "$1"
+	'
+}
+
+# thin_fill IMG N DEL [BYTES]: N small files in /fill, of which the first
+# DEL are removed again, so that the inodes allocated next lie past the
+# groups they filled; then a file of BYTES random bytes, /t5/bigger.
+thin_fill() {
+	on_image "$1" "
+		mkdir fill
+		for i in \$(seq 1 $2); do echo \"\$i\" >fill/f\$i; done
+		rm -f fill/f{1..$3}
+		${4:+head -c $4 /dev/urandom >t5/bigger}
+	"
 }
 
 op() {

@@ -17,18 +17,12 @@ setup() {
 	# inodes while /r and its EA inode are made, past the 4 groups that a
 	# shrink to 4096 blocks keeps.
 	mkimg "$IMG" 8M -t ext4 -b 1024 -g 1024 -N 1024 -I 256 -O ea_inode
-	unshare -m --propagation private bash -c '
-		set -e
-		mnt=$(mktemp -d)
-		mount -o loop "$1" "$mnt"
-		cd "$mnt"
+	on_image "$IMG" '
 		for i in $(seq 1 600); do : >"hold-$i"; done
 		: >r
 		setfattr -n user.large -v "$(printf "%03000d" 1)" r
 		rm -f hold-*
-		cd /
-		umount "$mnt"
-		rmdir "$mnt"' ea "$IMG"
+	'
 	e2fsck -fy "$IMG" >/dev/null
 	HOLDER=$(debugfs -R "stat /r" "$IMG" 2>/dev/null | sed -n 's/^Inode: \([0-9]*\).*/\1/p')
 	EA=$(debugfs -R "inode_dump -x /r" "$IMG" 2>/dev/null | sed -n 's/.*value_inum = \([0-9]*\),.*/\1/p')

@@ -349,26 +349,11 @@ journal_at_end() {
 	[[ $first -ge $((b * 9 / 10)) ]] || { echo "journal starts at $first of $b" >&2; return 1; }
 }
 
-# on_mounted SCRIPT: bash SCRIPT with $1 the mount point of IMG (loop,
-# read-write, in a mount namespace of its own; see tests/resize-shrink/img).
-on_mounted() {
-	unshare -m --propagation private bash -c '
-		set -e
-		mnt=$(mktemp -d)
-		mount -o loop "$1" "$mnt"
-		set +e
-		(set -e; cd "$mnt"; eval "$2")
-		st=$?
-		umount "$mnt"
-		rmdir "$mnt"
-		exit $st' on_mounted "$IMG" "$1"
-}
-
 # Empty files in /hold taking 11/16 of the inodes, before gen-content.
 hold_inodes() {
 	local n
 	n=$(($(dumpe2fs_field "$IMG" 'Inode count') * 11 / 16))
-	on_mounted "mkdir hold && cd hold && seq 1 $n | xargs touch"
+	on_image "$IMG" "mkdir hold && cd hold && seq 1 $n | xargs touch"
 }
 
 EA_FILES=(ea-inode-0 ea-inode-1 ea-inode-2 ea-shared-0 ea-shared-1 ea-block-0 ea-block-1)
@@ -378,7 +363,7 @@ EA_FILES=(ea-inode-0 ea-inode-1 ea-inode-2 ea-shared-0 ea-shared-1 ea-block-0 ea
 # sets differ), naming one EA inode.  Then the held inodes are freed and
 # e2fsck -fy run (the shrinkers' "checked since mounted" gates).
 ea_block_refs() {
-	on_mounted '
+	on_image "$IMG" '
 		big=$(printf "%03000d" 7)
 		for i in 0 1; do
 			: >xattr/ea-block-$i
