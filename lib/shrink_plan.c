@@ -535,6 +535,7 @@ int e4_shrink_plan(const struct e4_fs *efs, uint64_t n,
 	plan->new_inodes = c.inodes;
 	plan->blocks_to_move = EXT2FS_C2B(fs, c.to_move);
 	plan->inodes_to_move = c.inodes_to_move;
+	plan->meta_to_relocate = c.relocated;
 	plan->reserved_gdt_covers = true;
 	if (c.pool >= c.to_move)
 		plan->free_blocks_after = EXT2FS_C2B(fs, c.pool + c.dropped -

@@ -224,6 +224,9 @@ steps() {
 	e2fsck -fn "$IMG"
 	run -0 "$E4CTL" resize -P -q "$IMG"
 	[ "$output" -lt 6500 ]
+	# the plan says so: one block (the bitmap) to relocate
+	run -0 "$E4CTL" resize --dry-run --json "$IMG" "$output"
+	[ "$(jq -r '.plan[0].meta_to_relocate' <<<"$output")" -eq 1 ]
 	run -0 "$E4CTL" resize -q -M "$IMG"
 	e2fsck -fn "$IMG"
 	bb=$(dumpe2fs "$IMG" 2>/dev/null | grep -A4 '^Group 1:' | sed -n 's/.*Block bitmap at \([0-9]*\) .*/\1/p')
