@@ -8,16 +8,16 @@
 # batching (wb_stat reads are approximate by up to 8 * (1 + log2 ncpu)
 # pages per cpu, 128 KiB with 2 vCPUs), memcg stats flushed lazily (up to
 # 64 pages per cpu, 512 KiB) and the few metadata pages ext4 dirties with
-# the data; "drained" means zero within TOL.  EARLY, 2 MiB, is what the
-# kernel may already have written of a cgroup's pages before the sync,
-# although the guest turns periodic writeback off and sets the thresholds
-# far above what is dirtied: 6.12 guests were seen writing 1216 KiB, and on
-# a loaded CI host 2368 KiB, of one of the two cgroups early (not every
-# run); EARLY is twice the worst seen.  So a cgroup that wrote N MiB
-# shows, before the sync: DIRTIED within TOL of N; its own DIRTY +
-# WRITEBACK, and its memory.stat file_dirty + file_writeback, within EARLY
-# of N; and DIRTY + WRITEBACK + WRITTEN within TOL of N (what was written
-# early is counted as written).
+# the data; "drained" means zero within TOL.  How much of a cgroup's pages
+# the kernel writes before the sync is its own choice, although the guest
+# turns periodic writeback off and sets the thresholds far above what is
+# dirtied: 6.12 guests were seen writing 1216 KiB, 2368 KiB and, on a
+# loaded CI host, 8 MiB of one cgroup early.  So no assertion depends on
+# it: a cgroup that wrote N MiB shows, before the sync, DIRTIED within TOL
+# of N and DIRTY + WRITEBACK + WRITTEN within TOL of N (what was written
+# early is counted as written); DIRTY + WRITEBACK is not zero, and its
+# memory.stat file_dirty + file_writeback agrees with it within EARLY
+# (the two are read a moment apart while writeback may run).
 
 load ../lib
 
@@ -76,10 +76,11 @@ within() { # VALUE WANT [SLACK]: |VALUE - WANT| <= SLACK (default TOL)
 		cg=/${cg%:*}
 		echo "$cg: dirty $(ctx dirty "$cg" dirty) writeback $(ctx dirty "$cg" writeback) written $(ctx dirty "$cg" written)" >&2
 		within "$(ctx dirty "$cg" dirtied)" "$n"
-		within $(($(ctx dirty "$cg" dirty) + $(ctx dirty "$cg" writeback))) "$n" "$EARLY"
 		within $(($(ctx dirty "$cg" dirty) + $(ctx dirty "$cg" writeback) + $(ctx dirty "$cg" written))) "$n"
+		held=$(($(ctx dirty "$cg" dirty) + $(ctx dirty "$cg" writeback)))
+		((held > 0))
 		# memory.stat of the cgroup agrees
-		within $(($(ctx dirty "$cg" file_dirty) + $(ctx dirty "$cg" file_writeback))) "$n" "$EARLY"
+		within $(($(ctx dirty "$cg" file_dirty) + $(ctx dirty "$cg" file_writeback))) "$held" "$EARLY"
 	done
 	# sorted by dirty: b first
 	[ "$(fact dirty | jq -r '.contexts[0].cgroup')" = /b ]
