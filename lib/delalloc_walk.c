@@ -288,7 +288,7 @@ int e4_da_walk(struct audit *a, int rootfd)
 	if (a->o->npaths) {
 		a->r->partial = true;
 		for (i = 0; i < a->o->npaths; i++) {
-			ret = e4_da_cancelled(a) ?: walk_arg(a, a->o->paths[i]);
+			ret = e4_da_cancelled(a, a->err) ?: walk_arg(a, a->o->paths[i]);
 			if (ret)
 				return ret;
 		}
