@@ -301,7 +301,7 @@ int cmd_delalloc_audit(struct e4_cli *cli)
 		  "syncfs first, then judge", NULL },
 		E4_FREEZE_OPTIONS(&o.freeze, &o.freeze_timeout_ms),
 		{ "samples", '\0', POPT_ARG_INT, &o.samples, 0,
-		  "counter samples before the walk (default 3)", "N" },
+		  "counter samples taken while the files are walked (default 3)", "N" },
 		{ "interval", '\0', POPT_ARG_INT, &o.interval_ms, 0,
 		  "milliseconds between samples (default 100)", "MS" },
 		{ "all", 'a', POPT_ARG_NONE, &o.all, 0,
@@ -366,6 +366,7 @@ int cmd_delalloc_audit(struct e4_cli *cli)
 	dopts.freeze_timeout_ms = o.freeze_timeout_ms;
 	dopts.all_files = o.all;
 	dopts.job = &job;
+	dopts.samples_first = e4_test_hook("SAMPLES_FIRST") != NULL;
 	hook.file = e4_test_hook("FROZEN_FILE");
 	hook.stop = job.cancel;
 	if (hook.file) {

@@ -65,14 +65,18 @@ void e4_progress_done(struct e4_progress *p)
 		fputc('\n', stderr);
 }
 
+/*
+ * The engines' threads read the flag while the handler runs in another
+ * (e4_job_cancelled): atomic, lock-free, so async-signal-safe too.
+ */
 static void on_signal(int sig)
 {
-	if (stop_flag == sig) {
+	if (__atomic_load_n(&stop_flag, __ATOMIC_RELAXED) == sig) {
 		signal(sig, SIG_DFL);
 		raise(sig);
 		return;
 	}
-	stop_flag = sig;
+	__atomic_store_n(&stop_flag, sig, __ATOMIC_RELAXED);
 }
 
 const volatile sig_atomic_t *e4_catch_signals(void)

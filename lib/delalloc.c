@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The delayed-allocation audit: the per-filesystem counter in sysfs
- * sampled several times, every regular file's delayed extents (FIEMAP,
- * never with FIEMAP_FLAG_SYNC: that would flush what is being audited)
- * and dirty/writeback pages (cachestat), the free counts of statfs and of
- * the device, and the verdict.  The walk over the files is
- * lib/delalloc_walk.c.
+ * sampled several times while the files are walked, every regular
+ * file's delayed extents (FIEMAP, never with FIEMAP_FLAG_SYNC: that would
+ * flush what is being audited) and dirty/writeback pages (cachestat), the
+ * free counts of statfs and of the device, and the verdict.  The walk
+ * over the files is lib/delalloc_walk.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +25,7 @@
 #include "e4/freeze.h"
 #include "e4/fs.h"
 #include "e4/sysfs.h"
+#include "e4/walk.h"
 #include "delalloc_priv.h"
 
 int e4_da_sysfs_name(const char *sysroot, dev_t devno, char *buf, size_t len,
@@ -84,12 +85,12 @@ void e4_da_fold_extents(struct e4_da_fold *st,
 	}
 }
 
-static int sample(struct audit *a, uint64_t *val)
+static int sample(struct audit *a, uint64_t *val, struct e4_err *err)
 {
 	int ret = e4_sysfs_read_u64(a->o->sysroot, a->counter_path, val);
 
 	if (ret)
-		return e4_err_sys(a->err, ret, "%s%s",
+		return e4_err_sys(err, ret, "%s%s",
 				  a->o->sysroot ? a->o->sysroot : "",
 				  a->counter_path);
 	return 0;
@@ -104,11 +105,11 @@ static void nap(const struct e4_job *job, unsigned int ms)
 		;
 }
 
-int e4_da_cancelled(struct audit *a)
+int e4_da_cancelled(struct audit *a, struct e4_err *err)
 {
 	if (!e4_job_cancelled(a->o->job))
 		return 0;
-	return e4_err_set(a->err, -EINTR, "%s: audit interrupted",
+	return e4_err_set(err, -EINTR, "%s: audit interrupted",
 			  a->r->mountpoint);
 }
 
@@ -136,7 +137,8 @@ static void read_device(struct audit *a, const struct e4_target *t)
 	e4_fs_close(fs);
 }
 
-static int take_samples(struct audit *a)
+/* Beside the walk: errors go to err, a->err is the walk's. */
+static int take_samples(struct audit *a, struct e4_err *err)
 {
 	struct e4_da_report *r = a->r;
 	unsigned int i, n = a->o->samples;
@@ -149,12 +151,57 @@ static int take_samples(struct audit *a)
 	for (i = 0; i < n; i++) {
 		if (i)
 			nap(a->o->job, a->o->interval_ms);
-		ret = e4_da_cancelled(a) ?: sample(a, &r->samples[r->nsamples]);
+		ret = e4_da_cancelled(a, err) ?:
+		      sample(a, &r->samples[r->nsamples], err);
 		if (ret)
 			return ret;
 		r->nsamples++;
 	}
 	return 0;
+}
+
+struct walk_thread {
+	struct audit *a;
+	int rootfd;
+	int ret;
+};
+
+static void *walk_thread(void *arg)
+{
+	struct walk_thread *w = arg;
+
+	w->ret = e4_da_walk(w->a, w->rootfd);
+	return NULL;
+}
+
+/*
+ * The walk runs on a thread of its own while this one takes the counter
+ * samples, so that the intervals between them are spent walking, not
+ * sleeping; the walk's threads leave the signals to this one, whose nap
+ * a stop request ends at once.  The samples, the walk and the report do
+ * not depend on which comes first: with no thread to be had, or asked to
+ * (E4_TEST_SAMPLES_FIRST), the walk follows the samples.
+ */
+static int sample_and_walk(struct audit *a, int rootfd)
+{
+	struct walk_thread w = { .a = a, .rootfd = rootfd };
+	struct e4_err serr = { 0 };
+	bool overlap = false;
+	pthread_t tid;
+	int ret;
+
+	if (!a->o->samples_first)
+		overlap = !e4_walk_thread_start(&tid, walk_thread, &w);
+	ret = take_samples(a, &serr);
+	if (overlap)
+		pthread_join(tid, NULL);
+	else if (!ret)
+		walk_thread(&w);
+	if (w.ret)
+		return w.ret;
+	if (ret && a->err)
+		*a->err = serr;
+	return ret;
 }
 
 static int audit_fs(struct audit *a, const struct e4_target *t, int rootfd)
@@ -165,9 +212,6 @@ static int audit_fs(struct audit *a, const struct e4_target *t, int rootfd)
 	char path[128];
 	int ret;
 
-	ret = take_samples(a);
-	if (ret)
-		return ret;
 	snprintf(path, sizeof(path), "/sys/fs/ext4/%s/reserved_clusters",
 		 r->sysfs_name);
 	e4_sysfs_read_u64(a->o->sysroot, path, &r->reserved_clusters);
@@ -178,12 +222,12 @@ static int audit_fs(struct audit *a, const struct e4_target *t, int rootfd)
 		a->total_estimate = sfs.f_files - sfs.f_ffree;
 	read_device(a, t);
 
-	ret = e4_da_walk(a, rootfd);
+	ret = sample_and_walk(a, rootfd);
 	if (ret)
 		return ret;
 	/* One more after the walk: a counter that moved meanwhile is not
 	 * comparable with the sum of what the walk saw. */
-	ret = sample(a, &r->samples[r->nsamples]);
+	ret = sample(a, &r->samples[r->nsamples], a->err);
 	if (ret)
 		return ret;
 	r->nsamples++;
@@ -203,7 +247,7 @@ static int quiesce_and_audit(struct audit *a, const struct e4_target *t,
 	struct e4_err terr = { 0 };
 	int ret, tret;
 
-	ret = sample(a, &r->live_counter);
+	ret = sample(a, &r->live_counter, a->err);
 	if (ret)
 		return ret;
 	if (a->o->quiesce == E4_DA_SYNC && syncfs(rootfd))

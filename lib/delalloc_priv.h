@@ -40,7 +40,7 @@ struct audit {
 };
 
 /* -EINTR (err filled) once the job is asked to stop, else 0. */
-int e4_da_cancelled(struct audit *a);
+int e4_da_cancelled(struct audit *a, struct e4_err *err);
 /* One walk worker per processor, each with its FIEMAP buffer. */
 int e4_da_workers_new(struct audit *a);
 /* Audit the PATHs given, or the whole filesystem (rootfd). */

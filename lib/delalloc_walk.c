@@ -125,11 +125,14 @@ nomem:
 
 static void count_file(struct audit *a, struct da_worker *k)
 {
-	uint64_t n = 0;
+	uint64_t n = k->scanned + 1;
 	unsigned int i;
 
-	if (++k->scanned & 63 || !a->o->job || !a->o->job->progress)
+	/* Only this worker writes it, but the one drawing reads it. */
+	__atomic_store_n(&k->scanned, n, __ATOMIC_RELAXED);
+	if (n & 63 || !a->o->job || !a->o->job->progress)
 		return;
+	n = 0;
 	/* One worker draws at a time; the others do not wait for it. */
 	if (pthread_mutex_trylock(&a->progress))
 		return;
@@ -288,7 +291,7 @@ int e4_da_walk(struct audit *a, int rootfd)
 	if (a->o->npaths) {
 		a->r->partial = true;
 		for (i = 0; i < a->o->npaths; i++) {
-			ret = e4_da_cancelled(a) ?: walk_arg(a, a->o->paths[i]);
+			ret = e4_da_cancelled(a, a->err) ?: walk_arg(a, a->o->paths[i]);
 			if (ret)
 				return ret;
 		}

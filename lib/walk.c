@@ -324,18 +324,26 @@ static void *work(void *arg)
 	return NULL;
 }
 
-static void start_workers(struct worker *k, unsigned int n)
+int e4_walk_thread_start(pthread_t *tid, void *(*fn)(void *), void *arg)
 {
 	sigset_t all, old;
-	unsigned int i;
+	int rc;
 
 	/* Signals (the stop request) are for the caller's thread. */
 	sigfillset(&all);
 	pthread_sigmask(SIG_BLOCK, &all, &old);
-	for (i = 1; i < n; i++)
-		if (pthread_create(&k[i].tid, NULL, work, &k[i]))
-			break;
+	rc = pthread_create(tid, NULL, fn, arg);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return -rc;
+}
+
+static void start_workers(struct worker *k, unsigned int n)
+{
+	unsigned int i;
+
+	for (i = 1; i < n; i++)
+		if (e4_walk_thread_start(&k[i].tid, work, &k[i]))
+			break;
 	/* Fewer threads than asked for: the walk is as right, only slower. */
 	for (; i < n; i++)
 		k[i].w = NULL;

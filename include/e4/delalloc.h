@@ -35,10 +35,12 @@ struct e4_da_opts {
 	const char *const *paths;	/* audit only these (NULL: whole fs) */
 	size_t npaths;
 	enum e4_da_quiesce quiesce;
-	unsigned int samples;		/* counter samples before the walk */
+	unsigned int samples;		/* counter samples while walking */
 	unsigned int interval_ms;	/* between those samples */
 	unsigned int freeze_timeout_ms;	/* hard bound on the frozen time */
 	bool all_files;			/* keep files that hold nothing too */
+	/* The samples before the walk, not beside it (test hook). */
+	bool samples_first;
 	/* Called once the filesystem is frozen (test hook; may be NULL). */
 	void (*frozen)(void *arg);
 	void *frozen_arg;
@@ -82,7 +84,8 @@ struct e4_da_report {
 	bool partial;			/* only some PATHs were walked */
 	bool subtree;			/* the mount shows a subdirectory only */
 
-	/* delayed_allocation_blocks: samples before and one after the walk */
+	/* delayed_allocation_blocks: samples from the walk's start (taken
+	 * while it runs) and one after it */
 	uint64_t samples[E4_DA_MAX_SAMPLES];
 	unsigned int nsamples;
 	bool stable;			/* every sample equal */

@@ -21,9 +21,11 @@ struct e4_job {
 	const volatile sig_atomic_t *cancel;
 };
 
+/* Any thread may ask: the flag is read atomically, as the handler sets it. */
 static inline bool e4_job_cancelled(const struct e4_job *job)
 {
-	return job && job->cancel && *job->cancel;
+	return job && job->cancel &&
+	       __atomic_load_n(job->cancel, __ATOMIC_RELAXED);
 }
 
 static inline void e4_job_progress(const struct e4_job *job, uint64_t done,

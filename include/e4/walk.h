@@ -2,6 +2,7 @@
 #ifndef E4_WALK_H
 #define E4_WALK_H
 
+#include <pthread.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -56,6 +57,14 @@ struct e4_walk_opts {
 
 /* Workers for want (0: one per processor this process may run on). */
 unsigned int e4_walk_threads(unsigned int want);
+
+/*
+ * pthread_create(tid, fn, arg) with every signal blocked in the new
+ * thread, as in the walk's workers: a stop request (SIGINT, SIGTERM...)
+ * is delivered to the caller's thread, which may be sleeping, and reaches
+ * the others through the job's flag.  0 or -errno.
+ */
+int e4_walk_thread_start(pthread_t *tid, void *(*fn)(void *), void *arg);
 
 /*
  * Walk the directory open at fd (consumed), named path (the prefix of
