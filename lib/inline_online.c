@@ -277,11 +277,14 @@ static int other_fs(const struct walk *w, const struct stat *st,
 
 static void count_scanned(struct walk *w, struct worker *k)
 {
-	uint64_t n = 0;
+	uint64_t n = k->scanned + 1;
 	unsigned int i;
 
-	if (++k->scanned & 1023 || !w->job || !w->job->progress)
+	/* Only this worker writes it, but the one drawing reads it. */
+	__atomic_store_n(&k->scanned, n, __ATOMIC_RELAXED);
+	if (n & 1023 || !w->job || !w->job->progress)
 		return;
+	n = 0;
 	/* One worker draws at a time; the others do not wait for it. */
 	if (pthread_mutex_trylock(&w->progress))
 		return;
