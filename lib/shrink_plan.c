@@ -593,6 +593,16 @@ int e4_shrink_plan(const struct e4_fs *efs, uint64_t n,
 		return 0;
 	}
 	rc = e4_shrink_facts_get(fs, &f, err);
+	if (rc == -EUCLEAN) {
+		/* A refusal: the front end names the device itself. */
+		size_t len = strlen(fs->device_name);
+		const char *msg = err->msg;
+
+		if (!strncmp(msg, fs->device_name, len) && !strncmp(msg + len, ": ", 2))
+			msg += len + 2;
+		refuse(plan, rc, "%s", msg);
+		return 0;
+	}
 	if (rc)
 		return rc;
 	e4_shrink_calc(&f, n, &c);
