@@ -94,9 +94,19 @@ static int read_tree(ext2_filsys fs, struct ext2_inode *inode,
 			int k, entries;
 
 			if (level != depth) {
-				errcode_t ret = io_channel_read_blk64(fs->io, cur[i],
-								      1, buf);
+				errcode_t ret = 0;
 
+				/*
+				 * Inside the filesystem, and no more nodes than
+				 * it has blocks: a damaged index cannot make
+				 * the walk read without end.
+				 */
+				if (cur[i] < fs->super->s_first_data_block ||
+				    cur[i] >= ext2fs_blocks_count(fs->super) ||
+				    x->nnodes - file->node >= ext2fs_blocks_count(fs->super))
+					ret = EXT2_ET_BAD_BLOCK_NUM;
+				if (!ret)
+					ret = io_channel_read_blk64(fs->io, cur[i], 1, buf);
 				h = (void *)buf;
 				if (ret || !node_ok(buf, fs->blocksize, level)) {
 					*bad = cur[i];
