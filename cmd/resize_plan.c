@@ -22,8 +22,8 @@ enum {
 	COL_META_BG_CONVERSION, COL_OLD_INODES, COL_NEW_INODES,
 	COL_DEVICE_SIZE, COL_STEPS, COL_STEP_BLOCKS, COL_REFUSALS,
 	COL_MIN_BLOCKS, COL_GROUPS_REMOVED, COL_BLOCKS_TO_MOVE,
-	COL_INODES_TO_MOVE, COL_META_TO_RELOCATE, COL_FREE_BLOCKS_AFTER,
-	COL_FREE_INODES_AFTER,
+	COL_INODES_TO_MOVE, COL_META_TO_RELOCATE, COL_EXTENT_BLOCKS,
+	COL_FREE_BLOCKS_AFTER, COL_FREE_INODES_AFTER,
 };
 
 #define R SCOLS_FL_RIGHT
@@ -57,6 +57,7 @@ static const struct e4_colinfo colinfo[] = {
 	[COL_BLOCKS_TO_MOVE] = { "BLOCKS_TO_MOVE", "Blocks to move", 0, R, E4_COL_NUM, "shrink: blocks in use past the new end" },
 	[COL_INODES_TO_MOVE] = { "INODES_TO_MOVE", "Inodes to renumber", 0, R, E4_COL_NUM, "shrink: inodes in use in the groups removed" },
 	[COL_META_TO_RELOCATE] = { "META_TO_RELOCATE", "Metadata blocks to relocate", 0, R, E4_COL_NUM, "shrink: kept groups' bitmap and inode table blocks past the new end, copied before it" },
+	[COL_EXTENT_BLOCKS] = { "EXTENT_BLOCKS", "Extent tree blocks", 0, R, E4_COL_NUM, "shrink: extent tree blocks that splitting the moved files' extents allocates" },
 	[COL_FREE_BLOCKS_AFTER] = { "FREE_BLOCKS_AFTER", "Free blocks after", 0, R, E4_COL_NUM, "shrink: free blocks once shrunk" },
 	[COL_FREE_INODES_AFTER] = { "FREE_INODES_AFTER", "Free inodes after", 0, R, E4_COL_NUM, "shrink: free inodes once shrunk" },
 };
@@ -81,7 +82,8 @@ static const int json_defaults[] = {
 	COL_META_BG_CONVERSION, COL_OLD_INODES, COL_NEW_INODES,
 	COL_DEVICE_SIZE, COL_STEPS, COL_STEP_BLOCKS, COL_MIN_BLOCKS,
 	COL_GROUPS_REMOVED, COL_BLOCKS_TO_MOVE, COL_INODES_TO_MOVE,
-	COL_META_TO_RELOCATE, COL_FREE_BLOCKS_AFTER, COL_FREE_INODES_AFTER,
+	COL_META_TO_RELOCATE, COL_EXTENT_BLOCKS, COL_FREE_BLOCKS_AFTER,
+	COL_FREE_INODES_AFTER,
 	COL_REFUSALS, -1
 };
 
@@ -91,7 +93,8 @@ static const int shrink_defaults[] = {
 	COL_OLD_GROUPS, COL_NEW_GROUPS, COL_GROUPS_REMOVED,
 	COL_OLD_DESC_BLOCKS, COL_NEW_DESC_BLOCKS, COL_OLD_INODES,
 	COL_NEW_INODES, COL_BLOCKS_TO_MOVE, COL_INODES_TO_MOVE,
-	COL_META_TO_RELOCATE, COL_FREE_BLOCKS_AFTER, COL_FREE_INODES_AFTER,
+	COL_META_TO_RELOCATE, COL_EXTENT_BLOCKS, COL_FREE_BLOCKS_AFTER,
+	COL_FREE_INODES_AFTER,
 	COL_REFUSALS, -1
 };
 
@@ -171,6 +174,7 @@ static void fill(struct e4_out *out, const struct e4_target *t,
 	e4_out_u64(out, ln, COL_BLOCKS_TO_MOVE, p->blocks_to_move);
 	e4_out_u64(out, ln, COL_INODES_TO_MOVE, p->inodes_to_move);
 	e4_out_u64(out, ln, COL_META_TO_RELOCATE, p->meta_to_relocate);
+	e4_out_u64(out, ln, COL_EXTENT_BLOCKS, p->extent_blocks);
 	e4_out_u64(out, ln, COL_FREE_BLOCKS_AFTER, p->free_blocks_after);
 	e4_out_u64(out, ln, COL_FREE_INODES_AFTER, p->free_inodes_after);
 	if (out->record)

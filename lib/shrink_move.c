@@ -17,131 +17,67 @@
 /* Blocks copied per I/O. */
 #define COPY_BATCH 1024
 
-static int add_run(struct shrink_run *r, blk64_t src, blk64_t dst,
-		   blk64_t len)
-{
-	struct shrink_blkrun *last = r->nruns ? &r->runs[r->nruns - 1] : NULL;
-
-	if (last && last->src + last->len == src && last->dst + last->len == dst) {
-		last->len += len;
-		return 0;
-	}
-	if (r->nruns == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 1024;
-		void *p = realloc(r->runs, cap * sizeof(*r->runs));
-
-		if (!p)
-			return -ENOMEM;
-		r->runs = p;
-		r->cap = cap;
-	}
-	r->runs[r->nruns++] = (struct shrink_blkrun){ src, dst, len };
-	return 0;
-}
-
 blk64_t e4_shrink_map_block(const struct shrink_run *r, blk64_t blk)
 {
-	size_t lo = 0, hi = r->nruns;
-
 	if (blk < r->c.blocks && !e4_shrink_in_gain(&r->c, blk))
 		return 0;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		const struct shrink_blkrun *x = &r->runs[mid];
-
-		if (blk < x->src)
-			hi = mid;
-		else if (blk >= x->src + x->len)
-			lo = mid + 1;
-		else
-			return x->dst + (blk - x->src);
-	}
-	return 0;
+	return e4_shrink_runs_find(&r->runs, blk);
 }
 
-/*
- * Take a destination before the new end for every data block of
- * pos..last.  Whole clusters move (single blocks without bigalloc): a
- * cluster goes to a free cluster before the end, block for block, so a
- * block keeps its offset in its cluster, as bigalloc requires of every
- * file's logical-to-physical map, and e4_shrink_map_block holds for each
- * block.
- */
-static int reserve_range(struct shrink_run *r, const struct shrink_facts *f,
-			 blk64_t pos, blk64_t last, blk64_t *cursor,
-			 struct e4_err *err)
+static int take_dest(blk64_t src, blk64_t dst, blk64_t len, void *arg)
 {
-	ext2_filsys fs = r->fs;
-	blk64_t n = r->c.blocks, src, end, dst, len;
-	blk64_t ratio = EXT2FS_CLUSTER_RATIO(fs);
-	int rc;
+	struct shrink_run *r = arg;
 
-	while (pos <= last) {
-		if (ext2fs_find_first_set_block_bitmap2(f->data, pos, last, &src))
-			break;
-		if (ext2fs_find_first_zero_block_bitmap2(f->data, src, last, &end))
-			end = last + 1;
-		for (; src < end; src += len) {
-			if (ext2fs_find_first_zero_block_bitmap2(fs->block_map,
-								 *cursor, n - 1, &dst))
-				return e4_err_set(err, -ENOSPC,
-						  "%s: no free block before block %llu for block %llu (the plan counted enough)",
-						  r->name, (unsigned long long)n,
-						  (unsigned long long)src);
-			ext2fs_mark_block_bitmap2(fs->block_map, dst);
-			/* Its bitmap must now be written, not computed. */
-			ext2fs_bg_flags_clear(fs, ext2fs_group_of_blk2(fs, dst),
-					      EXT2_BG_BLOCK_UNINIT);
-			*cursor = dst + ratio;
-			/* A last cluster cut short by the old end copies less. */
-			len = end - src < ratio ? end - src : ratio;
-			rc = add_run(r, src, dst, len);
-			if (rc)
-				return e4_err_sys(err, rc, "%s", r->name);
-			r->blocks_total += len;
-		}
-		pos = end;
-	}
-	return 0;
+	/* Its bitmap must now be written, not computed. */
+	ext2fs_bg_flags_clear(r->fs, ext2fs_group_of_blk2(r->fs, dst),
+			      EXT2_BG_BLOCK_UNINIT);
+	r->blocks_total += len;
+	return e4_shrink_runs_add(&r->runs, src, dst, len);
 }
 
 /*
- * The blocks of a new backup are taken first (in memory: no destination
- * lands there, and they are in use once the commit writes the bitmaps),
- * then their data and the data past the end get destinations.  The runs
- * stay sorted by source: the new backup lies before the end.
+ * Every block to move gets its destination in memory, by the choice the
+ * plan made too (lib/shrink_dest.c).  The blocks of a new backup are
+ * taken as well: they are in use once the commit writes the bitmaps.
  */
 int e4_shrink_reserve(struct shrink_run *r, const struct shrink_facts *f,
 		      struct e4_err *err)
 {
 	ext2_filsys fs = r->fs;
-	blk64_t cursor = fs->super->s_first_data_block;
 	const struct shrink_calc *c = &r->c;
-	int rc = 0;
+	blk64_t blk = 0;
+	int rc;
 
-	if (c->gain_len) {
-		ext2fs_mark_block_bitmap_range2(fs->block_map, c->gain_blk,
-						c->gain_len);
+	if (c->gain_len)
 		ext2fs_bg_flags_clear(fs, ext2fs_group_of_blk2(fs, c->gain_blk),
 				      EXT2_BG_BLOCK_UNINIT);
-		rc = reserve_range(r, f, c->gain_blk,
-				   c->gain_blk + c->gain_len - 1, &cursor, err);
-	}
-	if (!rc)
-		rc = reserve_range(r, f, c->blocks, r->old_blocks - 1, &cursor,
-				   err);
-	return rc;
+	rc = e4_shrink_dest(f, c, fs->block_map, take_dest, r, &blk);
+	if (rc == -ENOSPC)
+		return e4_err_set(err, -ENOSPC,
+				  "%s: no free block before block %llu for block %llu (the plan counted enough)",
+				  r->name, (unsigned long long)c->blocks,
+				  (unsigned long long)blk);
+	if (rc)
+		return e4_err_sys(err, rc, "%s", r->name);
+	return 0;
 }
 
 /*
  * Extent splits while block maps are rewritten take their blocks before
- * the new end, never among the reserved destinations.
+ * the new end, never among the reserved destinations.  The plan counted
+ * them (c.extent_blocks, lib/shrink_extent.c) and kept that many free;
+ * under E4_TEST_SHRINK_STRICT one more than it counted fails the run.
  */
 static errcode_t alloc_before_end(ext2_filsys fs, blk64_t goal, blk64_t *ret)
 {
 	struct shrink_run *r = e4_fs_user(fs);
 	blk64_t first = fs->super->s_first_data_block, n = r->c.blocks;
 
+	if (r->strict && r->extent_allocs >= r->c.extent_blocks) {
+		r->extent_allocs++;
+		return EXT2_ET_BLOCK_ALLOC_FAIL;
+	}
+	r->extent_allocs++;
 	if (goal < first || goal >= n)
 		goal = first;
 	/* A whole cluster: the bitmap searches answer with its first block. */
@@ -179,8 +115,8 @@ int e4_shrink_copy(struct shrink_run *r, struct e4_err *err)
 	errcode_t ret;
 	size_t i;
 
-	for (i = 0; i < r->nruns; i++) {
-		const struct shrink_blkrun *x = &r->runs[i];
+	for (i = 0; i < r->runs.n; i++) {
+		const struct shrink_blkrun *x = &r->runs.v[i];
 		blk64_t off = 0;
 
 		while (off < x->len) {
@@ -401,6 +337,14 @@ int e4_shrink_fix_inodes(struct shrink_run *r, struct e4_err *err)
 		    !ext2fs_test_inode_bitmap2(fs->inode_map, ino))
 			continue;
 		ret = fix_inode(r, ino);
+		if (ret && r->strict && r->extent_allocs > r->c.extent_blocks) {
+			ext2fs_close_inode_scan(scan);
+			return e4_err_set(err, -ENOSPC,
+					  "%s: E4_TEST_SHRINK_STRICT: inode %u needs extent tree block %llu, the plan counted %llu",
+					  r->name, ino,
+					  (unsigned long long)r->extent_allocs,
+					  (unsigned long long)r->c.extent_blocks);
+		}
 		if (ret) {
 			ext2fs_close_inode_scan(scan);
 			return e4_err_ext2(err, ret, "%s: while rewriting the block references of inode %u",

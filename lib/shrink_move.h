@@ -8,11 +8,6 @@
 #include "e4/job.h"
 #include "shrink_priv.h"
 
-/* Blocks src..src+len-1 move to dst..dst+len-1. */
-struct shrink_blkrun {
-	blk64_t src, dst, len;
-};
-
 /*
  * The xattr entries naming an EA inode that the shrink renumbers, found
  * before the first write (lib/shrink_xattr.c), by their holders' old
@@ -35,8 +30,7 @@ struct shrink_run {
 	struct shrink_calc c;
 	uint64_t old_blocks, old_inodes;
 	dgrp_t old_groups;
-	struct shrink_blkrun *runs;	/* sorted by src */
-	size_t nruns, cap;
+	struct shrink_runs runs;	/* sorted by src */
 	ext2_ino_t *ino_map;		/* old - c.inodes - 1 -> new, 0: none */
 	__u16 *links;			/* the same index -> its link count */
 	ext2fs_inode_bitmap renumbered;	/* the new numbers */
@@ -52,6 +46,8 @@ struct shrink_run {
 	__u32 now;			/* the copies' deletion time until linked */
 	errcode_t ret;
 	errcode_t (*old_alloc)(ext2_filsys, blk64_t, blk64_t *);
+	uint64_t extent_allocs;		/* extent tree blocks allocated */
+	bool strict;			/* E4_TEST_SHRINK_STRICT */
 };
 
 int e4_shrink_reserve(struct shrink_run *r, const struct shrink_facts *f,

@@ -82,6 +82,7 @@ int e4_shrink_facts_get(ext2_filsys fs, struct shrink_facts *f,
 	struct ext2_inode inode;
 	errcode_t ret;
 	dgrp_t g;
+	int rc;
 
 	memset(f, 0, sizeof(*f));
 	f->fs = fs;
@@ -122,6 +123,24 @@ int e4_shrink_facts_get(ext2_filsys fs, struct shrink_facts *f,
 		ext2fs_unmark_block_bitmap_range2(f->data, set, clear - set);
 		pos = clear;
 	}
+	/*
+	 * A size the plan accepts keeps every data cluster before its end,
+	 * so nothing before the group holding that many blocks ever moves:
+	 * only files reaching past it are read.
+	 */
+	pos = fs->super->s_first_data_block +
+	      e4_shrink_count_clusters(fs, f->data, fs->super->s_first_data_block,
+				       last);
+	pos = pos > fs->super->s_first_data_block + 2 ? pos - 2 :
+	      fs->super->s_first_data_block;
+	if (pos > last)
+		pos = last;
+	pos = ext2fs_group_first_block2(fs, ext2fs_group_of_blk2(fs, pos));
+	rc = e4_shrink_ext_get(fs, pos, &f->ext, err);
+	if (rc) {
+		e4_shrink_facts_put(f);
+		return rc;
+	}
 	return 0;
 fail:
 	e4_shrink_facts_put(f);
@@ -136,6 +155,7 @@ void e4_shrink_facts_put(struct shrink_facts *f)
 	if (f->data)
 		ext2fs_free_block_bitmap(f->data);
 	f->meta = f->data = NULL;
+	e4_shrink_ext_put(&f->ext);
 }
 
 /*
@@ -319,6 +339,56 @@ static uint64_t count_dropped(ext2_filsys fs, const struct shrink_calc *c)
 	return n;
 }
 
+static int note_run(blk64_t src, blk64_t dst, blk64_t len, void *arg)
+{
+	return e4_shrink_runs_add(arg, src, dst, len);
+}
+
+/*
+ * The extent tree blocks the mover will allocate: where it will put
+ * each moved block (lib/shrink_dest.c, on a copy of the bitmap with the
+ * relocated metadata's places taken, as the engine takes them first),
+ * then what remapping each file's extents to there splits
+ * (lib/shrink_extent.c).
+ */
+static void count_extent_blocks(const struct shrink_facts *f,
+				struct shrink_calc *c)
+{
+	ext2_filsys fs = f->fs;
+	struct shrink_relocs rl;
+	struct shrink_runs rs = { 0 };
+	ext2fs_block_bitmap bm = NULL;
+	char why[sizeof(c->why)];
+	blk64_t blk = 0;
+	size_t i;
+	int rc;
+
+	if (!f->ext.nfiles)
+		return;
+	rc = e4_shrink_place_meta(f, c, &rl, why, sizeof(why));
+	if (rc)
+		goto out_rl;
+	if (ext2fs_copy_bitmap(fs->block_map, &bm)) {
+		rc = -ENOMEM;
+		goto out_rl;
+	}
+	for (i = 0; i < rl.n; i++)
+		ext2fs_mark_block_bitmap_range2(bm, rl.v[i].to, rl.v[i].len);
+	rc = e4_shrink_dest(f, c, bm, note_run, &rs, &blk);
+	if (!rc)
+		rc = e4_shrink_ext_blocks(fs, &f->ext, &rs, &c->extent_blocks);
+	e4_shrink_runs_free(&rs);
+	ext2fs_free_block_bitmap(bm);
+out_rl:
+	e4_shrink_relocs_free(&rl);
+	if (rc == -ENOSPC)
+		calc_fail(c, rc, "no free block before the new end for block %llu",
+			  (unsigned long long)blk);
+	else if (rc)
+		calc_fail(c, rc, "while counting the extent tree blocks: %s",
+			  strerror(-rc));
+}
+
 void e4_shrink_calc(const struct shrink_facts *f, uint64_t n,
 		    struct shrink_calc *c)
 {
@@ -326,8 +396,9 @@ void e4_shrink_calc(const struct shrink_facts *f, uint64_t n,
 	struct ext2_super_block *sb = fs->super;
 	uint64_t fdb = sb->s_first_data_block, bpg = sb->s_blocks_per_group;
 	uint64_t dpb = EXT2_DESC_PER_BLOCK(sb), old = ext2fs_blocks_count(sb);
-	uint64_t first_ino = EXT2_FIRST_INO(sb), rem, sbb, used, slack;
+	uint64_t first_ino = EXT2_FIRST_INO(sb), rem, sbb, used;
 	const char *unit = EXT2FS_CLUSTER_RATIO(fs) > 1 ? "clusters" : "blocks";
+	char note[96] = "";
 
 	memset(c, 0, sizeof(*c));
 	c->blocks = n;
@@ -408,16 +479,19 @@ void e4_shrink_calc(const struct shrink_facts *f, uint64_t n,
 	c->dropped += count_dropped(fs, c);
 	/* The relocated metadata takes its blocks first (no bigalloc). */
 	c->pool = c->pool > c->relocated ? c->pool - c->relocated : 0;
-	slack = c->to_move && ext2fs_has_feature_extents(sb) ?
-		E4_SHRINK_EXTENT_SLACK : 0;
-	if (c->to_move + slack > c->pool)
+	if (!c->code && c->to_move && c->to_move <= c->pool)
+		count_extent_blocks(f, c);
+	if (c->extent_blocks)
+		snprintf(note, sizeof(note), ", and the extent trees they split need %llu more",
+			 (unsigned long long)c->extent_blocks);
+	if (c->to_move + c->extent_blocks > c->pool)
 		calc_fail(c, -ENOSPC,
 			  "%llu %s in use lie past the new end%s, %llu free %s before it can take them%s%s",
 			  (unsigned long long)c->to_move, unit,
 			  c->gain_len ? " or where the new superblock backup goes" : "",
 			  (unsigned long long)c->pool, unit,
 			  c->relocated ? " (after the kept groups' metadata moved before the end)" : "",
-			  slack ? " (16 kept for extent tree growth)" : "");
+			  note);
 }
 
 static bool fits(const struct shrink_facts *f, uint64_t n)
@@ -519,6 +593,16 @@ int e4_shrink_plan(const struct e4_fs *efs, uint64_t n,
 		return 0;
 	}
 	rc = e4_shrink_facts_get(fs, &f, err);
+	if (rc == -EUCLEAN) {
+		/* A refusal: the front end names the device itself. */
+		size_t len = strlen(fs->device_name);
+		const char *msg = err->msg;
+
+		if (!strncmp(msg, fs->device_name, len) && !strncmp(msg + len, ": ", 2))
+			msg += len + 2;
+		refuse(plan, rc, "%s", msg);
+		return 0;
+	}
 	if (rc)
 		return rc;
 	e4_shrink_calc(&f, n, &c);
@@ -536,10 +620,11 @@ int e4_shrink_plan(const struct e4_fs *efs, uint64_t n,
 	plan->blocks_to_move = EXT2FS_C2B(fs, c.to_move);
 	plan->inodes_to_move = c.inodes_to_move;
 	plan->meta_to_relocate = c.relocated;
+	plan->extent_blocks = c.extent_blocks;
 	plan->reserved_gdt_covers = true;
-	if (c.pool >= c.to_move)
+	if (c.pool >= c.to_move + c.extent_blocks)
 		plan->free_blocks_after = EXT2FS_C2B(fs, c.pool + c.dropped -
-						     c.to_move);
+						     c.to_move - c.extent_blocks);
 	if (c.free_inodes >= c.inodes_to_move)
 		plan->free_inodes_after = c.free_inodes - c.inodes_to_move;
 	if (c.code)

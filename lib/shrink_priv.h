@@ -15,10 +15,36 @@
  */
 
 /*
- * Blocks kept free for extent tree growth while extents are split by the
- * mover (a leaf that is full when one extent becomes two needs a block).
+ * The extent trees of extent-mapped files that may have blocks moved
+ * (lib/shrink_extent.c): each file's leaf extents in logical order and
+ * the shape of its tree, level by level from the leaves up, the root in
+ * the inode last.
  */
-#define E4_SHRINK_EXTENT_SLACK 16
+struct shrink_ext {
+	blk64_t lblk, pblk;
+	uint32_t len;
+	bool uninit;
+};
+
+struct shrink_node {
+	uint16_t entries, max;
+};
+
+struct shrink_ext_file {
+	ext2_ino_t ino;
+	size_t ext, next;		/* extents ext..ext+next-1 */
+	size_t node, nnodes;		/* nodes, leaves first, root last */
+	unsigned int depth;
+};
+
+struct shrink_ext_facts {
+	struct shrink_ext *ext;
+	size_t next, ecap;
+	struct shrink_node *node;
+	size_t nnodes, ncap;
+	struct shrink_ext_file *file;
+	size_t nfiles, fcap;
+};
 
 struct shrink_facts {
 	ext2_filsys fs;
@@ -28,6 +54,7 @@ struct shrink_facts {
 	ext2fs_block_bitmap data;
 	blk64_t resize_dind;
 	bool owns_block_map;		/* bitmaps read here, freed by put */
+	struct shrink_ext_facts ext;
 };
 
 struct shrink_calc {
@@ -41,6 +68,7 @@ struct shrink_calc {
 	uint64_t pool;			/* clusters before the end free now */
 	uint64_t dropped;		/* metadata clusters before the end freed at the commit */
 	uint64_t relocated;		/* kept groups' metadata moved before the end (blocks; no bigalloc) */
+	uint64_t extent_blocks;		/* extent tree blocks the remapping allocates */
 	uint64_t inodes_to_move, free_inodes;
 	/* The layout after: meta_bg, sparse_super2 backups. */
 	bool meta_bg;
@@ -139,6 +167,50 @@ void e4_shrink_relocs_free(struct shrink_relocs *rl);
 void e4_shrink_kept(ext2_filsys fs, const struct shrink_calc *c,
 		    void (*fn)(blk64_t blk, uint64_t len, void *arg),
 		    void *arg);
+
+/* Blocks src..src+len-1 move to dst..dst+len-1. */
+struct shrink_blkrun {
+	blk64_t src, dst, len;
+};
+
+/* Runs sorted by src (lib/shrink_dest.c). */
+struct shrink_runs {
+	struct shrink_blkrun *v;
+	size_t n, cap;
+};
+
+int e4_shrink_runs_add(struct shrink_runs *rs, blk64_t src, blk64_t dst,
+		       blk64_t len);
+/* Where blk goes, or 0 when it does not move. */
+blk64_t e4_shrink_runs_find(const struct shrink_runs *rs, blk64_t blk);
+void e4_shrink_runs_free(struct shrink_runs *rs);
+
+/*
+ * The mover's choice of destinations, in one place (lib/shrink_dest.c):
+ * the blocks of a new backup are taken first, then every data cluster in
+ * them and past c->blocks, in order, goes to the first cluster free in bm
+ * from a cursor that only moves forward.  bm is the block bitmap with the
+ * relocated metadata's destinations taken (the engine's own; the plan's
+ * copy); each destination is marked in it and handed to fn.  -ENOSPC
+ * with *blk the block that found no room, or fn's error.
+ */
+int e4_shrink_dest(const struct shrink_facts *f, const struct shrink_calc *c,
+		   ext2fs_block_bitmap bm,
+		   int (*fn)(blk64_t src, blk64_t dst, blk64_t len, void *arg),
+		   void *arg, blk64_t *blk);
+
+/*
+ * The extent trees (lib/shrink_extent.c): e4_shrink_ext_get reads every
+ * extent-mapped file with a block at or past first (-EUCLEAN naming the
+ * inode when a tree cannot be read); e4_shrink_ext_blocks counts the
+ * tree blocks libext2fs allocates when the mover remaps those files'
+ * blocks by rs, block by block in logical order.
+ */
+int e4_shrink_ext_get(ext2_filsys fs, blk64_t first,
+		      struct shrink_ext_facts *x, struct e4_err *err);
+void e4_shrink_ext_put(struct shrink_ext_facts *x);
+int e4_shrink_ext_blocks(ext2_filsys fs, const struct shrink_ext_facts *x,
+			 const struct shrink_runs *rs, uint64_t *blocks);
 
 /* Blocks set in bitmap between first and last (inclusive). */
 uint64_t e4_shrink_count_set(ext2fs_generic_bitmap bm, uint64_t first,

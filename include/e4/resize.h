@@ -105,6 +105,7 @@ struct e4_resize_plan {
 	uint64_t blocks_to_move;
 	uint64_t inodes_to_move;
 	uint64_t meta_to_relocate;	/* kept groups' metadata past the end */
+	uint64_t extent_blocks;		/* extent tree blocks the moves split off */
 	int nrefusals;
 	struct {
 		int code;		/* -errno the kernel/engine would return */

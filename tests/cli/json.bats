@@ -76,7 +76,7 @@ expect_shape() {
 		"findings=group:number,what:string,expected:number,found:number"
 }
 
-plan_shape="plan=device:string,mountpoint:null,method:string,block_size:number,old_blocks:number,new_blocks:number,requested_blocks:number,rounded_to_cluster:boolean,old_size:number,new_size:number,groups_added:number,old_groups:number,new_groups:number,old_desc_blocks:number,new_desc_blocks:number,reserved_gdt_blocks:number,reserved_gdt_covers:boolean,meta_bg_conversion:boolean,old_inodes:number,new_inodes:number,device_size:number,steps:number,step_blocks:number,min_blocks:number,groups_removed:number,blocks_to_move:number,inodes_to_move:number,meta_to_relocate:number,free_blocks_after:number,free_inodes_after:number,refusals:array"
+plan_shape="plan=device:string,mountpoint:null,method:string,block_size:number,old_blocks:number,new_blocks:number,requested_blocks:number,rounded_to_cluster:boolean,old_size:number,new_size:number,groups_added:number,old_groups:number,new_groups:number,old_desc_blocks:number,new_desc_blocks:number,reserved_gdt_blocks:number,reserved_gdt_covers:boolean,meta_bg_conversion:boolean,old_inodes:number,new_inodes:number,device_size:number,steps:number,step_blocks:number,min_blocks:number,groups_removed:number,blocks_to_move:number,inodes_to_move:number,meta_to_relocate:number,extent_blocks:number,free_blocks_after:number,free_inodes_after:number,refusals:array"
 
 @test "resize -n -J: {\"plan\": [one record]}, refusals a list of strings" {
 	mkimg "$IMG" 64M -t ext4

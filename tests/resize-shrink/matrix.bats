@@ -14,7 +14,8 @@
 #
 # Before each minimum step, resize2fs -P and -M run on an identical copy;
 # the log shows both next to the shrinker's own -P, e4ctl's minimum must
-# not be above resize2fs -P's, and e4ctl -M must land exactly on its -P.
+# not be above resize2fs -P's by more than the extent tree blocks its plan
+# counts, and e4ctl -M must land exactly on its -P.
 #
 # e4ctl refuses to shrink some features by name (refused_case): those
 # cases assert the refusal, and say so in their names.
@@ -73,15 +74,19 @@ min_step() {
 		peer_m="failed"
 	fi
 	rm -f "$copy"
-	log "$CASE $step: $SHRINKER -P $ours; resize2fs -P $theirs, -M -> $peer_m (from $(blocks_of "$IMG"))"
 	if [[ $SHRINKER == e4ctl ]]; then
-		# e4ctl keeps EXTENT_SLACK free blocks for extent-tree growth
-		# whenever extent-mapped blocks move (lib/shrink_priv.h), so that
-		# a run cannot fail half-way; resize2fs reserves nothing of the
-		# kind.  Within that reserve our minimum may pass resize2fs -P's
-		# (seen: ext4 without flex_bg, 12 blocks); beyond it, it may not.
-		[[ $ours -le $((theirs + EXTENT_SLACK)) ]] || { echo "our minimum $ours is above resize2fs -P's $theirs (+$EXTENT_SLACK reserved)" >&2; return 1; }
-		(( ours <= theirs )) || log "$CASE $step: our minimum is $((ours - theirs)) blocks above resize2fs -P's, within the extent-tree reserve"
+		# e4ctl keeps free the extent tree blocks that remapping the
+		# moved files allocates (EXTENT_BLOCKS, counted exactly), so that
+		# a run cannot fail half-way; resize2fs -P counts nothing of the
+		# kind.  By up to that many blocks our minimum may pass resize2fs
+		# -P's; beyond it, it may not.
+		local ext
+		ext=$(extent_blocks "$IMG" "$ours")
+		log "$CASE $step: $SHRINKER -P $ours (extent_blocks $ext); resize2fs -P $theirs, -M -> $peer_m (from $(blocks_of "$IMG"))"
+		[[ $ours -le $((theirs + ext)) ]] || { echo "our minimum $ours is above resize2fs -P's $theirs (+$ext extent tree blocks)" >&2; return 1; }
+		(( ours <= theirs )) || log "$CASE $step: our minimum is $((ours - theirs)) blocks above resize2fs -P's, within the $ext extent tree blocks"
+	else
+		log "$CASE $step: $SHRINKER -P $ours; resize2fs -P $theirs, -M -> $peer_m (from $(blocks_of "$IMG"))"
 	fi
 	sh_minimum "$IMG"
 	local got
