@@ -7,8 +7,7 @@
 # a stop request still ends a nap between samples at once.
 
 load ../lib
-
-FIXTURES=$BATS_TEST_DIRNAME/fixtures
+load fixture
 
 setup() {
 	require_root
@@ -16,6 +15,7 @@ setup() {
 	MNT=$BATS_TEST_TMPDIR/mnt
 	SYS=$BATS_TEST_TMPDIR/root
 	PID=
+	SERVER=
 	mkimg "$IMG" 256M -t ext4 -b 4096 -N 16384
 	mount_img "$IMG" "$MNT"
 	# a tree the walk takes a while over: 3000 files of 4 KiB in 30
@@ -35,15 +35,8 @@ setup() {
 
 teardown() {
 	[[ -n $PID ]] && kill -KILL "$PID" 2>/dev/null
+	[[ -n $SERVER ]] && kill "$SERVER" 2>/dev/null
 	e4_teardown
-}
-
-# The sysroot fixture $1 (tests/delalloc/fixtures): a counter of the
-# fixture's, the files of $MNT.
-use_fixture() {
-	cp -a "$FIXTURES/$1" "$SYS"
-	mkdir -p "$SYS/sys/dev/block"
-	ln -s ../../devices/virtual/block/dm-7 "$SYS/sys/dev/block/$(mountpoint -d "$MNT")"
 }
 
 # The kernel's counter for $MNT, read directly.
@@ -88,25 +81,7 @@ both() {
 @test "a counter that changes: the samples in the order taken, the last after the walk" {
 	use_fixture changing
 	fifo=$SYS/sys/fs/ext4/dm-7/delayed_allocation_blocks
-	mkfifo "$fifo"
-	# one value per reader, 12, 13, ...; see sysroot.bats
-	perl -MFcntl -e '
-		$SIG{PIPE} = "IGNORE";
-		my ($fifo, $v) = @ARGV;
-		sysopen(my $w, $fifo, O_WRONLY) or die "$fifo: $!";
-		for (;; $v++) {
-			until (defined syswrite($w, "$v\n")) {
-				die "$fifo: $!" unless $!{EPIPE};
-				select(undef, undef, undef, 0.005);
-			}
-			for (;;) {
-				my $n = pack("L", 0);
-				ioctl($w, 0x541B, $n) or die "FIONREAD: $!";
-				last if unpack("L", $n) == 0;
-				select(undef, undef, undef, 0.005);
-			}
-		}' "$fifo" 12 &
-	PID=$!
+	serve_counter "$fifo" 12
 	run "$E4CTL" delalloc audit --sync --json --samples 6 --interval 1 --sysroot "$SYS" "$MNT"
 	[ "$status" -eq 0 ]
 	[[ $(jq -r '.filesystem[0] | "\(.live_counter) \(.counter_samples) \(.counter) \(.stable) \(.files_scanned)"' <<<"$output") == "12 13,14,15,16,17,18,19 19 false 3000" ]]

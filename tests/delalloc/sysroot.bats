@@ -5,8 +5,7 @@
 # device's name: the audit must find it through /sys/dev/block/MAJ:MIN.
 
 load ../lib
-
-FIXTURES=$BATS_TEST_DIRNAME/fixtures
+load fixture
 
 setup() {
 	require_root
@@ -22,15 +21,6 @@ setup() {
 teardown() {
 	[[ -n $SERVER ]] && kill "$SERVER" 2>/dev/null
 	e4_teardown
-}
-
-# Copy fixture $1 to $SYS and link the mounted loop device to dm-7.
-use_fixture() {
-	local majmin
-	cp -a "$FIXTURES/$1" "$SYS"
-	majmin=$(mountpoint -d "$MNT")
-	mkdir -p "$SYS/sys/dev/block"
-	ln -s ../../devices/virtual/block/dm-7 "$SYS/sys/dev/block/$majmin"
 }
 
 @test "fixture: a counter that stays at 12 with no delalloc file is a leak, exit 4" {
@@ -67,29 +57,7 @@ use_fixture() {
 @test "fixture: a counter that changes between samples is not a leak, exit 0" {
 	use_fixture changing
 	fifo=$SYS/sys/fs/ext4/dm-7/delayed_allocation_blocks
-	mkfifo "$fifo"
-	# Hand 12, 13, 14, ... to one reader each.  One writer stays open
-	# throughout, so a reader never meets a FIFO without one (that would
-	# read as empty); the next value is written only once the last one
-	# was read (FIONREAD 0), so no read ever holds two; a write with no
-	# reader left (EPIPE) is tried again until the next reader opens.
-	perl -MFcntl -e '
-		$SIG{PIPE} = "IGNORE";
-		my ($fifo, $v) = @ARGV;
-		sysopen(my $w, $fifo, O_WRONLY) or die "$fifo: $!";
-		for (;; $v++) {
-			until (defined syswrite($w, "$v\n")) {
-				die "$fifo: $!" unless $!{EPIPE};
-				select(undef, undef, undef, 0.005);
-			}
-			for (;;) {
-				my $n = pack("L", 0);
-				ioctl($w, 0x541B, $n) or die "FIONREAD: $!";
-				last if unpack("L", $n) == 0;
-				select(undef, undef, undef, 0.005);
-			}
-		}' "$fifo" 12 &
-	SERVER=$!
+	serve_counter "$fifo" 12
 	run "$E4CTL" delalloc audit --sync --json --sysroot "$SYS" "$MNT"
 	echo "$output"
 	[ "$status" -eq 0 ]
