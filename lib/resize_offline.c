@@ -358,61 +358,6 @@ static int add_group(struct grow *g, dgrp_t group, struct e4_err *err)
 	return 0;
 }
 
-/*
- * One block of zeros, written through the I/O channel like every other
- * write.  Not ext2fs_zero_blocks2: that tries io_channel_zeroout first,
- * which the unix manager does with fallocate beneath its block cache;
- * under the undo I/O manager (which reads each block before it is first
- * overwritten, to save it) the rebuilt resize inode then came out
- * invalid ("Resize inode not valid", e2fsck) on every grow with --undo.
- */
-static errcode_t zero_block(ext2_filsys fs, blk64_t blk)
-{
-	char *buf;
-	errcode_t ret;
-
-	ret = ext2fs_get_memzero(fs->blocksize, &buf);
-	if (ret)
-		return ret;
-	ret = io_channel_write_blk64(fs->io, blk, 1, buf);
-	ext2fs_free_mem(&buf);
-	return ret;
-}
-
-/*
- * Rebuild the resize inode's list of reserved GDT blocks and backups for
- * the geometry now in fs (a grow or a shrink changed the groups): start
- * it over from its double-indirect block alone, so that descriptor blocks
- * taken from the reserve leave its map and new backup groups enter it.
- */
-int e4_resize_inode_rebuild(ext2_filsys fs, const char *name,
-			    struct e4_err *err)
-{
-	struct ext2_inode inode;
-	errcode_t ret;
-
-	if (!ext2fs_has_feature_resize_inode(fs->super))
-		return 0;
-	ret = ext2fs_read_inode(fs, EXT2_RESIZE_INO, &inode);
-	if (ret)
-		goto fail;
-	if (!inode.i_block[EXT2_DIND_BLOCK])
-		return e4_err_set(err, -EUCLEAN,
-				  "%s: the resize inode has no double-indirect block; run e2fsck",
-				  name);
-	ret = ext2fs_iblk_set(fs, &inode, 1);
-	if (!ret)
-		ret = ext2fs_write_inode(fs, EXT2_RESIZE_INO, &inode);
-	if (!ret)
-		ret = zero_block(fs, inode.i_block[EXT2_DIND_BLOCK]);
-	if (!ret)
-		ret = ext2fs_create_resize_inode(fs);
-	if (!ret)
-		return 0;
-fail:
-	return e4_err_ext2(err, ret, "%s: while updating the resize inode", name);
-}
-
 static int update_resize_inode(struct grow *g, struct e4_err *err)
 {
 	struct ext2_inode inode;

@@ -34,6 +34,16 @@ errcode_t e4_resize_write_primary_super(ext2_filsys fs,
  */
 int e4_resize_inode_rebuild(ext2_filsys fs, const char *name,
 			    struct e4_err *err);
+/*
+ * Shrink, before its transaction: the reserved GDT blocks that stay
+ * reserved in the geometry of groups groups, desc_blocks descriptor
+ * blocks and reserved reserved ones list only the backups of those
+ * groups (a prefix of today's lists; not under sparse_super2, whose
+ * lists change whole and are rebuilt in the transaction).  Until the
+ * commit e2fsck finds the resize inode not valid and recreates it.
+ */
+int e4_resize_inode_trim(ext2_filsys fs, dgrp_t groups, uint64_t desc_blocks,
+			 uint32_t reserved, const char *name, struct e4_err *err);
 /* The filesystem's own last group is below the kernel's minimum. */
 void e4_resize_small_last_group(const struct e4_geom *g, uint64_t target,
 				struct e4_resize_plan *plan);

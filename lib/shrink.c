@@ -331,6 +331,14 @@ int e4_shrink_run(struct e4_fs *efs, const struct e4_resize_plan *plan,
 	/* No inode is written outside the transaction from here on. */
 	if (!rc)
 		rc = e4_shrink_reloc_copy(&r, err);
+	/*
+	 * The resize inode's lists lose the dropped groups' backups here,
+	 * not in the transaction: up to 1024 blocks journaled less.  A cut
+	 * from here to the commit leaves a resize inode e2fsck recreates.
+	 */
+	if (!rc)
+		rc = e4_resize_inode_trim(fs, r.c.groups, r.c.desc_blocks,
+					  r.c.reserved_gdt, r.name, err);
 	if (!rc)
 		rc = written(efs, &r, "copying group metadata", err);
 	/*
