@@ -2,8 +2,8 @@
 /*
  * The shrink engine, in order: check the plan against the filesystem,
  * reserve in memory the destination of every block and inode that moves,
- * mark the filesystem "resize in progress" (error state), copy the inodes
- * of removed groups to kept ones, copy the blocks past the new end, point
+ * mark the filesystem "resize in progress" (error state), copy the blocks
+ * past the new end, copy the inodes of removed groups to kept ones, point
  * every reference at the copies, copy kept groups' bitmaps and inode
  * tables that lie past the new end to their places before it (switched
  * in the transaction), rewrite directory entries and the xattr entries
@@ -68,8 +68,11 @@ static int prepare(struct shrink_run *r, struct e4_err *err)
 		ret = ext2fs_allocate_inode_bitmap(fs, "shrink: renumbered",
 						   &r->renumbered);
 	if (!ret)
-		ret = ext2fs_allocate_block_bitmap(fs, "shrink: xattr blocks",
-						   &r->xattr_done);
+		ret = ext2fs_allocate_block_bitmap(fs, "shrink: destinations",
+						   &r->dests);
+	if (!ret)
+		ret = ext2fs_allocate_block_bitmap(fs, "shrink: rewritten",
+						   &r->rewritten);
 	if (ret)
 		return e4_err_ext2(err, ret, "%s", r->name);
 	r->inodes_total = r->c.inodes_to_move;
@@ -233,8 +236,10 @@ static void release(struct shrink_run *r)
 	ext2fs_free_mem(&r->links);
 	if (r->renumbered)
 		ext2fs_free_inode_bitmap(r->renumbered);
-	if (r->xattr_done)
-		ext2fs_free_block_bitmap(r->xattr_done);
+	if (r->dests)
+		ext2fs_free_block_bitmap(r->dests);
+	if (r->rewritten)
+		ext2fs_free_block_bitmap(r->rewritten);
 	e4_shrink_ea_release(r);
 }
 
@@ -312,15 +317,21 @@ int e4_shrink_run(struct e4_fs *efs, const struct e4_resize_plan *plan,
 	}
 	e4_job_progress(job, 0, r.blocks_total + r.inodes_total);
 	e4_shrink_hook(&r, true);
-	rc = e4_shrink_renumber(&r, err);
-	if (!rc)
-		rc = written(efs, &r, "renumbering inodes", err);
-	if (!rc)
-		rc = e4_shrink_copy(&r, err);
+	rc = e4_shrink_copy(&r, err);
 	if (!rc)
 		rc = written(efs, &r, "copying blocks", err);
+	/*
+	 * The removed groups' inodes are still where they were: no copy
+	 * lands in the metadata the commit drops.  Renumbered, then their
+	 * maps rewritten in the same step, each inode table block reaches
+	 * the disk once.
+	 */
+	if (!rc)
+		rc = e4_shrink_renumber(&r, err);
 	if (!rc)
 		rc = e4_shrink_fix_inodes(&r, err);
+	if (!rc)
+		rc = e4_shrink_fix_moved_dirs(&r, err);
 	/* What the tests compare with the plan's count. */
 	if (!rc && r.strict)
 		fprintf(stderr, "E4_TEST_SHRINK_STRICT: %llu extent tree blocks allocated, %llu counted\n",

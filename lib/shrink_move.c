@@ -32,6 +32,7 @@ static int take_dest(blk64_t src, blk64_t dst, blk64_t len, void *arg)
 	ext2fs_bg_flags_clear(r->fs, ext2fs_group_of_blk2(r->fs, dst),
 			      EXT2_BG_BLOCK_UNINIT);
 	r->blocks_total += len;
+	ext2fs_mark_block_bitmap_range2(r->dests, dst, len);
 	return e4_shrink_runs_add(&r->runs, src, dst, len);
 }
 
@@ -141,8 +142,42 @@ int e4_shrink_copy(struct shrink_run *r, struct e4_err *err)
 }
 
 /*
- * The copies are written now (their checksums take the new number), as
- * deleted inodes; what refers to them is rewritten later.
+ * The first inode past a kept group's used mark (bg_itable_unused), from
+ * group *g on, or 0.  Nothing reads an inode there (e2fsck, the kernel,
+ * libext2fs's scans) until the descriptors move the mark, which the
+ * commit's do: a copy there can be written whole, links and all, outside
+ * the transaction.  Filled in order from the mark, so that the marks
+ * the commit writes cover the copies and nothing else.  A group whose
+ * descriptor says INODE_UNINIT with a mark inside it is left alone.
+ */
+static ext2_ino_t past_mark(const struct shrink_run *r, dgrp_t *g)
+{
+	ext2_filsys fs = r->fs;
+	uint32_t ipg = fs->super->s_inodes_per_group, unused;
+	ext2_ino_t ino;
+
+	if (!ext2fs_has_group_desc_csum(fs))
+		return 0;
+	for (; *g < r->c.groups; (*g)++) {
+		unused = ext2fs_bg_itable_unused(fs, *g);
+		if (!unused || unused > ipg ||
+		    (ext2fs_bg_flags_test(fs, *g, EXT2_BG_INODE_UNINIT) &&
+		     unused != ipg))
+			continue;
+		ino = (ext2_ino_t)*g * ipg + (ipg - unused) + 1;
+		if (ino >= EXT2_FIRST_INO(fs->super) &&
+		    !ext2fs_test_inode_bitmap2(fs->inode_map, ino))
+			return ino;
+	}
+	return 0;
+}
+
+/*
+ * Each inode of a removed group gets its copy, with the new number (its
+ * checksum takes it), once the blocks are copied: past a used mark when
+ * there is room (whole), else in a free inode below one, as a deleted
+ * inode until e4_shrink_link_copies.  What refers to them is rewritten
+ * later.
  */
 int e4_shrink_renumber(struct shrink_run *r, struct e4_err *err)
 {
@@ -151,29 +186,35 @@ int e4_shrink_renumber(struct shrink_run *r, struct e4_err *err)
 	ext2_ino_t first = r->c.inodes + 1;
 	int isize = EXT2_INODE_SIZE(fs->super);
 	struct ext2_inode *inode = (struct ext2_inode *)r->ibuf;
+	dgrp_t g = 0;
 	errcode_t ret;
 
 	for (ino = first; ino && ino <= r->old_inodes; ino++) {
 		if (!ext2fs_test_inode_bitmap2(fs->inode_map, ino))
 			continue;
-		ret = ext2fs_find_first_zero_inode_bitmap2(fs->inode_map, cursor,
-							   last, &to);
-		if (ret)
-			return e4_err_set(err, -ENOSPC,
-					  "%s: no free inode left for inode %u (the plan counted enough)",
-					  r->name, ino);
 		ret = ext2fs_read_inode_full(fs, ino, inode, isize);
 		if (ret)
 			return e4_err_ext2(err, ret, "%s: while reading inode %u",
 					   r->name, ino);
-		/*
-		 * Deleted until the commit gives it its links back
-		 * (e4_shrink_link_copies): a cut before it leaves e2fsck
-		 * no second copy to reconnect in lost+found.
-		 */
-		r->links[ino - first] = inode->i_links_count;
-		inode->i_links_count = 0;
-		inode->i_dtime = r->now;
+		to = past_mark(r, &g);
+		if (!to) {
+			ret = ext2fs_find_first_zero_inode_bitmap2(fs->inode_map,
+								   cursor, last, &to);
+			if (ret)
+				return e4_err_set(err, -ENOSPC,
+						  "%s: no free inode left for inode %u (the plan counted enough)",
+						  r->name, ino);
+			cursor = to + 1;
+			/*
+			 * Deleted until the commit gives it its links back: a
+			 * cut before it leaves e2fsck no second copy to
+			 * reconnect in lost+found.
+			 */
+			r->links[ino - first] = inode->i_links_count;
+			inode->i_links_count = 0;
+			inode->i_dtime = r->now;
+		}
+		/* Moves the used mark past it (and clears INODE_UNINIT). */
 		ext2fs_inode_alloc_stats2(fs, to, +1, LINUX_S_ISDIR(inode->i_mode));
 		ret = ext2fs_write_inode_full(fs, to, inode, isize);
 		if (ret)
@@ -181,7 +222,6 @@ int e4_shrink_renumber(struct shrink_run *r, struct e4_err *err)
 					   r->name, to, ino);
 		r->ino_map[ino - first] = to;
 		ext2fs_mark_inode_bitmap2(r->renumbered, to);
-		cursor = to + 1;
 		progress(r, 1);
 	}
 	return 0;
@@ -201,7 +241,8 @@ int e4_shrink_link_copies(struct shrink_run *r, struct e4_err *err)
 
 	for (ino = first; ino && ino <= r->old_inodes; ino++) {
 		to = r->ino_map[ino - first];
-		if (!to)
+		/* No count kept: written whole, past a used mark. */
+		if (!to || !r->links[ino - first])
 			continue;
 		ret = ext2fs_read_inode_full(fs, to, inode, isize);
 		if (!ret) {
@@ -241,6 +282,8 @@ static int rewrite_dir_block(ext2_filsys fs, blk64_t *blk, e2_blkcnt_t blockcnt,
 	(void)blockcnt;
 	(void)ref_blk;
 	(void)ref_offset;
+	if (ext2fs_test_block_bitmap2(r->rewritten, *blk))
+		return 0;
 	r->ret = io_channel_read_blk64(fs->io, *blk, 1, r->buf);
 	if (!r->ret)
 		r->ret = ext2fs_write_dir_block4(fs, *blk, r->buf, 0, r->cur_ino);
@@ -257,14 +300,14 @@ static errcode_t fix_xattr_block(struct shrink_run *r, ext2_ino_t ino,
 	to = blk ? e4_shrink_map_block(r, blk) : 0;
 	if (!to)
 		return 0;
-	if (!ext2fs_test_block_bitmap2(r->xattr_done, to)) {
+	if (!ext2fs_test_block_bitmap2(r->rewritten, to)) {
 		/* The copy kept the old block number's checksum. */
 		ret = io_channel_read_blk64(fs->io, to, 1, r->buf);
 		if (!ret)
 			ret = ext2fs_write_ext_attr3(fs, to, r->buf, ino);
 		if (ret)
 			return ret;
-		ext2fs_mark_block_bitmap2(r->xattr_done, to);
+		ext2fs_mark_block_bitmap2(r->rewritten, to);
 	}
 	ext2fs_file_acl_block_set(fs, inode, to);
 	return ext2fs_write_inode_full(fs, ino, inode, EXT2_INODE_SIZE(fs->super));
@@ -414,6 +457,90 @@ static errcode_t rechecksum_dir(struct shrink_run *r, ext2_ino_t ino)
 				    BLOCK_FLAG_DATA_ONLY, NULL,
 				    rewrite_dir_block, r);
 	return ret ? ret : r->ret;
+}
+
+/* The entries of one directory block (read, in host order) naming a renumbered inode. */
+static void remap_block_entries(const struct shrink_run *r, char *buf)
+{
+	ext2_filsys fs = r->fs;
+	struct ext2_dir_entry *d;
+	unsigned int off = 0, len;
+	ext2_ino_t to;
+
+	while (off + EXT2_DIR_ENTRY_HEADER_LEN <= fs->blocksize) {
+		d = (struct ext2_dir_entry *)(buf + off);
+		if (ext2fs_get_rec_len(fs, d, &len) || len < EXT2_DIR_ENTRY_HEADER_LEN ||
+		    off + len > fs->blocksize)
+			return;
+		to = e4_shrink_map_inode(r, d->inode);
+		if (d->inode && to)
+			d->inode = to;
+		off += len;
+	}
+}
+
+static int rewrite_moved_dir_block(ext2_filsys fs, blk64_t *blk,
+				   e2_blkcnt_t blockcnt, blk64_t ref_blk,
+				   int ref_offset, void *priv)
+{
+	struct shrink_run *r = priv;
+
+	(void)blockcnt;
+	(void)ref_blk;
+	(void)ref_offset;
+	if (!ext2fs_test_block_bitmap2(r->dests, *blk))
+		return 0;
+	/* The copy of the block still carries the old number's checksum. */
+	r->ret = ext2fs_read_dir_block4(fs, *blk, r->buf, 0, r->cur_old);
+	if (r->ret)
+		return BLOCK_ABORT;
+	remap_block_entries(r, r->buf);
+	r->ret = ext2fs_write_dir_block4(fs, *blk, r->buf, 0, r->cur_ino);
+	if (r->ret)
+		return BLOCK_ABORT;
+	ext2fs_mark_block_bitmap2(r->rewritten, *blk);
+	return 0;
+}
+
+/*
+ * Before the commit the old directory names its own blocks, past the
+ * end, and the copy its moved blocks, which nothing else reads: those
+ * take the new numbers now, each written once, and stay out of the
+ * transaction.  The blocks that did not move are the old directory's
+ * too until the commit, which rewrites them (e4_shrink_fix_dirents).
+ */
+int e4_shrink_fix_moved_dirs(struct shrink_run *r, struct e4_err *err)
+{
+	ext2_filsys fs = r->fs;
+	struct ext2_inode inode;
+	ext2_ino_t first = r->c.inodes + 1, ino, to;
+	errcode_t ret;
+
+	for (ino = first; ino && ino <= r->old_inodes; ino++) {
+		to = r->ino_map[ino - first];
+		if (!to)
+			continue;
+		ret = ext2fs_read_inode(fs, to, &inode);
+		if (ret)
+			goto fail;
+		if (!LINUX_S_ISDIR(inode.i_mode) ||
+		    (inode.i_flags & EXT4_INLINE_DATA_FL))
+			continue;
+		r->cur_ino = to;
+		r->cur_old = ino;
+		r->ret = 0;
+		ret = ext2fs_block_iterate3(fs, to, BLOCK_FLAG_READ_ONLY |
+					    BLOCK_FLAG_DATA_ONLY, NULL,
+					    rewrite_moved_dir_block, r);
+		if (!ret)
+			ret = r->ret;
+		if (ret)
+			goto fail;
+	}
+	return 0;
+fail:
+	return e4_err_ext2(err, ret, "%s: while rewriting the moved blocks of directory %u (was %u)",
+			   r->name, to, ino);
 }
 
 /*

@@ -32,9 +32,10 @@ struct shrink_run {
 	dgrp_t old_groups;
 	struct shrink_runs runs;	/* sorted by src */
 	ext2_ino_t *ino_map;		/* old - c.inodes - 1 -> new, 0: none */
-	__u16 *links;			/* the same index -> its link count */
+	__u16 *links;			/* the same index -> its link count, 0: linked */
 	ext2fs_inode_bitmap renumbered;	/* the new numbers */
-	ext2fs_block_bitmap xattr_done;	/* moved xattr blocks rewritten */
+	ext2fs_block_bitmap dests;	/* where moved blocks go */
+	ext2fs_block_bitmap rewritten;	/* moved xattr and directory blocks rewritten for their new owner */
 	struct shrink_ea_refs ea;
 	ext2_ino_t *dirs;
 	size_t ndirs, dirs_cap;
@@ -42,7 +43,7 @@ struct shrink_run {
 	uint64_t blocks_total, inodes_total, done;
 	char *buf;			/* COPY_BATCH blocks */
 	char *ibuf;			/* one full inode */
-	ext2_ino_t cur_ino;
+	ext2_ino_t cur_ino, cur_old;
 	__u32 now;			/* the copies' deletion time until linked */
 	errcode_t ret;
 	errcode_t (*old_alloc)(ext2_filsys, blk64_t, blk64_t *);
@@ -56,14 +57,22 @@ blk64_t e4_shrink_map_block(const struct shrink_run *r, blk64_t blk);
 ext2_ino_t e4_shrink_map_inode(const struct shrink_run *r, ext2_ino_t ino);
 void e4_shrink_hook(struct shrink_run *r, bool on);
 /*
- * Copy every inode of a removed group to a free inode of a kept one, as
- * a deleted inode (no links) until e4_shrink_link_copies.
+ * Copy every inode of a removed group to a free inode of a kept one:
+ * past a group's used mark, whole (nothing reads it before the commit
+ * moves the mark); else below it, as a deleted inode (no links) until
+ * e4_shrink_link_copies.
  */
 int e4_shrink_renumber(struct shrink_run *r, struct e4_err *err);
 /* Give the copies their links back (in the commit's transaction). */
 int e4_shrink_link_copies(struct shrink_run *r, struct e4_err *err);
 int e4_shrink_copy(struct shrink_run *r, struct e4_err *err);
 int e4_shrink_fix_inodes(struct shrink_run *r, struct e4_err *err);
+/*
+ * The moved blocks of renumbered directories: entries and checksums for
+ * the new numbers, outside the transaction (only the copy points at
+ * them).  After e4_shrink_fix_inodes.
+ */
+int e4_shrink_fix_moved_dirs(struct shrink_run *r, struct e4_err *err);
 /* Kept groups' metadata past the end (lib/shrink_reloc.c). */
 int e4_shrink_reloc_reserve(struct shrink_run *r, const struct shrink_facts *f,
 			    struct e4_err *err);

@@ -65,26 +65,12 @@ itable_of_group4() {
 	crash_sweep_eio shrink-reloc 43
 }
 
-# reloc_first: the first write of the relocation copy, by bisection on
-# what a failing write is named after (the steps run in order: block maps
-# are rewritten before the relocation copy, the journal comes after it).
+# reloc_first: the first write of the relocation copy (the steps run in
+# order: block maps are rewritten before the relocation copy; the trim of
+# the resize inode's lists and the journal come after it).
 reloc_first() {
-	local w=$BATS_TEST_TMPDIR/e.img lo=1 hi mid msg
-	hi=$(crash_total)
-	while ((lo < hi)); do
-		mid=$(((lo + hi) / 2))
-		cp --sparse=always "$BASE" "$w"
-		msg=$(E4_TEST_FAULT=eio:$mid op "$w" 2>&1 >/dev/null) || true
-		if grep -qE 'while copying the (inode table|inode bitmap|block bitmap) of group|journal|new geometry' <<<"$msg"; then
-			hi=$mid
-		else
-			lo=$((mid + 1))
-		fi
-	done
-	cp --sparse=always "$BASE" "$w"
-	msg=$(E4_TEST_FAULT=eio:$lo op "$w" 2>&1 >/dev/null) || true
-	grep -q 'while copying the inode table of group 4' <<<"$msg" || { echo "write $lo: $msg" >&2; return 1; }
-	echo "$lo"
+	first_write_named 'while copying the (inode table|inode bitmap|block bitmap) of group|resize inode|journal|new geometry' \
+		'while copying the inode table of group 4'
 }
 
 @test "shrink, relocated metadata: every cut from the relocation copy into the journal transaction: repaired, files intact" {

@@ -175,3 +175,26 @@ shrink_commit_replayed() {
 	cmp "$m0" "$m1"
 }
 
+
+# first_write_named LATER FIRST: the first write whose failure (EIO) is
+# named by a message matching the extended regex LATER, by bisection (the
+# steps run in order, so every write after it matches LATER too); the
+# message of that write must match FIRST.
+first_write_named() {
+	local later=$1 first=$2 w=$BATS_TEST_TMPDIR/e.img lo=1 hi mid msg
+	hi=$(crash_total)
+	while ((lo < hi)); do
+		mid=$(((lo + hi) / 2))
+		cp --sparse=always "$BASE" "$w"
+		msg=$(E4_TEST_FAULT=eio:$mid op "$w" 2>&1 >/dev/null) || true
+		if grep -qE "$later" <<<"$msg"; then
+			hi=$mid
+		else
+			lo=$((mid + 1))
+		fi
+	done
+	cp --sparse=always "$BASE" "$w"
+	msg=$(E4_TEST_FAULT=eio:$lo op "$w" 2>&1 >/dev/null) || true
+	grep -qE "$first" <<<"$msg" || { echo "write $lo: $msg" >&2; return 1; }
+	echo "$lo"
+}

@@ -45,3 +45,11 @@ setup() {
 @test "shrink: a failing write is named and never reported as success" {
 	crash_sweep_eio shrink 23
 }
+
+@test "shrink: every cut while the resize inode's lists lose the removed groups: repaired, files intact" {
+	local first
+	first=$(first_write_named 'resize inode|journal|new geometry' \
+		"while trimming the resize inode's backup lists")
+	crash_note "shrink: the resize inode's lists are trimmed from write $first"
+	shrink_sweep_plain shrink-trim 0 $(seq "$((first - 1))" "$((first + 6))")
+}

@@ -22,6 +22,7 @@
 #include "e4/fs.h"
 #include "e4/gate.h"
 #include "e4/resize.h"
+#include "e4/shrink.h"
 #include "e4/target.h"
 
 #ifndef ARRAY_SIZE
@@ -608,9 +609,58 @@ static void test_state_clean(void **state)
 	sh("rm -f %s", img);
 }
 
+/*
+ * The shrink engine checks the plan against what it finds before its
+ * first write: a plan whose counts differ (the filesystem changed since
+ * it was made) is -ESTALE, with the image untouched.
+ */
+static void test_shrink_stale(void **state)
+{
+	static const char *const what[] = {
+		"blocks", "inodes", "extent blocks", "old size",
+	};
+	struct e4_resize_plan plan;
+	struct e4_err err = { 0 };
+	struct opened o = { 0 };
+	char img[128], before[80], after[80];
+	uint64_t min;
+	size_t i;
+	int rc;
+
+	(void)state;
+	snprintf(img, sizeof(img), "%s/stale.img", dir);
+	assert_int_equal(sh("%s mk %s 64M -t ext4", helper, img), 0);
+	assert_int_equal(sh("%s populate %s", helper, img), 0);
+	hash(img, before, sizeof(before));
+	for (i = 0; i < ARRAY_SIZE(what); i++) {
+		open_img(img, NULL, &o);
+		assert_int_equal(e4_shrink_minimum(o.fs, &min, &err), 0);
+		rc = e4_shrink_plan(o.fs, min, &plan, &err);
+		assert_int_equal(rc, 0);
+		if (plan.nrefusals)
+			fail_msg("%s", plan.refusals[0].msg);
+		if (i == 0)
+			plan.blocks_to_move++;
+		else if (i == 1)
+			plan.inodes_to_move++;
+		else if (i == 2)
+			plan.extent_blocks++;
+		else
+			plan.old_blocks--;
+		rc = e4_shrink_run(o.fs, &plan, NULL, &err);
+		if (rc != -ESTALE)
+			fail_msg("%s: %d %s", what[i], rc, err.msg);
+		assert_non_null(strstr(err.msg, "the filesystem changed since the plan was made"));
+		close_img(&o);
+		hash(img, after, sizeof(after));
+		assert_string_equal(before, after);
+	}
+	sh("rm -f %s %s.sums*", img, img);
+}
+
 int main(void)
 {
-	struct CMUnitTest tests[ARRAY_SIZE(cases) + 6];
+	struct CMUnitTest tests[ARRAY_SIZE(cases) + 7];
 	size_t i, n = 0;
 
 	for (i = 0; i < ARRAY_SIZE(cases); i++) {
@@ -631,6 +681,7 @@ int main(void)
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_undo);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_state_clean);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_reopen);
+	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_shrink_stale);
 	tests[n++] = (struct CMUnitTest)cmocka_unit_test(test_blockdev);
 	if (getenv("E4_TEST_FILTER"))
 		cmocka_set_test_filter(getenv("E4_TEST_FILTER"));
