@@ -68,9 +68,6 @@ static int prepare(struct shrink_run *r, struct e4_err *err)
 		ret = ext2fs_allocate_inode_bitmap(fs, "shrink: renumbered",
 						   &r->renumbered);
 	if (!ret)
-		ret = ext2fs_allocate_block_bitmap(fs, "shrink: destinations",
-						   &r->dests);
-	if (!ret)
 		ret = ext2fs_allocate_block_bitmap(fs, "shrink: rewritten",
 						   &r->rewritten);
 	if (ret)
@@ -229,6 +226,7 @@ static void release(struct shrink_run *r)
 {
 	e4_shrink_runs_free(&r->runs);
 	free(r->dirs);
+	free(r->dirblk);
 	e4_shrink_relocs_free(&r->rl);
 	ext2fs_free_mem(&r->buf);
 	ext2fs_free_mem(&r->ibuf);
@@ -236,8 +234,6 @@ static void release(struct shrink_run *r)
 	ext2fs_free_mem(&r->links);
 	if (r->renumbered)
 		ext2fs_free_inode_bitmap(r->renumbered);
-	if (r->dests)
-		ext2fs_free_block_bitmap(r->dests);
 	if (r->rewritten)
 		ext2fs_free_block_bitmap(r->rewritten);
 	e4_shrink_ea_release(r);
@@ -297,6 +293,11 @@ int e4_shrink_run(struct e4_fs *efs, const struct e4_resize_plan *plan,
 		rc = e4_shrink_reserve(&r, &f, err);
 	if (!rc)
 		rc = e4_shrink_ea_scan(&r, err);
+	/* The mark is the superblock as found, not as the reservations left it. */
+	memcpy(&mark, fs->super, sizeof(mark));
+	mark.s_state |= EXT2_ERROR_FS;
+	if (!rc)
+		rc = e4_shrink_assign(&r, err);
 	e4_shrink_facts_put(&f);
 	if (rc)
 		goto out_unchanged;
@@ -307,8 +308,6 @@ int e4_shrink_run(struct e4_fs *efs, const struct e4_resize_plan *plan,
 		goto out_unchanged;
 	}
 
-	memcpy(&mark, fs->super, sizeof(mark));
-	mark.s_state |= EXT2_ERROR_FS;
 	ret = e4_resize_write_primary_super(fs, &mark);
 	if (ret) {
 		rc = e4_err_ext2(err, ret, "%s: unchanged: could not mark the resize in progress",
@@ -329,9 +328,9 @@ int e4_shrink_run(struct e4_fs *efs, const struct e4_resize_plan *plan,
 	if (!rc)
 		rc = e4_shrink_renumber(&r, err);
 	if (!rc)
-		rc = e4_shrink_fix_inodes(&r, err);
+		rc = e4_shrink_copy_dirs(&r, err);
 	if (!rc)
-		rc = e4_shrink_fix_moved_dirs(&r, err);
+		rc = e4_shrink_fix_inodes(&r, err);
 	/* What the tests compare with the plan's count. */
 	if (!rc && r.strict)
 		fprintf(stderr, "E4_TEST_SHRINK_STRICT: %llu extent tree blocks allocated, %llu counted\n",

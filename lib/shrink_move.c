@@ -32,7 +32,6 @@ static int take_dest(blk64_t src, blk64_t dst, blk64_t len, void *arg)
 	ext2fs_bg_flags_clear(r->fs, ext2fs_group_of_blk2(r->fs, dst),
 			      EXT2_BG_BLOCK_UNINIT);
 	r->blocks_total += len;
-	ext2fs_mark_block_bitmap_range2(r->dests, dst, len);
 	return e4_shrink_runs_add(&r->runs, src, dst, len);
 }
 
@@ -110,11 +109,61 @@ static void progress(struct shrink_run *r, uint64_t add)
 	e4_job_progress(r->job, r->done < total ? r->done : total, total);
 }
 
+/* The entries of one directory block (read, in host order) naming a renumbered inode. */
+static void remap_block_entries(const struct shrink_run *r, char *buf)
+{
+	ext2_filsys fs = r->fs;
+	struct ext2_dir_entry *d;
+	unsigned int off = 0, len;
+	ext2_ino_t to;
+
+	while (off + EXT2_DIR_ENTRY_HEADER_LEN <= fs->blocksize) {
+		d = (struct ext2_dir_entry *)(buf + off);
+		if (ext2fs_get_rec_len(fs, d, &len) || len < EXT2_DIR_ENTRY_HEADER_LEN ||
+		    off + len > fs->blocksize)
+			return;
+		to = e4_shrink_map_inode(r, d->inode);
+		if (d->inode && to)
+			d->inode = to;
+		off += len;
+	}
+}
+
+/*
+ * Write the batch of cnt blocks read from src to dst, but for the listed
+ * directory blocks: e4_shrink_copy_dirs writes those once, for the new
+ * numbers.  *k walks r->dirblk (sorted by src, as the runs are).
+ */
+static errcode_t write_batch(struct shrink_run *r, blk64_t src, blk64_t dst,
+			     int cnt, size_t *k)
+{
+	ext2_filsys fs = r->fs;
+	int from = 0, at;
+	errcode_t ret;
+
+	for (; *k < r->ndirblk && r->dirblk[*k].src < src + cnt; (*k)++) {
+		if (r->dirblk[*k].src < src)
+			continue;
+		at = (int)(r->dirblk[*k].src - src);
+		if (at > from) {
+			ret = io_channel_write_blk64(fs->io, dst + from, at - from,
+						     r->buf + (size_t)from * fs->blocksize);
+			if (ret)
+				return ret;
+		}
+		from = at + 1;
+	}
+	if (cnt == from)
+		return 0;
+	return io_channel_write_blk64(fs->io, dst + from, cnt - from,
+				      r->buf + (size_t)from * fs->blocksize);
+}
+
 int e4_shrink_copy(struct shrink_run *r, struct e4_err *err)
 {
 	ext2_filsys fs = r->fs;
 	errcode_t ret;
-	size_t i;
+	size_t i, k = 0;
 
 	for (i = 0; i < r->runs.n; i++) {
 		const struct shrink_blkrun *x = &r->runs.v[i];
@@ -126,8 +175,7 @@ int e4_shrink_copy(struct shrink_run *r, struct e4_err *err)
 
 			ret = io_channel_read_blk64(fs->io, x->src + off, cnt, r->buf);
 			if (!ret)
-				ret = io_channel_write_blk64(fs->io, x->dst + off,
-							     cnt, r->buf);
+				ret = write_batch(r, x->src + off, x->dst + off, cnt, &k);
 			if (ret)
 				return e4_err_ext2(err, ret, "%s: while copying blocks %llu..%llu to %llu",
 						   r->name,
@@ -139,6 +187,42 @@ int e4_shrink_copy(struct shrink_run *r, struct e4_err *err)
 		}
 	}
 	return 0;
+}
+
+/*
+ * The moved blocks of renumbered directories, after their copies are
+ * written (a directory block's checksum is seeded by its inode's number
+ * and generation): entries and checksum for the new number.  Before the
+ * commit only the copy of a directory names them; the old directory
+ * keeps its own blocks, past the end.
+ */
+int e4_shrink_copy_dirs(struct shrink_run *r, struct e4_err *err)
+{
+	ext2_filsys fs = r->fs;
+	const struct shrink_dirblk *d;
+	blk64_t dst = 0;
+	errcode_t ret = 0;
+	size_t i;
+
+	for (i = 0; i < r->ndirblk && !ret; i++) {
+		d = &r->dirblk[i];
+		dst = e4_shrink_map_block(r, d->src);
+		ret = io_channel_read_blk64(fs->io, d->src, 1, r->buf);
+		if (ret)
+			break;
+		remap_block_entries(r, r->buf);
+		ret = ext2fs_dir_block_csum_set(fs, e4_shrink_map_inode(r, d->ino),
+						(struct ext2_dir_entry *)r->buf);
+		if (!ret)
+			ret = io_channel_write_blk64(fs->io, dst, 1, r->buf);
+		/* Counted in e4_shrink_copy's progress. */
+		ext2fs_mark_block_bitmap2(r->rewritten, dst);
+	}
+	if (!ret)
+		return 0;
+	return e4_err_ext2(err, ret, "%s: while copying block %llu of directory %u to %llu",
+			   r->name, (unsigned long long)d->src, d->ino,
+			   (unsigned long long)dst);
 }
 
 /*
@@ -172,27 +256,77 @@ static ext2_ino_t past_mark(const struct shrink_run *r, dgrp_t *g)
 	return 0;
 }
 
+static int cmp_dirblk(const void *a, const void *b)
+{
+	const struct shrink_dirblk *x = a, *y = b;
+
+	return x->src < y->src ? -1 : x->src > y->src;
+}
+
+/* A block of a directory that is renumbered: listed when it moves. */
+static int list_dir_block(ext2_filsys fs, blk64_t *blk, e2_blkcnt_t blockcnt,
+			  blk64_t ref_blk, int ref_offset, void *priv)
+{
+	struct shrink_run *r = priv;
+	struct shrink_dirblk *v;
+
+	(void)blockcnt;
+	(void)ref_blk;
+	(void)ref_offset;
+	if (!e4_shrink_map_block(r, *blk))
+		return 0;
+	/* Its checksum is rewritten as it is copied: verified first. */
+	r->ret = ext2fs_read_dir_block4(fs, *blk, r->buf, 0, r->cur_ino);
+	if (r->ret)
+		return BLOCK_ABORT;
+	if (r->ndirblk == r->dirblk_cap) {
+		size_t cap = r->dirblk_cap ? r->dirblk_cap * 2 : 256;
+
+		v = realloc(r->dirblk, cap * sizeof(*v));
+		if (!v) {
+			r->ret = EXT2_ET_NO_MEMORY;
+			return BLOCK_ABORT;
+		}
+		r->dirblk = v;
+		r->dirblk_cap = cap;
+	}
+	r->dirblk[r->ndirblk++] = (struct shrink_dirblk){ *blk, r->cur_ino };
+	return 0;
+}
+
+static errcode_t list_dir_blocks(struct shrink_run *r, ext2_ino_t ino)
+{
+	errcode_t ret;
+
+	r->cur_ino = ino;
+	r->ret = 0;
+	ret = ext2fs_block_iterate3(r->fs, ino, BLOCK_FLAG_READ_ONLY |
+				    BLOCK_FLAG_DATA_ONLY, NULL, list_dir_block, r);
+	return ret ? ret : r->ret;
+}
+
 /*
- * Each inode of a removed group gets its copy, with the new number (its
- * checksum takes it), once the blocks are copied: past a used mark when
- * there is room (whole), else in a free inode below one, as a deleted
- * inode until e4_shrink_link_copies.  What refers to them is rewritten
- * later.
+ * Where each inode of a removed group goes, decided before the first
+ * write: past a used mark while there is room, else a free inode below
+ * one (written as a deleted inode, its link count kept here until
+ * e4_shrink_link_copies).  The moved blocks of the directories among
+ * them are listed, each read and its checksum verified with the old
+ * number: e4_shrink_copy_dirs writes them for the new one.
  */
-int e4_shrink_renumber(struct shrink_run *r, struct e4_err *err)
+int e4_shrink_assign(struct shrink_run *r, struct e4_err *err)
 {
 	ext2_filsys fs = r->fs;
 	ext2_ino_t ino, to, cursor = EXT2_FIRST_INO(fs->super), last = r->c.inodes;
 	ext2_ino_t first = r->c.inodes + 1;
-	int isize = EXT2_INODE_SIZE(fs->super);
-	struct ext2_inode *inode = (struct ext2_inode *)r->ibuf;
+	struct ext2_inode inode;
 	dgrp_t g = 0;
 	errcode_t ret;
+	int rc;
 
 	for (ino = first; ino && ino <= r->old_inodes; ino++) {
 		if (!ext2fs_test_inode_bitmap2(fs->inode_map, ino))
 			continue;
-		ret = ext2fs_read_inode_full(fs, ino, inode, isize);
+		ret = ext2fs_read_inode(fs, ino, &inode);
 		if (ret)
 			return e4_err_ext2(err, ret, "%s: while reading inode %u",
 					   r->name, ino);
@@ -205,23 +339,58 @@ int e4_shrink_renumber(struct shrink_run *r, struct e4_err *err)
 						  "%s: no free inode left for inode %u (the plan counted enough)",
 						  r->name, ino);
 			cursor = to + 1;
-			/*
-			 * Deleted until the commit gives it its links back: a
-			 * cut before it leaves e2fsck no second copy to
-			 * reconnect in lost+found.
-			 */
-			r->links[ino - first] = inode->i_links_count;
+			r->links[ino - first] = inode.i_links_count;
+		}
+		/* Moves the used mark past it (and clears INODE_UNINIT). */
+		ext2fs_inode_alloc_stats2(fs, to, +1, LINUX_S_ISDIR(inode.i_mode));
+		r->ino_map[ino - first] = to;
+		ext2fs_mark_inode_bitmap2(r->renumbered, to);
+		if (!LINUX_S_ISDIR(inode.i_mode) ||
+		    (inode.i_flags & EXT4_INLINE_DATA_FL) ||
+		    !ext2fs_inode_has_valid_blocks2(fs, &inode))
+			continue;
+		ret = list_dir_blocks(r, ino);
+		if (ret) {
+			rc = e4_err_ext2(err, ret, "%s: while reading the blocks of directory %u",
+					 r->name, ino);
+			e4_err_append(err, "; run 'e2fsck -f %s'", r->name);
+			return rc;
+		}
+	}
+	qsort(r->dirblk, r->ndirblk, sizeof(*r->dirblk), cmp_dirblk);
+	return 0;
+}
+
+/*
+ * The copies, with the new numbers (their checksums take them), once the
+ * blocks are copied: whole past a used mark, else as deleted inodes (a
+ * cut before the commit leaves e2fsck no second copy to reconnect in
+ * lost+found).  What refers to them is rewritten later.
+ */
+int e4_shrink_renumber(struct shrink_run *r, struct e4_err *err)
+{
+	ext2_filsys fs = r->fs;
+	ext2_ino_t ino, to, first = r->c.inodes + 1;
+	int isize = EXT2_INODE_SIZE(fs->super);
+	struct ext2_inode *inode = (struct ext2_inode *)r->ibuf;
+	errcode_t ret;
+
+	for (ino = first; ino && ino <= r->old_inodes; ino++) {
+		to = r->ino_map[ino - first];
+		if (!to)
+			continue;
+		ret = ext2fs_read_inode_full(fs, ino, inode, isize);
+		if (ret)
+			return e4_err_ext2(err, ret, "%s: while reading inode %u",
+					   r->name, ino);
+		if (r->links[ino - first]) {
 			inode->i_links_count = 0;
 			inode->i_dtime = r->now;
 		}
-		/* Moves the used mark past it (and clears INODE_UNINIT). */
-		ext2fs_inode_alloc_stats2(fs, to, +1, LINUX_S_ISDIR(inode->i_mode));
 		ret = ext2fs_write_inode_full(fs, to, inode, isize);
 		if (ret)
 			return e4_err_ext2(err, ret, "%s: while writing inode %u (was %u)",
 					   r->name, to, ino);
-		r->ino_map[ino - first] = to;
-		ext2fs_mark_inode_bitmap2(r->renumbered, to);
 		progress(r, 1);
 	}
 	return 0;
@@ -457,90 +626,6 @@ static errcode_t rechecksum_dir(struct shrink_run *r, ext2_ino_t ino)
 				    BLOCK_FLAG_DATA_ONLY, NULL,
 				    rewrite_dir_block, r);
 	return ret ? ret : r->ret;
-}
-
-/* The entries of one directory block (read, in host order) naming a renumbered inode. */
-static void remap_block_entries(const struct shrink_run *r, char *buf)
-{
-	ext2_filsys fs = r->fs;
-	struct ext2_dir_entry *d;
-	unsigned int off = 0, len;
-	ext2_ino_t to;
-
-	while (off + EXT2_DIR_ENTRY_HEADER_LEN <= fs->blocksize) {
-		d = (struct ext2_dir_entry *)(buf + off);
-		if (ext2fs_get_rec_len(fs, d, &len) || len < EXT2_DIR_ENTRY_HEADER_LEN ||
-		    off + len > fs->blocksize)
-			return;
-		to = e4_shrink_map_inode(r, d->inode);
-		if (d->inode && to)
-			d->inode = to;
-		off += len;
-	}
-}
-
-static int rewrite_moved_dir_block(ext2_filsys fs, blk64_t *blk,
-				   e2_blkcnt_t blockcnt, blk64_t ref_blk,
-				   int ref_offset, void *priv)
-{
-	struct shrink_run *r = priv;
-
-	(void)blockcnt;
-	(void)ref_blk;
-	(void)ref_offset;
-	if (!ext2fs_test_block_bitmap2(r->dests, *blk))
-		return 0;
-	/* The copy of the block still carries the old number's checksum. */
-	r->ret = ext2fs_read_dir_block4(fs, *blk, r->buf, 0, r->cur_old);
-	if (r->ret)
-		return BLOCK_ABORT;
-	remap_block_entries(r, r->buf);
-	r->ret = ext2fs_write_dir_block4(fs, *blk, r->buf, 0, r->cur_ino);
-	if (r->ret)
-		return BLOCK_ABORT;
-	ext2fs_mark_block_bitmap2(r->rewritten, *blk);
-	return 0;
-}
-
-/*
- * Before the commit the old directory names its own blocks, past the
- * end, and the copy its moved blocks, which nothing else reads: those
- * take the new numbers now, each written once, and stay out of the
- * transaction.  The blocks that did not move are the old directory's
- * too until the commit, which rewrites them (e4_shrink_fix_dirents).
- */
-int e4_shrink_fix_moved_dirs(struct shrink_run *r, struct e4_err *err)
-{
-	ext2_filsys fs = r->fs;
-	struct ext2_inode inode;
-	ext2_ino_t first = r->c.inodes + 1, ino, to;
-	errcode_t ret;
-
-	for (ino = first; ino && ino <= r->old_inodes; ino++) {
-		to = r->ino_map[ino - first];
-		if (!to)
-			continue;
-		ret = ext2fs_read_inode(fs, to, &inode);
-		if (ret)
-			goto fail;
-		if (!LINUX_S_ISDIR(inode.i_mode) ||
-		    (inode.i_flags & EXT4_INLINE_DATA_FL))
-			continue;
-		r->cur_ino = to;
-		r->cur_old = ino;
-		r->ret = 0;
-		ret = ext2fs_block_iterate3(fs, to, BLOCK_FLAG_READ_ONLY |
-					    BLOCK_FLAG_DATA_ONLY, NULL,
-					    rewrite_moved_dir_block, r);
-		if (!ret)
-			ret = r->ret;
-		if (ret)
-			goto fail;
-	}
-	return 0;
-fail:
-	return e4_err_ext2(err, ret, "%s: while rewriting the moved blocks of directory %u (was %u)",
-			   r->name, to, ino);
 }
 
 /*

@@ -22,6 +22,12 @@ struct shrink_ea_refs {
 	bool moves;			/* an EA inode is renumbered */
 };
 
+/* A moved block of a directory that is renumbered (its old number). */
+struct shrink_dirblk {
+	blk64_t src;
+	ext2_ino_t ino;
+};
+
 /* The state of one shrink run, shared by lib/shrink.c and lib/shrink_move.c. */
 struct shrink_run {
 	ext2_filsys fs;
@@ -34,16 +40,17 @@ struct shrink_run {
 	ext2_ino_t *ino_map;		/* old - c.inodes - 1 -> new, 0: none */
 	__u16 *links;			/* the same index -> its link count, 0: linked */
 	ext2fs_inode_bitmap renumbered;	/* the new numbers */
-	ext2fs_block_bitmap dests;	/* where moved blocks go */
 	ext2fs_block_bitmap rewritten;	/* moved xattr and directory blocks rewritten for their new owner */
 	struct shrink_ea_refs ea;
 	ext2_ino_t *dirs;
 	size_t ndirs, dirs_cap;
+	struct shrink_dirblk *dirblk;	/* sorted by src */
+	size_t ndirblk, dirblk_cap;
 	struct shrink_relocs rl;	/* kept groups' metadata that moves */
 	uint64_t blocks_total, inodes_total, done;
 	char *buf;			/* COPY_BATCH blocks */
 	char *ibuf;			/* one full inode */
-	ext2_ino_t cur_ino, cur_old;
+	ext2_ino_t cur_ino;
 	__u32 now;			/* the copies' deletion time until linked */
 	errcode_t ret;
 	errcode_t (*old_alloc)(ext2_filsys, blk64_t, blk64_t *);
@@ -57,22 +64,22 @@ blk64_t e4_shrink_map_block(const struct shrink_run *r, blk64_t blk);
 ext2_ino_t e4_shrink_map_inode(const struct shrink_run *r, ext2_ino_t ino);
 void e4_shrink_hook(struct shrink_run *r, bool on);
 /*
- * Copy every inode of a removed group to a free inode of a kept one:
- * past a group's used mark, whole (nothing reads it before the commit
- * moves the mark); else below it, as a deleted inode (no links) until
- * e4_shrink_link_copies.
+ * Before the first write: where every inode of a removed group goes, past
+ * a kept group's used mark while there is room (written whole: nothing
+ * reads it before the commit moves the mark), else below it (written as
+ * a deleted inode until e4_shrink_link_copies); and the moved blocks of
+ * those that are directories, their checksums verified.
  */
+int e4_shrink_assign(struct shrink_run *r, struct e4_err *err);
+/* Write the copies, after e4_shrink_copy. */
 int e4_shrink_renumber(struct shrink_run *r, struct e4_err *err);
 /* Give the copies their links back (in the commit's transaction). */
 int e4_shrink_link_copies(struct shrink_run *r, struct e4_err *err);
+/* Copy the moved blocks, but the renumbered directories' listed ones. */
 int e4_shrink_copy(struct shrink_run *r, struct e4_err *err);
+/* Those, for the new numbers, after e4_shrink_renumber. */
+int e4_shrink_copy_dirs(struct shrink_run *r, struct e4_err *err);
 int e4_shrink_fix_inodes(struct shrink_run *r, struct e4_err *err);
-/*
- * The moved blocks of renumbered directories: entries and checksums for
- * the new numbers, outside the transaction (only the copy points at
- * them).  After e4_shrink_fix_inodes.
- */
-int e4_shrink_fix_moved_dirs(struct shrink_run *r, struct e4_err *err);
 /* Kept groups' metadata past the end (lib/shrink_reloc.c). */
 int e4_shrink_reloc_reserve(struct shrink_run *r, const struct shrink_facts *f,
 			    struct e4_err *err);

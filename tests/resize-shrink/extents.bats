@@ -184,3 +184,33 @@ below_min_refused() {
 		[ "$(img_hash "$IMG")" = "$before" ]
 	done
 }
+
+@test "a moved directory block that fails its checksum is refused before the first write, the image unchanged" {
+	mkimg "$IMG" 128M -t ext4 -b 1024 -I 256 -g 1024 -G 2
+	# 1 MiB groups in flex groups of 2: top-level directories are spread
+	# over the groups (Orlov), some in the half that a shrink to 64 MiB
+	# removes, their blocks in their flex group.
+	on_image "$IMG" '
+		for d in $(seq 1 48); do
+			mkdir d$d
+			for f in $(seq 1 8); do echo $d.$f >d$d/f$f; done
+		done'
+	local d ino blk="" inodes
+	inodes=$(("$(dumpe2fs -h "$IMG" 2>/dev/null | sed -n 's/^Inodes per group: *//p')" * 64))
+	for d in $(seq 1 48); do
+		ino=$(debugfs -R "stat /d$d" "$IMG" 2>/dev/null | sed -n 's/^Inode: \([0-9]*\).*/\1/p')
+		blk=$(debugfs -R "bmap /d$d 0" "$IMG" 2>/dev/null)
+		((ino > inodes && blk >= 65536)) && break
+		blk=""
+	done
+	[ -n "$blk" ]
+	# A byte of an entry's name, so that the block's checksum fails.
+	printf 'X' | dd of="$IMG" bs=1 seek=$((blk * 1024 + 40)) conv=notrunc status=none
+	local before
+	before=$(img_hash "$IMG")
+	run --separate-stderr "$E4CTL" resize --quiet "$IMG" 65536
+	echo "exit $status; stderr: $stderr"
+	[ "$status" -eq 1 ]
+	[ "$stderr" = "e4ctl resize: $IMG: while reading the blocks of directory $ino: Directory block checksum does not match directory block; run 'e2fsck -f $IMG'" ]
+	[ "$(img_hash "$IMG")" = "$before" ]
+}
