@@ -16,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "e4/array.h"
 #include "e4/check.h"
 #include "e4/gdt.h"
 
@@ -317,17 +318,10 @@ static int record(struct check *c, const struct e4_check_finding *f, size_t n)
 	if (!n)
 		return 0;
 	pthread_mutex_lock(&c->findings_lock);
-	if (c->nfindings + n > c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 16;
-		void *p = realloc(c->findings, cap * sizeof(*c->findings));
-
-		if (!p) {
-			rc = -ENOMEM;
-			goto out;
-		}
-		c->findings = p;
-		c->cap = cap;
-	}
+	rc = e4_array_room(&c->findings, c->nfindings + n - 1, &c->cap,
+			   sizeof(*c->findings), 16);
+	if (rc)
+		goto out;
 	memcpy(c->findings + c->nfindings, f, n * sizeof(*f));
 	c->nfindings += n;
 out:

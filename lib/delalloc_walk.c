@@ -21,6 +21,7 @@
 #include <sys/syscall.h>
 #include <linux/fs.h>
 
+#include "e4/array.h"
 #include "e4/walk.h"
 #include "delalloc_priv.h"
 
@@ -101,17 +102,9 @@ static void cachestat_file(struct da_worker *k, int fd, struct e4_da_file *f)
 static int keep_file(struct audit *a, struct da_worker *k,
 		     const struct e4_da_file *f, char *path)
 {
-	struct e4_da_file *p;
-
-	if (k->nfiles == k->filecap) {
-		size_t cap = k->filecap ? k->filecap * 2 : 64;
-
-		p = realloc(k->files, cap * sizeof(*p));
-		if (!p)
-			goto nomem;
-		k->files = p;
-		k->filecap = cap;
-	}
+	if (e4_array_room(&k->files, k->nfiles, &k->filecap,
+			  sizeof(*k->files), 64))
+		goto nomem;
 	if (!path)
 		goto nomem;
 	k->files[k->nfiles] = *f;

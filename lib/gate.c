@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "e4/array.h"
 #include "e4/check.h"
 #include "e4/gate.h"
 
@@ -35,15 +36,9 @@ static struct e4_gate_finding *add(struct builder *b, enum e4_gate_what what,
 	struct e4_gate_finding *f;
 	va_list ap;
 
-	if (res->n == b->cap) {
-		size_t n = b->cap ? b->cap * 2 : 8;
-		void *p = realloc(res->findings, n * sizeof(*res->findings));
-
-		if (!p)
-			return NULL;
-		res->findings = p;
-		b->cap = n;
-	}
+	if (e4_array_room(&res->findings, res->n, &b->cap,
+			  sizeof(*res->findings), 8))
+		return NULL;
 	f = &res->findings[res->n++];
 	memset(f, 0, sizeof(*f));
 	f->what = what;

@@ -12,6 +12,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
+#include "e4/array.h"
 #include "inline_priv.h"
 
 const char *e4_inline_type_name(uint32_t mode)
@@ -86,15 +87,9 @@ static struct e4_inline_ent *set_add(struct e4_inline_set *set, uint64_t ino,
 {
 	struct e4_inline_ent *e;
 
-	if (set->n == set->alloc) {
-		size_t na = set->alloc ? set->alloc * 2 : 256;
-		void *p = realloc(set->ents, na * sizeof(*set->ents));
-
-		if (!p)
-			return NULL;
-		set->ents = p;
-		set->alloc = na;
-	}
+	if (e4_array_room(&set->ents, set->n, &set->alloc, sizeof(*set->ents),
+			  256))
+		return NULL;
 	e = &set->ents[set->n++];
 	memset(e, 0, sizeof(*e));
 	e->ino = ino;

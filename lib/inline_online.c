@@ -25,6 +25,7 @@
 #include <linux/falloc.h>
 #include <linux/fs.h>
 
+#include "e4/array.h"
 #include "e4/walk.h"
 #include "inline_priv.h"
 
@@ -297,15 +298,8 @@ static void count_scanned(struct walk *w, struct worker *k)
 /* Keep it (its path is the worker's now); NULL on ENOMEM. */
 static struct item *keep(struct worker *k, const struct item *it)
 {
-	struct item *p;
-
-	if (k->n == k->cap) {
-		k->cap = k->cap ? k->cap * 2 : 256;
-		p = realloc(k->items, k->cap * sizeof(*p));
-		if (!p)
-			return NULL;
-		k->items = p;
-	}
+	if (e4_array_room(&k->items, k->n, &k->cap, sizeof(*k->items), 256))
+		return NULL;
 	k->items[k->n] = *it;
 	return &k->items[k->n++];
 }

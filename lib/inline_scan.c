@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "e4/array.h"
 #include "e4/gdt.h"
 #include "inline_priv.h"
 
@@ -150,17 +151,10 @@ static int read_span(const struct scan *s, unsigned char *buf, uint64_t off,
 	return 0;
 }
 
-static int push_dir(struct group_found *gf, uint32_t *cap, uint32_t ino)
+static int push_dir(struct group_found *gf, size_t *cap, uint32_t ino)
 {
-	if (gf->ndirs == *cap) {
-		uint32_t n = *cap ? *cap * 2 : 64;
-		void *p = realloc(gf->dirs, n * sizeof(*gf->dirs));
-
-		if (!p)
-			return -ENOMEM;
-		gf->dirs = p;
-		*cap = n;
-	}
+	if (e4_array_room(&gf->dirs, gf->ndirs, cap, sizeof(*gf->dirs), 64))
+		return -ENOMEM;
 	gf->dirs[gf->ndirs++] = ino;
 	return 0;
 }
@@ -170,15 +164,8 @@ static int push_ent(struct worker *w, struct group_found *gf, uint32_t ino,
 {
 	struct found_rec *r;
 
-	if (w->n == w->cap) {
-		size_t n = w->cap ? w->cap * 2 : 4096;
-		void *p = realloc(w->recs, n * sizeof(*w->recs));
-
-		if (!p)
-			return -ENOMEM;
-		w->recs = p;
-		w->cap = n;
-	}
+	if (e4_array_room(&w->recs, w->n, &w->cap, sizeof(*w->recs), 4096))
+		return -ENOMEM;
 	r = &w->recs[w->n++];
 	r->ino = ino;
 	r->mode = in->i_mode;
@@ -217,7 +204,8 @@ static int scan_group(const struct e4_gdt *gdt, uint32_t g, void *arg,
 	ext2_filsys fs = s->fs;
 	uint32_t ipg = gdt->inodes_per_group, isize = EXT2_INODE_SIZE(fs->super);
 	uint32_t per_block = fs->blocksize / isize, n = ipg, j;
-	uint32_t dcap = 0, chunk_start = 0, chunk_end = 0;
+	uint32_t chunk_start = 0, chunk_end = 0;
+	size_t dcap = 0;
 	unsigned char *tab = NULL;
 	struct worker *w;
 	uint64_t first = (uint64_t)g * ipg + 1;

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "e4/array.h"
 #include "shrink_priv.h"
 
 int e4_shrink_runs_add(struct shrink_runs *rs, blk64_t src, blk64_t dst,
@@ -21,15 +22,8 @@ int e4_shrink_runs_add(struct shrink_runs *rs, blk64_t src, blk64_t dst,
 		last->len += len;
 		return 0;
 	}
-	if (rs->n == rs->cap) {
-		size_t cap = rs->cap ? rs->cap * 2 : 1024;
-		void *p = realloc(rs->v, cap * sizeof(*rs->v));
-
-		if (!p)
-			return -ENOMEM;
-		rs->v = p;
-		rs->cap = cap;
-	}
+	if (e4_array_room(&rs->v, rs->n, &rs->cap, sizeof(*rs->v), 1024))
+		return -ENOMEM;
 	rs->v[rs->n++] = (struct shrink_blkrun){ src, dst, len };
 	return 0;
 }

@@ -27,26 +27,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "e4/array.h"
 #include "shrink_priv.h"
 
 #define MAX_LEVELS 8
-
-static int grow(void **v, size_t *cap, size_t need, size_t size)
-{
-	size_t n = *cap ? *cap : 64;
-	void *p;
-
-	if (need <= *cap)
-		return 0;
-	while (n < need)
-		n *= 2;
-	p = realloc(*v, n * size);
-	if (!p)
-		return -ENOMEM;
-	*v = p;
-	*cap = n;
-	return 0;
-}
 
 void e4_shrink_ext_put(struct shrink_ext_facts *x)
 {
@@ -115,8 +99,8 @@ static int read_tree(ext2_filsys fs, struct ext2_inode *inode,
 				}
 			}
 			entries = ext2fs_le16_to_cpu(h->eh_entries);
-			rc = grow((void **)&x->node, &x->ncap, x->nnodes + 1,
-				  sizeof(*x->node));
+			rc = e4_array_room(&x->node, x->nnodes, &x->ncap,
+					   sizeof(*x->node), 64);
 			if (rc)
 				goto out;
 			x->node[x->nnodes++] = (struct shrink_node){
@@ -125,8 +109,8 @@ static int read_tree(ext2_filsys fs, struct ext2_inode *inode,
 				if (level) {
 					struct ext3_extent_idx *ix = EXT_FIRST_INDEX(h) + k;
 
-					rc = grow((void **)&next, &ncap, nnext + 1,
-						  sizeof(*next));
+					rc = e4_array_room(&next, nnext, &ncap,
+							   sizeof(*next), 64);
 					if (rc)
 						goto out;
 					next[nnext++] = ext2fs_le32_to_cpu(ix->ei_leaf) +
@@ -136,8 +120,8 @@ static int read_tree(ext2_filsys fs, struct ext2_inode *inode,
 					uint32_t len = ext2fs_le16_to_cpu(ex->ee_len);
 					bool uninit = len > EXT_INIT_MAX_LEN;
 
-					rc = grow((void **)&x->ext, &x->ecap, x->next + 1,
-						  sizeof(*x->ext));
+					rc = e4_array_room(&x->ext, x->next, &x->ecap,
+							   sizeof(*x->ext), 64);
 					if (rc)
 						goto out;
 					x->ext[x->next++] = (struct shrink_ext){
@@ -242,8 +226,8 @@ int e4_shrink_ext_get(ext2_filsys fs, blk64_t first,
 			x->nnodes = file.node;
 			continue;
 		}
-		rc = grow((void **)&x->file, &x->fcap, x->nfiles + 1,
-			  sizeof(*x->file));
+		rc = e4_array_room(&x->file, x->nfiles, &x->fcap,
+				   sizeof(*x->file), 64);
 		if (rc) {
 			e4_err_sys(err, rc, "%s", fs->device_name);
 			break;
@@ -284,20 +268,13 @@ static void sim_free(struct sim *s)
 /* Insert a node of cnt entries at position j of a level. */
 static int lv_insert(struct level *l, size_t j, uint32_t cnt, uint32_t max)
 {
-	size_t cap = l->cap ? l->cap * 2 : 16;
-	void *a;
+	/* Both arrays grow from l->cap, to the same capacity. */
+	size_t ccap = l->cap, mcap = l->cap;
 
-	if (l->n == l->cap) {
-		a = realloc(l->cnt, cap * sizeof(*l->cnt));
-		if (!a)
-			return -ENOMEM;
-		l->cnt = a;
-		a = realloc(l->max, cap * sizeof(*l->max));
-		if (!a)
-			return -ENOMEM;
-		l->max = a;
-		l->cap = cap;
-	}
+	if (e4_array_room(&l->cnt, l->n, &ccap, sizeof(*l->cnt), 16) ||
+	    e4_array_room(&l->max, l->n, &mcap, sizeof(*l->max), 16))
+		return -ENOMEM;
+	l->cap = ccap;
 	memmove(l->cnt + j + 1, l->cnt + j, (l->n - j) * sizeof(*l->cnt));
 	memmove(l->max + j + 1, l->max + j, (l->n - j) * sizeof(*l->max));
 	l->cnt[j] = cnt;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "e4/array.h"
 #include "e4/fs.h"
 #include "shrink_move.h"
 
@@ -563,16 +564,10 @@ int e4_shrink_fix_inodes(struct shrink_run *r, struct e4_err *err)
 					   r->name, ino);
 		}
 		if (LINUX_S_ISDIR(inode.i_mode)) {
-			if (r->ndirs == r->dirs_cap) {
-				size_t cap = r->dirs_cap ? r->dirs_cap * 2 : 1024;
-				void *p = realloc(r->dirs, cap * sizeof(*r->dirs));
-
-				if (!p) {
-					ext2fs_close_inode_scan(scan);
-					return e4_err_sys(err, -ENOMEM, "%s", r->name);
-				}
-				r->dirs = p;
-				r->dirs_cap = cap;
+			if (e4_array_room(&r->dirs, r->ndirs, &r->dirs_cap,
+					  sizeof(*r->dirs), 1024)) {
+				ext2fs_close_inode_scan(scan);
+				return e4_err_sys(err, -ENOMEM, "%s", r->name);
 			}
 			r->dirs[r->ndirs++] = ino;
 		}

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "e4/array.h"
 #include "shrink_move.h"
 
 static const char *const kind_name[] = {
@@ -136,15 +137,8 @@ static int add_reloc(struct shrink_relocs *rl, dgrp_t g,
 		     enum shrink_meta_kind k, blk64_t from, blk64_t to,
 		     uint64_t len)
 {
-	if (rl->n == rl->cap) {
-		size_t cap = rl->cap ? rl->cap * 2 : 16;
-		void *p = realloc(rl->v, cap * sizeof(*rl->v));
-
-		if (!p)
-			return -ENOMEM;
-		rl->v = p;
-		rl->cap = cap;
-	}
+	if (e4_array_room(&rl->v, rl->n, &rl->cap, sizeof(*rl->v), 16))
+		return -ENOMEM;
 	rl->v[rl->n++] = (struct shrink_reloc){ g, k, from, to, len };
 	rl->blocks += len;
 	return 0;

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "e4/array.h"
 #include "shrink_move.h"
 
 struct ea_scan {
@@ -141,23 +142,6 @@ static int check_ref(struct ext2_ext_attr_entry *e, void *arg)
 	return 0;
 }
 
-static int push(void **arr, size_t *n, size_t *cap, size_t size,
-		const void *item)
-{
-	if (*n == *cap) {
-		size_t c = *cap ? *cap * 2 : 64;
-		void *p = realloc(*arr, c * size);
-
-		if (!p)
-			return -ENOMEM;
-		*arr = p;
-		*cap = c;
-	}
-	memcpy((char *)*arr + *n * size, item, size);
-	(*n)++;
-	return 0;
-}
-
 static int scan_block(struct ea_scan *s, blk64_t blk)
 {
 	struct shrink_run *r = s->r;
@@ -185,9 +169,12 @@ static int scan_block(struct ea_scan *s, blk64_t blk)
 				  r->name);
 	if (rc || !s->renumbered)
 		return rc;
-	rc = push((void **)&ea->blocks, &ea->nblocks, &ea->bcap,
-		  sizeof(blk64_t), &blk);
-	return rc ? e4_err_sys(s->err, rc, "%s", r->name) : 0;
+	rc = e4_array_room(&ea->blocks, ea->nblocks, &ea->bcap,
+			   sizeof(*ea->blocks), 64);
+	if (rc)
+		return e4_err_sys(s->err, rc, "%s", r->name);
+	ea->blocks[ea->nblocks++] = blk;
+	return 0;
 }
 
 static int scan_inode(struct ea_scan *s, char *inode, bool csum_bad)
@@ -215,10 +202,11 @@ static int scan_inode(struct ea_scan *s, char *inode, bool csum_bad)
 		if (csum_bad)
 			return e4_err_set(s->err, -EUCLEAN, "%s: unchanged: inode %u has a bad checksum: run 'e2fsck -f %s'",
 					  r->name, s->holder, r->name);
-		rc = push((void **)&ea->inodes, &ea->ninodes, &ea->icap,
-			  sizeof(ext2_ino_t), &s->holder);
+		rc = e4_array_room(&ea->inodes, ea->ninodes, &ea->icap,
+				   sizeof(*ea->inodes), 64);
 		if (rc)
 			return e4_err_sys(s->err, rc, "%s", r->name);
+		ea->inodes[ea->ninodes++] = s->holder;
 	}
 	blk = ext2fs_file_acl_block(fs, (struct ext2_inode *)inode);
 	return blk ? scan_block(s, blk) : 0;

@@ -21,6 +21,7 @@
 
 #include <libmount/libmount.h>
 
+#include "e4/array.h"
 #include "e4/mounts.h"
 #include "e4/sysfs.h"
 #include "e4/target.h"
@@ -284,15 +285,8 @@ static int ctx_cmp(const void *a, const void *b)
 
 static int snap_add(struct e4_wb_snap *s, size_t *cap, const struct e4_wb_ctx *c)
 {
-	if (s->nctx == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 16;
-		struct e4_wb_ctx *nv = realloc(s->ctx, ncap * sizeof(*nv));
-
-		if (!nv)
-			return -ENOMEM;
-		s->ctx = nv;
-		*cap = ncap;
-	}
+	if (e4_array_room(&s->ctx, s->nctx, cap, sizeof(*s->ctx), 16))
+		return -ENOMEM;
 	s->ctx[s->nctx++] = *c;
 	return 0;
 }

@@ -20,6 +20,7 @@
 
 #include <libmount/libmount.h>
 
+#include "e4/array.h"
 #include "e4/mounts.h"
 #include "e4/sysfs.h"
 #include "wb_int.h"
@@ -252,15 +253,8 @@ struct cg_vec {
 
 static int cg_add(struct cg_vec *cv, uint64_t ino, const char *path)
 {
-	if (cv->n == cv->cap) {
-		size_t cap = cv->cap ? cv->cap * 2 : 64;
-		struct wb_cgroup *nv = realloc(cv->v, cap * sizeof(*nv));
-
-		if (!nv)
-			return -ENOMEM;
-		cv->v = nv;
-		cv->cap = cap;
-	}
+	if (e4_array_room(&cv->v, cv->n, &cv->cap, sizeof(*cv->v), 64))
+		return -ENOMEM;
 	cv->v[cv->n].ino = ino;
 	cv->v[cv->n].path = strdup(path);
 	if (!cv->v[cv->n].path)

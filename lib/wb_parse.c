@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "e4/array.h"
 #include "e4/wb.h"
 
 enum unit { U_KB, U_KBPS, U_COUNT, U_HEX };
@@ -258,16 +259,9 @@ int e4_wb_parse_wb_stats(const char *text, const char *name,
 						 name, p.line, (int)(len > 40 ? 40 : len), line);
 				goto out_free;
 			}
-			if (n == cap) {
-				struct e4_wb_ctx *nv;
-
-				cap = cap ? cap * 2 : 8;
-				nv = realloc(v, cap * sizeof(*v));
-				if (!nv) {
-					ret = e4_err_sys(err, -ENOMEM, "while parsing %s", name);
-					goto out_free;
-				}
-				v = nv;
+			if (e4_array_room(&v, n, &cap, sizeof(*v), 8)) {
+				ret = e4_err_sys(err, -ENOMEM, "while parsing %s", name);
+				goto out_free;
 			}
 			cur = &v[n++];
 			memset(cur, 0, sizeof(*cur));

@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "e4/array.h"
 #include "e4/mounts.h"
 #include "e4/sysfs.h"
 #include "wb_int.h"
@@ -286,16 +287,9 @@ static void on_record(void *arg, uint64_t ts, const unsigned char *rec,
 			f->dying = !f->cgroup && !wb->cg_partial;
 		}
 	}
-	if (rc->n == rc->cap) {
-		size_t cap = rc->cap ? rc->cap * 2 : 64;
-		struct e4_wb_event *nv = realloc(rc->ev, cap * sizeof(*nv));
-
-		if (!nv) {
-			rc->nomem = true;
-			return;
-		}
-		rc->ev = nv;
-		rc->cap = cap;
+	if (e4_array_room(&rc->ev, rc->n, &rc->cap, sizeof(*rc->ev), 64)) {
+		rc->nomem = true;
+		return;
 	}
 	rc->ev[rc->n++] = ev;
 }
