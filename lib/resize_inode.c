@@ -24,7 +24,8 @@ struct rsv {
 	ext2_filsys fs;
 	__u32 *old_dind;		/* as on disk */
 	__u32 *dind;			/* as it must be */
-	__u32 *ind;			/* one reserved block */
+	__u32 *ind;			/* one reserved block, as on disk */
+	__u32 *want;			/* the same, as it must be */
 	unsigned int apb;		/* entries per block */
 	unsigned int nbackups;		/* groups holding a backup */
 };
@@ -39,39 +40,32 @@ static bool was_reserved(const struct rsv *x, blk_t blk)
 	return false;
 }
 
-/*
- * Whether ind lists the copies of reserved block blk in every backup
- * group, and nothing else: e2fsck takes an entry past the last group
- * for an illegal block of the inode.
- */
-static bool lists_backups(const struct rsv *x, blk_t blk)
+/* Backup groups below groups: the first entries of every list. */
+static unsigned int backups_below(ext2_filsys fs, dgrp_t groups)
 {
-	ext2_filsys fs = x->fs;
 	unsigned int n = 0;
 	dgrp_t g;
 
-	for (g = 1; g < fs->group_desc_count; g++) {
-		if (!ext2fs_bg_has_super(fs, g))
-			continue;
-		if (x->ind[n++] != blk + EXT2_GROUPS_TO_BLOCKS(fs->super, g))
-			return false;
-	}
-	for (; n < x->apb; n++)
-		if (x->ind[n])
-			return false;
-	return true;
+	for (g = 1; g < groups; g++)
+		n += ext2fs_bg_has_super(fs, g);
+	return n;
 }
 
+/*
+ * What reserved block blk must list: its copies in the backup groups, in
+ * order, and nothing else (e2fsck takes an entry past the last group for
+ * an illegal block of the inode).
+ */
 static void set_backups(const struct rsv *x, blk_t blk)
 {
 	ext2_filsys fs = x->fs;
 	unsigned int n = 0;
 	dgrp_t g;
 
-	memset(x->ind, 0, fs->blocksize);
+	memset(x->want, 0, fs->blocksize);
 	for (g = 1; g < fs->group_desc_count; g++)
 		if (ext2fs_bg_has_super(fs, g))
-			x->ind[n++] = blk + EXT2_GROUPS_TO_BLOCKS(fs->super, g);
+			x->want[n++] = blk + EXT2_GROUPS_TO_BLOCKS(fs->super, g);
 }
 
 /* One reserved GDT block: its backups, written when they change. */
@@ -79,23 +73,13 @@ static errcode_t update_reserved(struct rsv *x, blk_t blk)
 {
 	errcode_t ret;
 
+	set_backups(x, blk);
 	if (was_reserved(x, blk)) {
 		ret = ext2fs_read_ind_block(x->fs, blk, x->ind);
-		if (ret || lists_backups(x, blk))
+		if (ret || !memcmp(x->ind, x->want, x->fs->blocksize))
 			return ret;
 	}
-	set_backups(x, blk);
-	return ext2fs_write_ind_block(x->fs, blk, x->ind);
-}
-
-static unsigned int count_backups(ext2_filsys fs)
-{
-	unsigned int n = 0;
-	dgrp_t g;
-
-	for (g = 1; g < fs->group_desc_count; g++)
-		n += ext2fs_bg_has_super(fs, g);
-	return n;
+	return ext2fs_write_ind_block(x->fs, blk, x->want);
 }
 
 static errcode_t rebuild(struct rsv *x, struct ext2_inode *inode)
@@ -146,16 +130,17 @@ int e4_resize_inode_rebuild(ext2_filsys fs, const char *name,
 		return e4_err_set(err, -EUCLEAN,
 				  "%s: the resize inode has no double-indirect block; run e2fsck",
 				  name);
-	x.nbackups = count_backups(fs);
+	x.nbackups = backups_below(fs, fs->group_desc_count);
 	if (x.nbackups > x.apb)
 		return e4_err_set(err, -EFBIG,
 				  "%s: %u backup groups do not fit in the resize inode's blocks",
 				  name, x.nbackups);
-	ret = ext2fs_get_array(3, fs->blocksize, &x.old_dind);
+	ret = ext2fs_get_array(4, fs->blocksize, &x.old_dind);
 	if (ret)
 		goto fail;
 	x.dind = (__u32 *)((char *)x.old_dind + fs->blocksize);
 	x.ind = (__u32 *)((char *)x.dind + fs->blocksize);
+	x.want = (__u32 *)((char *)x.ind + fs->blocksize);
 	before = inode;
 	ret = rebuild(&x, &inode);
 	if (!ret && memcmp(&before, &inode, sizeof(inode)))
@@ -165,17 +150,6 @@ int e4_resize_inode_rebuild(ext2_filsys fs, const char *name,
 		return 0;
 fail:
 	return e4_err_ext2(err, ret, "%s: while updating the resize inode", name);
-}
-
-/* Backup groups below groups: the first entries of every list. */
-static unsigned int backups_below(ext2_filsys fs, dgrp_t groups)
-{
-	unsigned int n = 0;
-	dgrp_t g;
-
-	for (g = 1; g < groups; g++)
-		n += ext2fs_bg_has_super(fs, g);
-	return n;
 }
 
 int e4_resize_inode_trim(ext2_filsys fs, dgrp_t groups, uint64_t desc_blocks,

@@ -269,7 +269,6 @@ static int list_dir_block(ext2_filsys fs, blk64_t *blk, e2_blkcnt_t blockcnt,
 			  blk64_t ref_blk, int ref_offset, void *priv)
 {
 	struct shrink_run *r = priv;
-	struct shrink_dirblk *v;
 
 	(void)blockcnt;
 	(void)ref_blk;
@@ -280,16 +279,10 @@ static int list_dir_block(ext2_filsys fs, blk64_t *blk, e2_blkcnt_t blockcnt,
 	r->ret = ext2fs_read_dir_block4(fs, *blk, r->buf, 0, r->cur_ino);
 	if (r->ret)
 		return BLOCK_ABORT;
-	if (r->ndirblk == r->dirblk_cap) {
-		size_t cap = r->dirblk_cap ? r->dirblk_cap * 2 : 256;
-
-		v = realloc(r->dirblk, cap * sizeof(*v));
-		if (!v) {
-			r->ret = EXT2_ET_NO_MEMORY;
-			return BLOCK_ABORT;
-		}
-		r->dirblk = v;
-		r->dirblk_cap = cap;
+	if (e4_array_room(&r->dirblk, r->ndirblk, &r->dirblk_cap,
+			  sizeof(*r->dirblk), 256)) {
+		r->ret = EXT2_ET_NO_MEMORY;
+		return BLOCK_ABORT;
 	}
 	r->dirblk[r->ndirblk++] = (struct shrink_dirblk){ *blk, r->cur_ino };
 	return 0;
