@@ -351,7 +351,8 @@ int e4_shrink_assign(struct shrink_run *r, struct e4_err *err)
 			return rc;
 		}
 	}
-	qsort(r->dirblk, r->ndirblk, sizeof(*r->dirblk), cmp_dirblk);
+	if (r->ndirblk)
+		qsort(r->dirblk, r->ndirblk, sizeof(*r->dirblk), cmp_dirblk);
 	return 0;
 }
 
