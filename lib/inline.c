@@ -105,6 +105,19 @@ static size_t hash_ino(uint64_t ino, size_t mask)
 	return (size_t)((ino * 0x9E3779B97F4A7C15ULL) >> 17) & mask;
 }
 
+bool e4_inline_seen_has(const struct e4_inline_set *set, uint64_t ino)
+{
+	size_t i;
+
+	if (!ino || !set->seen)
+		return false;
+	for (i = hash_ino(ino, set->seen_mask); set->seen[i];
+	     i = (i + 1) & set->seen_mask)
+		if (set->seen[i] == ino)
+			return true;
+	return false;
+}
+
 int e4_inline_seen_add(struct e4_inline_set *set, uint64_t ino)
 {
 	size_t i;

@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <sys/sysmacros.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/falloc.h>
 #include <linux/fs.h>
@@ -92,6 +94,31 @@ static int read_all(int fd, char *buf, size_t size)
 }
 
 /*
+ * The write lease on fd; true when held.  Another worker of this walk may
+ * have the same inode open for a moment under another of its names (to
+ * read its flags): with more than one link, a refused lease is asked for
+ * again a few times, waiting 50 us doubling up to 10 ms (about 60 ms in
+ * all), before the file is taken to be open elsewhere.  (The other way
+ * round, that worker's open finds the lease: see leased_name.)
+ */
+static bool take_lease(int fd, nlink_t nlink)
+{
+	struct timespec wait = { 0, 50000 };
+	int tries = nlink > 1 ? 12 : 1;
+
+	while (tries--) {
+		if (!fcntl(fd, F_SETLEASE, F_WRLCK))
+			return true;
+		if (errno != EAGAIN || !tries)
+			break;
+		nanosleep(&wait, NULL);
+		if (wait.tv_nsec < 10000000)
+			wait.tv_nsec *= 2;
+	}
+	return false;
+}
+
+/*
  * ext4_fallocate() converts inline data before it looks at the mode or
  * the range.  KEEP_SIZE over the first byte then finds that byte already
  * in the new block (or, for an empty file, preallocates one block past
@@ -124,9 +151,11 @@ static int read_all(int fd, char *buf, size_t size)
  * fstat, and futimens only if fallocate moved mtime (atime too, if the
  * read could not be O_NOATIME).  Without the lease (the file is open
  * elsewhere, or leases are off) the kernel's mtime stays, and the entry
- * says so.  F_SETOWN 0 after taking the lease turns off the lease-break
- * signal (SIGIO, whose default would kill us); an opener simply waits the
- * few microseconds until F_UNLCK.  Only utimensat() by path is not held
+ * says so.  Anyone else's open breaking the lease sends us SIGIO, whose
+ * default would kill us: the walk ignores it while it converts (the
+ * kernel makes us the lease's signal owner the moment it grants it, so
+ * F_SETOWN afterwards would leave a window); the opener waits the few
+ * microseconds until F_UNLCK.  Only utimensat() by path is not held
  * off by the lease: setting a file's times by hand during its conversion
  * is a race we accept.
  */
@@ -150,9 +179,7 @@ static void convert_file(struct walk *w, int dfd, const char *name,
 	}
 	if (fd < 0)
 		return failed(e, -errno, "while opening it for writing");
-	leased = !fcntl(fd, F_SETLEASE, F_WRLCK);
-	if (leased)
-		(void)fcntl(fd, F_SETOWN, 0);
+	leased = take_lease(fd, st->st_nlink);
 	if (fstat(fd, &now)) {
 		failed(e, -errno, "while opening it for writing");
 		goto out_close;
@@ -390,6 +417,32 @@ static int maybe_alias(struct walk *w, struct worker *k,
 }
 
 /*
+ * A name whose open found a write lease on its inode (EWOULDBLOCK): if
+ * the lease is this walk's, a worker is converting the inode under
+ * another name and this one is an alias; anyone else's lease leaves it
+ * unread.
+ */
+static int leased_name(struct walk *w, struct worker *k,
+		       const struct e4_walk_ent *we, int dfd, const char *name,
+		       struct e4_err *err)
+{
+	struct stat st;
+	bool ours;
+
+	if (fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) || st.st_dev != w->dev)
+		return 0;	/* gone, or another filesystem mounted there */
+	pthread_mutex_lock(&w->lock);
+	ours = converting(w, &st) && e4_inline_seen_has(w->set, st.st_ino);
+	pthread_mutex_unlock(&w->lock);
+	if (!ours) {
+		k->unreadable++;
+		return 0;
+	}
+	count_scanned(w, k);
+	return maybe_alias(w, k, we, &st, err);
+}
+
+/*
  * One entry (we NULL: the top, named by w->top, dfd AT_FDCWD).
  * getdents' d_type saves the fstatat of regular files and directories
  * (open, fstat, ioctl, close: as many calls as lsattr needs); the fstat
@@ -436,6 +489,8 @@ static int examine(struct walk *w, struct worker *k,
 	if (fd < 0) {
 		if (top)
 			return fail_at(w, we, err, -errno, NULL);
+		if (errno == EWOULDBLOCK)
+			return leased_name(w, k, we, dfd, name, err);
 		/* Gone or replaced since readdir, or not ours to open. */
 		if (errno != ENOENT && errno != ELOOP && errno != ENOTDIR)
 			k->unreadable++;
@@ -631,6 +686,9 @@ int e4_inline_walk(struct e4_inline_set *set, const char *path, dev_t dev,
 		   struct e4_err *err)
 {
 	struct walk w = { .set = set, .flags = flags, .job = job };
+	bool converting_any = (flags & E4_INLINE_CONVERT) &&
+			      !(flags & E4_INLINE_DRY_RUN);
+	struct sigaction ignore = { .sa_handler = SIG_IGN }, sigio;
 	struct statvfs sv;
 	struct stat st;
 	char *real;
@@ -664,7 +722,12 @@ int e4_inline_walk(struct e4_inline_set *set, const char *path, dev_t dev,
 	w.dev = dev ? dev : st.st_dev;
 	if (!statvfs(w.top, &sv) && sv.f_files >= sv.f_ffree)
 		w.total = sv.f_files - sv.f_ffree;
+	/* A lease broken by anyone's open (see convert_file) must not kill. */
+	if (converting_any)
+		sigaction(SIGIO, &ignore, &sigio);
 	rc = walk_top(&w, err);
+	if (converting_any)
+		sigaction(SIGIO, &sigio, NULL);
 	/* Converted blocks on disk in place (see convert_file). */
 	if (w.converted)
 		sync_fs_of(w.top);

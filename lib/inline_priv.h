@@ -16,6 +16,8 @@ struct e4_inline_ent *e4_inline_set_add(struct e4_inline_set *set,
 					uint32_t links, uint64_t size);
 /* 1 if ino is new to the set's seen-list, 0 if not, -ENOMEM. */
 int e4_inline_seen_add(struct e4_inline_set *set, uint64_t ino);
+/* Whether ino is in the set's seen-list. */
+bool e4_inline_seen_has(const struct e4_inline_set *set, uint64_t ino);
 /* By inode number. */
 void e4_inline_set_sort(struct e4_inline_set *set);
 
