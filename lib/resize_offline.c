@@ -433,8 +433,6 @@ static void restore(struct grow *g)
 
 static int commit(struct grow *g, struct e4_err *err)
 {
-	ext2_filsys fs = g->fs;
-	errcode_t ret;
 	int rc;
 
 	g->committing = true;
@@ -442,14 +440,24 @@ static int commit(struct grow *g, struct e4_err *err)
 	if (rc)
 		return rc;
 	rc = update_counts(g, err);
-	if (rc)
-		return rc;
+	if (!rc)
+		rc = e4_resize_write_all(g->fs, g->name, g->saved.s_state, err);
+	if (!rc)
+		g->marked = false;
+	return rc;
+}
+
+int e4_resize_write_all(ext2_filsys fs, const char *name, __u16 state,
+			struct e4_err *err)
+{
+	errcode_t ret;
+
 	ext2fs_mark_super_dirty(fs);
 	ext2fs_mark_bb_dirty(fs);
 	ext2fs_mark_ib_dirty(fs);
 	ret = ext2fs_write_bitmaps(fs);
 	if (ret)
-		return e4_err_ext2(err, ret, "%s: while writing the bitmaps", g->name);
+		return e4_err_ext2(err, ret, "%s: while writing the bitmaps", name);
 	/*
 	 * ext2fs_flush writes the backups and descriptors first and the
 	 * primary superblock last, so the mark goes away only once
@@ -459,14 +467,13 @@ static int commit(struct grow *g, struct e4_err *err)
 	 * orig_super it writes all of it at once.
 	 */
 	ext2fs_free_mem(&fs->orig_super);
-	fs->super->s_state = g->saved.s_state;
+	fs->super->s_state = state;
 	ret = ext2fs_flush(fs);
 	if (ret) {
 		fs->super->s_state |= EXT2_ERROR_FS;
 		return e4_err_ext2(err, ret, "%s: while writing the superblocks and descriptors",
-				   g->name);
+				   name);
 	}
-	g->marked = false;
 	return 0;
 }
 

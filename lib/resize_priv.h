@@ -29,6 +29,14 @@ void e4_resize_legacy_refusals(const struct e4_geom *g,
 errcode_t e4_resize_write_primary_super(ext2_filsys fs,
 					const struct ext2_super_block *sb);
 /*
+ * The end of an offline resize: bitmaps, descriptors and backups, then the
+ * primary superblock, whole, with state (the mark cleared); on failure
+ * the superblock in memory keeps EXT2_ERROR_FS.
+ */
+int e4_resize_write_all(ext2_filsys fs, const char *name, __u16 state,
+			struct e4_err *err);
+
+/*
  * Offline engines (grow and shrink): rebuild the resize inode for the
  * group count now in fs; 0 when the filesystem has none.
  */

@@ -193,8 +193,6 @@ static int update_journal_backup(struct shrink_run *r, struct e4_err *err)
 
 static int commit(struct shrink_run *r, __u16 state, struct e4_err *err)
 {
-	ext2_filsys fs = r->fs;
-	errcode_t ret;
 	int rc;
 
 	rc = update_journal_backup(r, err);
@@ -202,24 +200,10 @@ static int commit(struct shrink_run *r, __u16 state, struct e4_err *err)
 		rc = set_geometry(r, err);
 	if (!rc)
 		rc = e4_resize_inode_rebuild(r->fs, r->name, err);
-	if (rc)
-		return rc;
-	ext2fs_mark_super_dirty(fs);
-	ext2fs_mark_bb_dirty(fs);
-	ext2fs_mark_ib_dirty(fs);
-	ret = ext2fs_write_bitmaps(fs);
-	if (ret)
-		return e4_err_ext2(err, ret, "%s: while writing the bitmaps", r->name);
 	/* Written whole and last: the mark goes with the new geometry. */
-	ext2fs_free_mem(&fs->orig_super);
-	fs->super->s_state = state;
-	ret = ext2fs_flush(fs);
-	if (ret) {
-		fs->super->s_state |= EXT2_ERROR_FS;
-		return e4_err_ext2(err, ret, "%s: while writing the superblocks and descriptors",
-				   r->name);
-	}
-	return 0;
+	if (!rc)
+		rc = e4_resize_write_all(r->fs, r->name, state, err);
+	return rc;
 }
 
 static void release(struct shrink_run *r)
