@@ -14,6 +14,25 @@
 #include "metrics.h"
 #include "openmetrics.h"
 
+/* A sample per finding: the value expected, or the one found. */
+static void finding_samples(struct e4_om *om, const struct e4_check_result *res,
+			    bool expected)
+{
+	char group[16];
+	size_t i;
+
+	for (i = 0; i < res->nfindings; i++) {
+		const struct e4_check_finding *fi = &res->findings[i];
+
+		if (fi->group == E4_CHECK_SUPERBLOCK)
+			snprintf(group, sizeof(group), "superblock");
+		else
+			snprintf(group, sizeof(group), "%u", fi->group);
+		e4_om_u64(om, expected ? fi->expected : fi->found, "group",
+			  group, "what", e4_check_what_name(fi->what), NULL);
+	}
+}
+
 int e4_metrics_check(FILE *f, const struct e4_target *t,
 		     const struct e4_check_result *res, bool advisory,
 		     bool frozen, time_t when)
@@ -23,7 +42,6 @@ int e4_metrics_check(FILE *f, const struct e4_target *t,
 		"mountpoint", t->mounted ? t->mountpoint : "", NULL
 	};
 	struct e4_om om;
-	char group[16];
 	size_t i;
 	int w;
 
@@ -62,28 +80,10 @@ int e4_metrics_check(FILE *f, const struct e4_target *t,
 	if (res->nfindings) {
 		e4_om_gauge(&om, "e4ctl_check_finding_expected",
 			    "The value the bitmaps (or the checksum) call for, per finding.");
-		for (i = 0; i < res->nfindings; i++) {
-			const struct e4_check_finding *fi = &res->findings[i];
-
-			if (fi->group == E4_CHECK_SUPERBLOCK)
-				snprintf(group, sizeof(group), "superblock");
-			else
-				snprintf(group, sizeof(group), "%u", fi->group);
-			e4_om_u64(&om, fi->expected, "group", group, "what",
-				  e4_check_what_name(fi->what), NULL);
-		}
+		finding_samples(&om, res, true);
 		e4_om_gauge(&om, "e4ctl_check_finding_found",
 			    "The value stored in the descriptor or superblock, per finding.");
-		for (i = 0; i < res->nfindings; i++) {
-			const struct e4_check_finding *fi = &res->findings[i];
-
-			if (fi->group == E4_CHECK_SUPERBLOCK)
-				snprintf(group, sizeof(group), "superblock");
-			else
-				snprintf(group, sizeof(group), "%u", fi->group);
-			e4_om_u64(&om, fi->found, "group", group, "what",
-				  e4_check_what_name(fi->what), NULL);
-		}
+		finding_samples(&om, res, false);
 	}
 	return e4_om_end(&om);
 }
