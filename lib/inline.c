@@ -105,17 +105,21 @@ static size_t hash_ino(uint64_t ino, size_t mask)
 	return (size_t)((ino * 0x9E3779B97F4A7C15ULL) >> 17) & mask;
 }
 
-bool e4_inline_seen_has(const struct e4_inline_set *set, uint64_t ino)
+/* Where ino is in the seen-list, or the empty slot where it would go. */
+static size_t seen_slot(const struct e4_inline_set *set, uint64_t ino)
 {
 	size_t i;
 
-	if (!ino || !set->seen)
-		return false;
 	for (i = hash_ino(ino, set->seen_mask); set->seen[i];
 	     i = (i + 1) & set->seen_mask)
 		if (set->seen[i] == ino)
-			return true;
-	return false;
+			break;
+	return i;
+}
+
+bool e4_inline_seen_has(const struct e4_inline_set *set, uint64_t ino)
+{
+	return ino && set->seen && set->seen[seen_slot(set, ino)] == ino;
 }
 
 int e4_inline_seen_add(struct e4_inline_set *set, uint64_t ino)
@@ -144,10 +148,9 @@ int e4_inline_seen_add(struct e4_inline_set *set, uint64_t ino)
 		set->seen = t;
 		set->seen_mask = nmask;
 	}
-	for (i = hash_ino(ino, set->seen_mask); set->seen[i];
-	     i = (i + 1) & set->seen_mask)
-		if (set->seen[i] == ino)
-			return 0;
+	i = seen_slot(set, ino);
+	if (set->seen[i] == ino)
+		return 0;
 	set->seen[i] = ino;
 	set->nseen++;
 	return 1;

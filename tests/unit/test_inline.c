@@ -111,10 +111,15 @@ static void test_seen_set(void **state)
 
 	(void)state;
 	assert_int_equal(e4_inline_set_new(&set, NULL), 0);
+	assert_false(e4_inline_seen_has(set, 7919));
 	for (ino = 1; ino <= 5000; ino++)
 		assert_int_equal(e4_inline_seen_add(set, ino * 7919), 1);
-	for (ino = 1; ino <= 5000; ino++)
+	for (ino = 1; ino <= 5000; ino++) {
+		assert_true(e4_inline_seen_has(set, ino * 7919));
+		assert_false(e4_inline_seen_has(set, ino * 7919 + 1));
 		assert_int_equal(e4_inline_seen_add(set, ino * 7919), 0);
+	}
+	assert_false(e4_inline_seen_has(set, 0));
 	assert_int_equal(set->nseen, 5000);
 	e4_inline_set_free(set);
 }
