@@ -97,14 +97,15 @@ static int read_all(int fd, char *buf, size_t size)
  * The write lease on fd; true when held.  Another worker of this walk may
  * have the same inode open for a moment under another of its names (to
  * read its flags): with more than one link, a refused lease is asked for
- * again a few times, waiting 50 us doubling up to 10 ms (about 60 ms in
- * all), before the file is taken to be open elsewhere.  (The other way
- * round, that worker's open finds the lease: see leased_name.)
+ * again, waiting 50 us doubling up to 25.6 ms (about 200 ms in all, time
+ * for a worker preempted on a busy machine), before the file is taken to
+ * be open elsewhere.  (The other way round, that worker's open finds the
+ * lease: see leased_name.)
  */
 static bool take_lease(int fd, nlink_t nlink)
 {
 	struct timespec wait = { 0, 50000 };
-	int tries = nlink > 1 ? 12 : 1;
+	int tries = nlink > 1 ? 17 : 1;
 
 	while (tries--) {
 		if (!fcntl(fd, F_SETLEASE, F_WRLCK))
@@ -112,7 +113,7 @@ static bool take_lease(int fd, nlink_t nlink)
 		if (errno != EAGAIN || !tries)
 			break;
 		nanosleep(&wait, NULL);
-		if (wait.tv_nsec < 10000000)
+		if (wait.tv_nsec < 25600000)
 			wait.tv_nsec *= 2;
 	}
 	return false;
