@@ -696,13 +696,17 @@ int e4_jtx_commit(struct e4_jtx *t, const char *name,
 		if (ret)
 			goto out;
 		/*
-		 * The superblock first: e2fsck checks the descriptors
-		 * against it before it replays the journal.
+		 * The superblock last: before it replays the journal,
+		 * e2fsck checks the descriptors on disk against the
+		 * superblock on disk, and the caller keeps its new
+		 * descriptors valid for the old superblock (a new
+		 * superblock with old descriptors may not be: a shrink's
+		 * relocated metadata).
 		 */
 		step = "writing the journaled blocks in place";
-		ret = sb ? write_flush(fs, su, sb) : 0;
-		if (!ret)
-			ret = apply(fs, blks, data, n, su);
+		ret = apply(fs, blks, data, n, su);
+		if (!ret && sb)
+			ret = write_flush(fs, su, sb);
 		if (ret)
 			goto out;
 		step = "emptying the journal";

@@ -321,7 +321,13 @@ static int add_group(struct grow *g, dgrp_t group, struct e4_err *err)
 	blk64_t itable;
 	errcode_t ret;
 
-	ext2fs_bg_flags_zap(fs, group);
+	/*
+	 * Whatever the descriptor block held past the old group count (a
+	 * shrink leaves the removed groups' there) is not this group's: a
+	 * location left in it would be taken as allocated already.
+	 */
+	memset(ext2fs_group_desc(fs, fs->group_desc, group), 0,
+	       EXT2_DESC_SIZE(fs->super));
 	if (ext2fs_has_group_desc_csum(fs)) {
 		ext2fs_bg_flags_set(fs, group, EXT2_BG_INODE_UNINIT);
 		/* The kernel never leaves the last group uninitialised. */

@@ -141,9 +141,15 @@ static int set_geometry(struct shrink_run *r, struct e4_err *err)
 	sb->s_overhead_clusters = 0;
 	if (sb->s_lpf_ino)
 		sb->s_lpf_ino = e4_shrink_map_inode(r, sb->s_lpf_ino);
-	for (g = r->c.groups; g < r->old_groups; g++)
-		memset(ext2fs_group_desc(fs, fs->group_desc, g), 0,
-		       EXT2_DESC_SIZE(sb));
+	/*
+	 * The removed groups' descriptors stay as they are in the last
+	 * descriptor block kept: the journal transaction's blocks reach
+	 * their places before the superblock does, and until it does,
+	 * e2fsck checks the descriptors on disk against the old geometry
+	 * (zeros there would fail that check, and e2fsck would turn to a
+	 * backup superblock instead of replaying the journal).  Past the
+	 * group count nothing reads them; a grow sets them up anew.
+	 */
 	fs->group_desc_count = r->c.groups;
 	fs->desc_blocks = r->c.desc_blocks;
 	/* The bitmap's ends are in its own units: clusters under bigalloc. */

@@ -23,9 +23,12 @@
  *     (a mount or e2fsck replays the journal instead of wiping it);
  *  3. the journal superblock, pointing at the transaction: the commit
  *     point, from here on a crash ends in the transaction replayed;
- *  4. the blocks in place, the primary superblock first (e2fsck checks
- *     the descriptors against it before it replays the journal) and
- *     still marked (errors, needs_recovery);
+ *  4. the blocks in place, then the primary superblock, still marked
+ *     (errors, needs_recovery): before it replays the journal, e2fsck
+ *     checks the descriptors on disk against the superblock on disk, so
+ *     the caller's new descriptors must stay valid for the old one
+ *     (and if they fail that check, e2fsck turns to a backup superblock
+ *     and does not end with the transaction);
  *  5. the journal superblock, empty again;
  *  6. the primary superblock as captured.
  *

@@ -61,6 +61,10 @@ itable_of_group4() {
 	shrink_commit_replayed shrink-reloc
 }
 
+@test "shrink, relocated metadata: every cut from the journal commit to the end: replayed, files intact, lost+found empty" {
+	shrink_sweep_checkpoint shrink-reloc-checkpoint
+}
+
 @test "shrink, relocated metadata: a failing write is named and never reported as success" {
 	crash_sweep_eio shrink-reloc 43
 }

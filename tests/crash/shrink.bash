@@ -139,27 +139,37 @@ committed() {
 # complete and every file in its place.  The commit is found by bisection
 # (cuts before it leave the journal empty, cuts after it hold the
 # transaction until the journal is emptied, in the last writes).
-shrink_commit_replayed() {
-	local name=$1
-	local w=$BATS_TEST_TMPDIR/w.img out=$BATS_TEST_TMPDIR/fsck.out
-	local m0=$BATS_TEST_TMPDIR/m0 m1=$BATS_TEST_TMPDIR/m1 total n lo hi mid st
-	crash_manifest "$BASE" >"$m0"
+# committed_range: "FIRST LAST TOTAL", the cuts that find the journal
+# transaction committed (from the commit until the journal is emptied),
+# by bisection; checked one write before FIRST.
+committed_range() {
+	local total n lo hi mid
 	total=$(crash_total)
 	for ((n = total; n > total - 20; n--)); do
 		committed "$n" && break
 	done
-	committed "$n"
+	committed "$n" || return
 	lo=1 hi=$n
 	while ((lo < hi)); do
 		mid=$(((lo + hi) / 2))
 		if committed "$mid"; then hi=$mid; else lo=$((mid + 1)); fi
 	done
-	crash_note "$name: cuts $hi..$n of $total find the journal transaction committed ($((n - hi + 1)) points)"
 	# one write earlier, nothing is in the journal
 	if committed $((hi - 1)); then
 		echo "cut $((hi - 1)) also finds the transaction: the bisection is wrong" >&2
 		return 1
 	fi
+	echo "$hi $n $total"
+}
+
+shrink_commit_replayed() {
+	local name=$1
+	local w=$BATS_TEST_TMPDIR/w.img out=$BATS_TEST_TMPDIR/fsck.out
+	local m0=$BATS_TEST_TMPDIR/m0 m1=$BATS_TEST_TMPDIR/m1 total n hi st range
+	crash_manifest "$BASE" >"$m0"
+	range=$(committed_range)
+	read -r hi n total <<<"$range"
+	crash_note "$name: cuts $hi..$n of $total find the journal transaction committed ($((n - hi + 1)) points)"
 	committed "$hi"
 	st=0
 	e2fsck -fy "$w" >"$out" 2>&1 || st=$?
@@ -173,6 +183,20 @@ shrink_commit_replayed() {
 	[ "$(lost_found_entries "$w")" -eq 0 ]
 	crash_manifest "$w" >"$m1"
 	cmp "$m0" "$m1"
+}
+
+# shrink_sweep_checkpoint NAME: every cut from the commit to the last
+# write (the journaled blocks going to their places, the journal emptied,
+# the superblock): e2fsck must replay the transaction each time.  With
+# the superblock written in place first, a shrink that relocated a kept
+# group's bitmaps left old descriptors the new superblock failed; e2fsck
+# then took a backup superblock, kept the old geometry and put renumbered
+# inodes in lost+found.
+shrink_sweep_checkpoint() {
+	local hi n total range
+	range=$(committed_range)
+	read -r hi n total <<<"$range"
+	shrink_sweep_plain "$1" 0 $(seq "$hi" "$((total + 1))")
 }
 
 

@@ -42,6 +42,10 @@ setup() {
 	shrink_commit_replayed shrink
 }
 
+@test "shrink: every cut from the journal commit to the end: replayed, files intact, lost+found empty" {
+	shrink_sweep_checkpoint shrink-checkpoint
+}
+
 @test "shrink: a failing write is named and never reported as success" {
 	crash_sweep_eio shrink 23
 }
