@@ -8,9 +8,11 @@
 # one xattr block they share (not moving: rewritten in place, once);
 # inodes in removed groups naming EA inodes from their body, one EA inode
 # from two bodies, and from a shared xattr block that moves.  The kept
-# holders are made first, then empty files take the rest of the kept
-# groups' inodes, so that what follows (EA inodes included) lands in the
-# removed groups; the empty files are removed again.
+# holders are made first, then empty files take every free inode; those
+# past the kept groups are removed again, so that what follows (EA inodes
+# included) can only land in the removed groups, wherever the kernel's
+# allocator (Orlov, random for the top directories spread made) would
+# have put it; the empty files in the kept groups are removed at the end.
 load ../lib
 load crash
 load shrink
@@ -25,7 +27,11 @@ setup_file() {
 	on_image "$BASE" '
 		val() { printf "%0${2}d" "$1"; }
 		for f in k-body k-block-0 k-block-1; do : >"$f"; done
-		for i in $(seq 1 600); do : >"hold-$i"; done
+		# every free inode, as many as there are (the loop ends at ENOSPC)
+		for i in $(seq 1 1024); do : 2>/dev/null >"hold-$i" || break; done
+		for f in hold-*; do
+			[ "$(stat -c %i "$f")" -le 512 ] || rm -f "$f"
+		done
 		for f in r-body r-shared-0 r-shared-1 r-block-0 r-block-1; do
 			: >"$f"
 		done
