@@ -283,6 +283,8 @@ int e4_shrink_run(struct e4_fs *efs, const struct e4_resize_plan *plan,
 		rc = e4_shrink_reserve(&r, &f, err);
 	if (!rc)
 		rc = e4_shrink_ea_scan(&r, err);
+	if (!rc)
+		rc = e4_shrink_verify(&r, err);
 	/* The mark is the superblock as found, before the inode counts change. */
 	memcpy(&mark, fs->super, sizeof(mark));
 	mark.s_state |= EXT2_ERROR_FS;

@@ -110,7 +110,25 @@ static void progress(struct shrink_run *r, uint64_t add)
 	e4_job_progress(r->job, r->done < total ? r->done : total, total);
 }
 
-/* The entries of one directory block (read, in host order) naming a renumbered inode. */
+/*
+ * Reads that do not check checksums, for what carries its old number's
+ * checksum until it is rewritten (e4_shrink_verify checked it with that
+ * number before the first write).  Returns what csum_checked restores.
+ */
+static int csum_unchecked(ext2_filsys fs)
+{
+	int saved = fs->flags & EXT2_FLAG_IGNORE_CSUM_ERRORS;
+
+	fs->flags |= EXT2_FLAG_IGNORE_CSUM_ERRORS;
+	return saved;
+}
+
+static void csum_checked(ext2_filsys fs, int saved)
+{
+	fs->flags = (fs->flags & ~EXT2_FLAG_IGNORE_CSUM_ERRORS) | saved;
+}
+
+/* The entries of one directory block (in host order) naming a renumbered inode. */
 static void remap_block_entries(const struct shrink_run *r, char *buf)
 {
 	ext2_filsys fs = r->fs;
@@ -208,14 +226,12 @@ int e4_shrink_copy_dirs(struct shrink_run *r, struct e4_err *err)
 	for (i = 0; i < r->ndirblk && !ret; i++) {
 		d = &r->dirblk[i];
 		dst = e4_shrink_map_block(r, d->src);
-		ret = io_channel_read_blk64(fs->io, d->src, 1, r->buf);
+		ret = ext2fs_read_dir_block4(fs, d->src, r->buf, 0, d->ino);
 		if (ret)
 			break;
 		remap_block_entries(r, r->buf);
-		ret = ext2fs_dir_block_csum_set(fs, e4_shrink_map_inode(r, d->ino),
-						(struct ext2_dir_entry *)r->buf);
-		if (!ret)
-			ret = io_channel_write_blk64(fs->io, dst, 1, r->buf);
+		ret = ext2fs_write_dir_block4(fs, dst, r->buf, 0,
+					      e4_shrink_map_inode(r, d->ino));
 		/* Counted in e4_shrink_copy's progress. */
 		ext2fs_mark_block_bitmap2(r->rewritten, dst);
 	}
@@ -270,15 +286,13 @@ static int list_dir_block(ext2_filsys fs, blk64_t *blk, e2_blkcnt_t blockcnt,
 {
 	struct shrink_run *r = priv;
 
+	(void)fs;
 	(void)blockcnt;
 	(void)ref_blk;
 	(void)ref_offset;
 	if (!e4_shrink_map_block(r, *blk))
 		return 0;
-	/* Its checksum is rewritten as it is copied: verified first. */
-	r->ret = ext2fs_read_dir_block4(fs, *blk, r->buf, 0, r->cur_ino);
-	if (r->ret)
-		return BLOCK_ABORT;
+	/* Its checksum is rewritten as it is copied: e4_shrink_verify read it. */
 	if (e4_array_room(&r->dirblk, r->ndirblk, &r->dirblk_cap,
 			  sizeof(*r->dirblk), 256)) {
 		r->ret = EXT2_ET_NO_MEMORY;
@@ -304,8 +318,7 @@ static errcode_t list_dir_blocks(struct shrink_run *r, ext2_ino_t ino)
  * write: past a used mark while there is room, else a free inode below
  * one (written as a deleted inode, its link count kept here until
  * e4_shrink_link_copies).  The moved blocks of the directories among
- * them are listed, each read and its checksum verified with the old
- * number: e4_shrink_copy_dirs writes them for the new one.
+ * them are listed: e4_shrink_copy_dirs writes them for the new number.
  */
 int e4_shrink_assign(struct shrink_run *r, struct e4_err *err)
 {
@@ -448,7 +461,7 @@ static int rewrite_dir_block(ext2_filsys fs, blk64_t *blk, e2_blkcnt_t blockcnt,
 	(void)ref_offset;
 	if (ext2fs_test_block_bitmap2(r->rewritten, *blk))
 		return 0;
-	r->ret = io_channel_read_blk64(fs->io, *blk, 1, r->buf);
+	r->ret = ext2fs_read_dir_block4(fs, *blk, r->buf, 0, r->cur_ino);
 	if (!r->ret)
 		r->ret = ext2fs_write_dir_block4(fs, *blk, r->buf, 0, r->cur_ino);
 	return r->ret ? BLOCK_ABORT : 0;
@@ -466,7 +479,10 @@ static errcode_t fix_xattr_block(struct shrink_run *r, ext2_ino_t ino,
 		return 0;
 	if (!ext2fs_test_block_bitmap2(r->rewritten, to)) {
 		/* The copy kept the old block number's checksum. */
-		ret = io_channel_read_blk64(fs->io, to, 1, r->buf);
+		int saved = csum_unchecked(fs);
+
+		ret = ext2fs_read_ext_attr3(fs, to, r->buf, ino);
+		csum_checked(fs, saved);
 		if (!ret)
 			ret = ext2fs_write_ext_attr3(fs, to, r->buf, ino);
 		if (ret)
@@ -483,7 +499,7 @@ static errcode_t fix_inode(struct shrink_run *r, ext2_ino_t ino)
 	struct ext2_inode *inode = (struct ext2_inode *)r->ibuf;
 	int isize = EXT2_INODE_SIZE(fs->super);
 	bool renumbered = ext2fs_test_inode_bitmap2(r->renumbered, ino);
-	int saved = fs->flags & EXT2_FLAG_IGNORE_CSUM_ERRORS;
+	int saved = 0;
 	errcode_t ret;
 
 	ret = ext2fs_read_inode_full(fs, ino, inode, isize);
@@ -495,7 +511,7 @@ static errcode_t fix_inode(struct shrink_run *r, ext2_ino_t ino)
 	 * until they are rewritten below.
 	 */
 	if (renumbered)
-		fs->flags |= EXT2_FLAG_IGNORE_CSUM_ERRORS;
+		saved = csum_unchecked(fs);
 	if (ext2fs_inode_has_valid_blocks2(fs, inode)) {
 		ret = ext2fs_block_iterate3(fs, ino, 0, NULL, remap_block, r);
 		if (!ret)
@@ -509,11 +525,13 @@ static errcode_t fix_inode(struct shrink_run *r, ext2_ino_t ino)
 		if (ret)
 			goto out_flags;
 	}
-	fs->flags = (fs->flags & ~EXT2_FLAG_IGNORE_CSUM_ERRORS) | saved;
+	if (renumbered)
+		csum_checked(fs, saved);
 	return fix_xattr_block(r, ino, inode);
 
 out_flags:
-	fs->flags = (fs->flags & ~EXT2_FLAG_IGNORE_CSUM_ERRORS) | saved;
+	if (renumbered)
+		csum_checked(fs, saved);
 	return ret;
 }
 
@@ -601,6 +619,7 @@ static errcode_t rechecksum_dir(struct shrink_run *r, ext2_ino_t ino)
 	ext2_filsys fs = r->fs;
 	struct ext2_inode inode;
 	errcode_t ret;
+	int saved;
 
 	if (!ext2fs_test_inode_bitmap2(r->renumbered, ino) ||
 	    !ext2fs_has_feature_metadata_csum(fs->super))
@@ -611,9 +630,11 @@ static errcode_t rechecksum_dir(struct shrink_run *r, ext2_ino_t ino)
 		return ret;
 	r->cur_ino = ino;
 	r->ret = 0;
+	saved = csum_unchecked(fs);
 	ret = ext2fs_block_iterate3(fs, ino, BLOCK_FLAG_READ_ONLY |
 				    BLOCK_FLAG_DATA_ONLY, NULL,
 				    rewrite_dir_block, r);
+	csum_checked(fs, saved);
 	return ret ? ret : r->ret;
 }
 

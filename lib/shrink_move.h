@@ -64,11 +64,17 @@ blk64_t e4_shrink_map_block(const struct shrink_run *r, blk64_t blk);
 ext2_ino_t e4_shrink_map_inode(const struct shrink_run *r, ext2_ino_t ino);
 void e4_shrink_hook(struct shrink_run *r, bool on);
 /*
+ * Before the first write: everything the mover reads back or rewrites on
+ * its way (inodes, block maps, directories, moved xattr blocks) read as it
+ * will read it; damage is refused (-EUCLEAN, "unchanged", e2fsck named).
+ */
+int e4_shrink_verify(struct shrink_run *r, struct e4_err *err);
+/*
  * Before the first write: where every inode of a removed group goes, past
  * a kept group's used mark while there is room (written whole: nothing
  * reads it before the commit moves the mark), else below it (written as
  * a deleted inode until e4_shrink_link_copies); and the moved blocks of
- * those that are directories, their checksums verified.
+ * those that are directories.
  */
 int e4_shrink_assign(struct shrink_run *r, struct e4_err *err);
 /* Write the copies, after e4_shrink_copy. */
