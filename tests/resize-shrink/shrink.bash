@@ -118,6 +118,20 @@ peer_print_min() {
 
 # --- checks ---------------------------------------------------------------
 
+# refused_unchanged IMG BLOCKS MESSAGE: an e4ctl shrink of IMG to BLOCKS
+# exits 1 with exactly "e4ctl resize: IMG: unchanged: MESSAGE" on stderr,
+# nothing on stdout, and leaves the image as it was.
+refused_unchanged() {
+	local before
+	before=$(img_hash "$1")
+	run --separate-stderr "$E4CTL" resize --quiet "$1" "$2"
+	echo "exit $status; stdout: $output; stderr: $stderr"
+	[ "$status" -eq 1 ]
+	[ -z "$output" ]
+	[ "$stderr" = "e4ctl resize: $1: unchanged: $3" ]
+	[ "$(img_hash "$1")" = "$before" ]
+}
+
 blocks_of() {
 	dumpe2fs_field "$1" 'Block count'
 }
